@@ -1,0 +1,6 @@
+/** sha256 in Node (OpenSSL; several hundred MB/s). */
+import { createHash } from 'node:crypto';
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}

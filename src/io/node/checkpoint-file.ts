@@ -1,0 +1,35 @@
+/**
+ * Checkpoint files on disk: safetensors written atomically (temporary file in the same folder,
+ * fsync, rename, fsync of the folder), so a crash mid-save leaves the previous checkpoint intact.
+ */
+import { readFile } from 'node:fs/promises';
+import { decodeSafetensors, encodeSafetensors, type DecodeOptions, type DecodedSafetensors, type SafetensorsTensor } from '../safetensors.js';
+import { writeFileAtomic } from './atomic-write.js';
+
+/** Atomically replace `path` with `bytes` (creating the folder if needed). */
+export async function writeCheckpointFile(path: string, bytes: Uint8Array): Promise<void> {
+  try {
+    await writeFileAtomic(path, bytes);
+  } catch (err) {
+    throw new Error(`cannot write checkpoint ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** The bytes of a checkpoint file; the error names the path. */
+export async function readCheckpointFile(path: string): Promise<Uint8Array> {
+  try {
+    const buf = await readFile(path);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(e.code === 'ENOENT' ? `checkpoint ${path} does not exist` : `cannot read checkpoint ${path}: ${e.message}`);
+  }
+}
+
+export async function saveSafetensorsFile(path: string, tensors: Record<string, SafetensorsTensor>, metadata?: Record<string, string>): Promise<void> {
+  await writeCheckpointFile(path, encodeSafetensors(tensors, metadata));
+}
+
+export async function loadSafetensorsFile(path: string, options: Omit<DecodeOptions, 'source'> = {}): Promise<DecodedSafetensors> {
+  return decodeSafetensors(await readCheckpointFile(path), { ...options, source: path });
+}

@@ -1,0 +1,134 @@
+/**
+ * The model zoo: the GM authors' MNIST network, ResNet-20 for CIFAR-10 and a small fast CNN for
+ * CPU-only machines, each ending in a GM head or a softmax head.
+ */
+import type { GMLikelihood } from '../core/backend.js';
+import type { Tensor } from '../core/tensor.js';
+import { add } from '../ops/binary.js';
+import { relu } from '../ops/unary.js';
+import { GMHead } from '../nn/gm-head.js';
+import { kaimingNormal, type InitOptions } from '../nn/init.js';
+import {
+  AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, PReLU, ReLU, Sequential,
+} from '../nn/layers.js';
+import { Module } from '../nn/module.js';
+import { Classifier } from './classifier.js';
+
+export type ModelName = 'mnist-6conv' | 'small-cnn' | 'resnet20';
+export const MODEL_NAMES: ModelName[] = ['mnist-6conv', 'small-cnn', 'resnet20'];
+
+export interface ModelOptions extends InitOptions {
+  head: 'gm' | 'softmax';
+  featureDim: number;
+  numClasses?: number;
+  /** [C, H, W] */
+  inputShape: number[];
+  alpha?: number;
+  lambda?: number;
+  likelihood?: GMLikelihood;
+  diagonal?: boolean;
+}
+
+/** 6 × conv5×5 (32,32,64,64,128,128, pad 2) with PReLU, max-pool after each pair, FC → D. */
+function mnist6conv(o: ModelOptions): Module {
+  const [c, h, w] = o.inputShape as [number, number, number];
+  const layers: Module[] = [];
+  let inC = c;
+  [32, 32, 64, 64, 128, 128].forEach((outC, i) => {
+    layers.push(new Conv2d(inC, outC, 5, { padding: 2, ...o }), new PReLU(outC, 0.25, o));
+    if (i % 2 === 1) layers.push(new MaxPool2d(2));
+    inC = outC;
+  });
+  const spatial = Math.floor(Math.floor(Math.floor(h / 2) / 2) / 2) * Math.floor(Math.floor(Math.floor(w / 2) / 2) / 2);
+  layers.push(new Flatten(), new Linear(128 * spatial, o.featureDim, o));
+  return new Sequential(...layers);
+}
+
+/** conv5×5-32, pool, conv5×5-64, pool, fc256, fc → D (ReLU). */
+function smallCnn(o: ModelOptions): Module {
+  const [c, h, w] = o.inputShape as [number, number, number];
+  const spatial = Math.floor(Math.floor(h / 2) / 2) * Math.floor(Math.floor(w / 2) / 2);
+  return new Sequential(
+    new Conv2d(c, 32, 5, { padding: 2, ...o }), new ReLU(), new MaxPool2d(2),
+    new Conv2d(32, 64, 5, { padding: 2, ...o }), new ReLU(), new MaxPool2d(2),
+    new Flatten(), new Linear(64 * spatial, 256, o), new ReLU(), new Linear(256, o.featureDim, o),
+  );
+}
+
+class BasicBlock extends Module {
+  readonly conv1: Conv2d; readonly bn1: BatchNorm2d; readonly conv2: Conv2d; readonly bn2: BatchNorm2d;
+  readonly shortcut: Sequential | null;
+  constructor(inC: number, outC: number, stride: number, o: InitOptions) {
+    super();
+    const conv = (i: number, out: number, k: number, s: number, p: number) => {
+      const layer = new Conv2d(i, out, k, { stride: s, padding: p, bias: false, ...o });
+      return layer;
+    };
+    this.conv1 = this.registerModule('conv1', conv(inC, outC, 3, stride, 1));
+    this.bn1 = this.registerModule('bn1', new BatchNorm2d(outC, o));
+    this.conv2 = this.registerModule('conv2', conv(outC, outC, 3, 1, 1));
+    this.bn2 = this.registerModule('bn2', new BatchNorm2d(outC, o));
+    this.shortcut = stride !== 1 || inC !== outC
+      ? this.registerModule('shortcut', new Sequential(conv(inC, outC, 1, stride, 0), new BatchNorm2d(outC, o)))
+      : null;
+  }
+  forward(x: Tensor): Tensor {
+    const out = this.bn2.forward(this.conv2.forward(relu(this.bn1.forward(this.conv1.forward(x)))));
+    return relu(add(out, this.shortcut ? this.shortcut.forward(x) : x));
+  }
+}
+
+/** ResNet-20 (He et al. 2016, CIFAR variant): 3 stages × 3 basic blocks, 16/32/64 channels → 64-d feature. */
+class ResNet20 extends Module {
+  readonly conv1: Conv2d; readonly bn1: BatchNorm2d;
+  readonly layers: Sequential[];
+  readonly pool = new AdaptiveAvgPool2d(1);
+  readonly proj: Linear | null;
+  constructor(o: ModelOptions) {
+    super();
+    const init = { generator: o.generator, dtype: o.dtype, backend: o.backend };
+    this.conv1 = this.registerModule('conv1', new Conv2d(o.inputShape[0]!, 16, 3, { padding: 1, bias: false, ...init }));
+    this.bn1 = this.registerModule('bn1', new BatchNorm2d(16, init));
+    let inC = 16;
+    this.layers = [16, 32, 64].map((c, i) => {
+      const blocks = [0, 1, 2].map((b) => {
+        const blk = new BasicBlock(inC, c, b === 0 && i > 0 ? 2 : 1, init);
+        inC = c;
+        return blk;
+      });
+      return this.registerModule(`layer${i + 1}`, new Sequential(...blocks));
+    });
+    // the authors use the 64-d pooled feature directly; another D adds a projection
+    this.proj = o.featureDim === 64 ? null : this.registerModule('proj', new Linear(64, o.featureDim, init));
+    for (const [name, p] of this.namedParameters()) {
+      if (name.endsWith('weight') && p.rank === 4) {
+        const fresh = kaimingNormal(p.shape, { mode: 'fan_out', nonlinearity: 'relu', ...init });
+        p.backend.assign(p.storage, { shape: [p.size], strides: [1], offset: 0 }, { storage: fresh.storage, view: { shape: [p.size], strides: [1], offset: 0 } });
+        fresh.dispose();
+      }
+    }
+  }
+  forward(x: Tensor): Tensor {
+    let y = relu(this.bn1.forward(this.conv1.forward(x)));
+    for (const l of this.layers) y = l.forward(y);
+    y = this.pool.forward(y);
+    const flat = y.reshape([y.shape[0]!, -1]);
+    return this.proj ? this.proj.forward(flat) : flat;
+  }
+}
+
+export function createModel(name: ModelName, o: ModelOptions): Classifier {
+  const numClasses = o.numClasses ?? 10;
+  let backbone: Module;
+  switch (name) {
+    case 'mnist-6conv': backbone = mnist6conv(o); break;
+    case 'small-cnn': backbone = smallCnn(o); break;
+    case 'resnet20': backbone = new ResNet20(o); break;
+    default: throw new Error(`createModel: unknown model '${name as string}' (known: ${MODEL_NAMES.join(', ')})`);
+  }
+  const init = { generator: o.generator, dtype: o.dtype, backend: o.backend };
+  const head = o.head === 'gm'
+    ? new GMHead(o.featureDim, numClasses, { ...init, alpha: o.alpha, lambda: o.lambda, likelihood: o.likelihood, diagonal: o.diagonal })
+    : new Linear(o.featureDim, numClasses, init);
+  return new Classifier(backbone, head, { model: name, featureDim: o.featureDim, numClasses, inputShape: o.inputShape });
+}

@@ -1,0 +1,132 @@
+/** The standard layers, PyTorch names and layouts. */
+import type { Tensor } from '../core/tensor.js';
+import { full, ones, zeros } from '../ops/creation.js';
+import { conv2d, type Conv2dOptions } from '../ops/conv.js';
+import { linear } from '../ops/linalg.js';
+import { assignInPlace, batchNorm, dropout } from '../ops/nn.js';
+import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type Pool2dOptions } from '../ops/pool.js';
+import { flatten } from '../ops/shape.js';
+import { prelu, relu } from '../ops/unary.js';
+import { Module } from './module.js';
+import { defaultBiasInit, defaultWeightInit, fans, type InitOptions } from './init.js';
+import { pair } from '../ops/util.js';
+import { tensor } from '../ops/creation.js';
+
+export interface LayerOptions extends InitOptions {
+  bias?: boolean;
+}
+
+export class Linear extends Module {
+  constructor(readonly inFeatures: number, readonly outFeatures: number, o: LayerOptions = {}) {
+    super();
+    this.registerParameter('weight', defaultWeightInit([outFeatures, inFeatures], o));
+    this.registerParameter('bias', o.bias === false ? null : defaultBiasInit(outFeatures, inFeatures, o));
+  }
+  get weight(): Tensor { return this.param('weight'); }
+  get bias(): Tensor | null { return this.namedParameters().find(([n]) => n === 'bias')?.[1] ?? null; }
+  forward(x: Tensor): Tensor { return linear(x, this.weight, this.bias); }
+}
+
+export interface Conv2dLayerOptions extends LayerOptions, Conv2dOptions {}
+
+export class Conv2d extends Module {
+  readonly options: Conv2dOptions;
+  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: number | [number, number], o: Conv2dLayerOptions = {}) {
+    super();
+    const [kh, kw] = pair(kernelSize);
+    const groups = o.groups ?? 1;
+    const shape = [outChannels, inChannels / groups, kh, kw];
+    this.options = { stride: o.stride, padding: o.padding, dilation: o.dilation, groups };
+    this.registerParameter('weight', defaultWeightInit(shape, o));
+    this.registerParameter('bias', o.bias === false ? null : defaultBiasInit(outChannels, fans(shape)[0], o));
+  }
+  get weight(): Tensor { return this.param('weight'); }
+  get bias(): Tensor | null { return this.namedParameters().find(([n]) => n === 'bias')?.[1] ?? null; }
+  forward(x: Tensor): Tensor { return conv2d(x, this.weight, this.bias, this.options); }
+}
+
+export class BatchNorm2d extends Module {
+  constructor(readonly numFeatures: number, readonly o: InitOptions & { eps?: number; momentum?: number; affine?: boolean } = {}) {
+    super();
+    const opts = { dtype: o.dtype, backend: o.backend };
+    if (o.affine !== false) {
+      this.registerParameter('weight', ones([numFeatures], opts));
+      this.registerParameter('bias', zeros([numFeatures], opts));
+    }
+    this.registerBuffer('running_mean', zeros([numFeatures], opts));
+    this.registerBuffer('running_var', ones([numFeatures], opts));
+    // PyTorch stores an int64 counter; int32 here, written as I64 in safetensors
+    this.registerBuffer('num_batches_tracked', tensor([0], { dtype: 'int32', backend: o.backend, shape: [] }));
+  }
+  #batchesTracked = 0;
+  forward(x: Tensor): Tensor {
+    const params = new Map(this.namedParameters());
+    if (this.training) {
+      this.#batchesTracked++;
+      const counter = this.buffer('num_batches_tracked');
+      assignInPlace(counter, tensor([this.#batchesTracked], { dtype: 'int32', shape: [], backend: counter.backend }));
+    }
+    return batchNorm(x, {
+      training: this.training,
+      runningMean: this.buffer('running_mean'),
+      runningVar: this.buffer('running_var'),
+      weight: params.get('weight') ?? null,
+      bias: params.get('bias') ?? null,
+      eps: this.o.eps,
+      momentum: this.o.momentum,
+    });
+  }
+}
+
+export class MaxPool2d extends Module {
+  constructor(readonly kernelSize: number | [number, number], readonly options: Pool2dOptions = {}) { super(); }
+  forward(x: Tensor): Tensor { return maxPool2d(x, this.kernelSize, this.options); }
+}
+
+export class AvgPool2d extends Module {
+  constructor(readonly kernelSize: number | [number, number], readonly options: Pool2dOptions = {}) { super(); }
+  forward(x: Tensor): Tensor { return avgPool2d(x, this.kernelSize, this.options); }
+}
+
+export class AdaptiveAvgPool2d extends Module {
+  constructor(readonly outputSize: number | [number, number]) { super(); }
+  forward(x: Tensor): Tensor { return adaptiveAvgPool2d(x, this.outputSize); }
+}
+
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor { return relu(x); }
+}
+
+/** One learnable slope per channel (numParameters = C) or one shared (1); PyTorch init 0.25. */
+export class PReLU extends Module {
+  constructor(numParameters = 1, init = 0.25, o: InitOptions = {}) {
+    super();
+    this.registerParameter('weight', full([numParameters], init, { dtype: o.dtype, backend: o.backend }));
+  }
+  forward(x: Tensor): Tensor { return prelu(x, this.param('weight')); }
+}
+
+export class Dropout extends Module {
+  constructor(readonly p = 0.5) { super(); }
+  forward(x: Tensor): Tensor { return dropout(x, this.p, this.training); }
+}
+
+export class Flatten extends Module {
+  constructor(readonly startDim = 1, readonly endDim = -1) { super(); }
+  forward(x: Tensor): Tensor { return flatten(x, this.startDim, this.endDim); }
+}
+
+/** Children named 0, 1, 2, ... as torch.nn.Sequential. */
+export class Sequential extends Module {
+  readonly layers: Module[];
+  constructor(...layers: Module[]) {
+    super();
+    this.layers = layers;
+    layers.forEach((l, i) => this.registerModule(String(i), l));
+  }
+  forward(x: Tensor): Tensor {
+    let y = x;
+    for (const l of this.layers) y = l.forward(y);
+    return y;
+  }
+}

@@ -1,0 +1,46 @@
+/** Adam and AdamW (decoupled weight decay), PyTorch semantics with bias correction. */
+import type { Tensor } from '../core/tensor.js';
+import { Optimizer, type ParamGroupInput } from './optimizer.js';
+
+export interface AdamHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+}
+
+export class Adam extends Optimizer<AdamHyper> {
+  protected readonly decoupled: boolean = false;
+  readonly #steps = new Map<Tensor, number>();
+
+  constructor(params: Tensor[] | ParamGroupInput<AdamHyper>[], o: Partial<AdamHyper> & { lr?: number } = {}) {
+    const hyper: AdamHyper = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, ...o };
+    if (!(hyper.lr >= 0) || !(hyper.beta1 >= 0 && hyper.beta1 < 1) || !(hyper.beta2 >= 0 && hyper.beta2 < 1)) {
+      throw new Error(`${new.target.name}: invalid hyper-parameters ${JSON.stringify(hyper)}`);
+    }
+    super(params, hyper);
+  }
+
+  protected update(p: Tensor, grad: Tensor, h: AdamHyper, lrScale: number): void {
+    const step = (this.#steps.get(p) ?? 0) + 1;
+    this.#steps.set(p, step);
+    const m = this.stateFor(p, 'exp_avg');
+    const v = this.stateFor(p, 'exp_avg_sq');
+    p.backend.adamStep(p.storage, grad.storage, m.storage, v.storage, {
+      lr: h.lr * lrScale, beta1: h.beta1, beta2: h.beta2, eps: h.eps, weightDecay: h.weightDecay, decoupled: this.decoupled, step,
+    });
+  }
+
+  override loadStateDict(sd: { step: number; tensors: Map<string, Tensor> }, upload: (src: Tensor, like: Tensor) => Tensor): void {
+    super.loadStateDict(sd, upload);
+    for (const g of this.groups) for (const p of g.params) if (this.hasState(p, 'exp_avg')) this.#steps.set(p, sd.step);
+  }
+}
+
+export class AdamW extends Adam {
+  protected override readonly decoupled: boolean = true;
+  constructor(params: Tensor[] | ParamGroupInput<AdamHyper>[], o: Partial<AdamHyper> & { lr?: number } = {}) {
+    super(params, { weightDecay: 1e-2, ...o });
+  }
+}
