@@ -55,7 +55,8 @@ export type Mirror =
     };
 
 export interface DatasetSpec {
-  name: DatasetName;
+  /** a registry name, or any name for a custom spec in one of the same formats */
+  name: DatasetName | (string & {});
   title: string;
   format: 'idx' | 'cifar10-bin';
   classes: string[];

@@ -1,17 +1,14 @@
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DATASETS, type DatasetSpec } from '../../src/data/registry.js';
 import { downloadSplit } from '../../src/data/node/download.js';
 import { DatasetNotFoundError } from '../../src/data/node/not-found.js';
 import { clearDatasetMemo, loadDataset } from '../../src/data/node/resolve.js';
 import { SHARED_MNIST, classCounts } from './shared-paths.js';
+import { makeMiniCifar } from './mini-cifar.js';
 
 /** A local mirror: path → handler body, with a few misbehaving routes. */
 const routes = new Map<string, Uint8Array>();
@@ -104,33 +101,20 @@ describe('downloading into the cache', () => {
 
 describe('downloading a tar.gz distribution', () => {
   it('extracts every verified member into the cache and deletes the archive', async () => {
-    // a miniature CIFAR-like dataset: two batches of 2 records each, served as one tar.gz
-    const work = mkdtempSync(join(tmpdir(), 'gmgrad-tgz-'));
-    mkdirSync(join(work, 'mini-batches-bin'));
-    const batch = (seed: number) => Uint8Array.from({ length: 2 * 3073 }, (_, i) => (i % 3073 === 0 ? (seed + i) % 10 : (i * 7 + seed) % 256));
-    const train = batch(1), test = batch(2);
-    writeFileSync(join(work, 'mini-batches-bin', 'data_batch_1.bin'), train);
-    writeFileSync(join(work, 'mini-batches-bin', 'test_batch.bin'), test);
-    execFileSync('tar', ['-cf', join(work, 'mini.tar'), '-C', work, 'mini-batches-bin']);
-    routes.set('/good/mini.tar.gz', new Uint8Array(gzipSync(readFileSync(join(work, 'mini.tar')))));
-    const file = (name: string, data: Uint8Array) => ({ name, bytes: data.length, sha256: createHash('sha256').update(data).digest('hex'), gz: [] });
-    const spec: DatasetSpec = {
-      ...DATASETS.cifar10,
-      splits: { train: { n: 2, files: [file('data_batch_1.bin', train)] }, test: { n: 2, files: [file('test_batch.bin', test)] } },
-    };
-    const cacheDir = join(work, 'cache');
-    mkdirSync(cacheDir);
-    const mirror = { kind: 'tar.gz' as const, url: `${base}/good/mini.tar.gz`, archiveName: 'mini.tar.gz', memberDir: 'mini-batches-bin', bytes: 0, md5: '', sha256: '' };
-    const result = await downloadSplit(spec, 'test', { cacheDir, mirrors: [mirror], progress: false });
+    const mini = makeMiniCifar(`${base}/good/mini.tar.gz`);
+    routes.set('/good/mini.tar.gz', mini.archive);
+    const cacheDir = join(mini.dir, 'cache');
+    const result = await downloadSplit(mini.spec, 'test', { cacheDir, mirrors: [mini.mirror], progress: false });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.contents[0]).toEqual(test);
+    expect(result.contents[0]).toEqual(mini.test);
     expect(readdirSync(cacheDir).sort()).toEqual(['data_batch_1.bin', 'test_batch.bin']);
-    expect(new Uint8Array(readFileSync(join(cacheDir, 'data_batch_1.bin')))).toEqual(train);
+    expect(new Uint8Array(readFileSync(join(cacheDir, 'data_batch_1.bin')))).toEqual(mini.train);
 
-    const bad = await downloadSplit({ ...spec, splits: { ...spec.splits, test: { n: 2, files: [{ ...spec.splits.test.files[0]!, sha256: 'f'.repeat(64) }] } } },
-      'test', { cacheDir: join(work, 'cache2'), mirrors: [mirror], progress: false });
+    const wrong = { ...mini.spec, splits: { ...mini.spec.splits, test: { n: 2, files: [{ ...mini.spec.splits.test.files[0]!, sha256: 'f'.repeat(64) }] } } };
+    const bad = await downloadSplit(wrong, 'test', { cacheDir: join(mini.dir, 'cache2'), mirrors: [mini.mirror], progress: false });
     expect(bad.ok).toBe(false);
-    if (!bad.ok) expect(bad.failures[0]!.problem).toMatch(/test_batch\.bin: checksum mismatch/);
+    if (!bad.ok) expect(bad.failures[0]!.problem).toMatch(/mini\.tar\.gz:mini-batches-bin\/test_batch\.bin: checksum mismatch/);
+    expect(readdirSync(join(mini.dir, 'cache2'))).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { clearDatasetMemo, loadDataset, type LoadDatasetOptions } from '../../src/data/node/resolve.js';
 import { DatasetNotFoundError } from '../../src/data/node/not-found.js';
 import { embeddedMnistTestDir } from '../../src/data/node/paths.js';
+import { makeMiniCifar } from './mini-cifar.js';
 import { FASHION_SYSTEM_DIR, SHARED_CIFAR, SHARED_DATA, SHARED_MNIST, classCounts } from './shared-paths.js';
 
 const TEST_FILES = ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
@@ -79,6 +80,21 @@ describe('loadDataset: finding and decoding real data', () => {
     const ds = await loadDataset('mnist', isolated({ dataDir: dir, embeddedDir: null }));
     expect(ds.source).toBe(dir);
     expect(classCounts(ds.labels)).toEqual(MNIST_TEST_COUNTS);
+  });
+});
+
+describe('loadDataset: CIFAR-style archives in a data folder', () => {
+  it('reads the tar.gz itself, or its extracted folder', async () => {
+    const mini = makeMiniCifar();
+    const archiveOnly = tmp('archive');
+    copyFileSync(join(mini.dir, 'mini.tar.gz'), join(archiveOnly, 'mini.tar.gz'));
+    const fromArchive = await loadDataset(mini.spec, isolated({ dataDir: archiveOnly }));
+    expect(fromArchive.source).toBe(join(archiveOnly, 'mini.tar.gz'));
+    expect([fromArchive.n, fromArchive.c, fromArchive.h, fromArchive.w]).toEqual([2, 3, 32, 32]);
+    expect(Array.from(fromArchive.labels)).toEqual([mini.test[0], mini.test[3073]]);
+    const fromFolder = await loadDataset(mini.spec, isolated({ dataDir: mini.dir, split: 'train' }));
+    expect(fromFolder.source).toBe(mini.dir); // found mini-batches-bin/data_batch_1.bin
+    expect(fromFolder.images.subarray(0, 3072)).toEqual(mini.train.subarray(1, 3073));
   });
 });
 

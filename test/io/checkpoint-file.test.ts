@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSafetensorsFile, readCheckpointFile, saveSafetensorsFile, writeCheckpointFile } from '../../src/io/node/checkpoint-file.js';
+import type { TensorData } from '../../src/io/safetensors.js';
 import { commitTempFile, tempPathFor, writeFileAtomic } from '../../src/io/node/atomic-write.js';
+
+/** values of any tensor data array, numbers or bigints */
+const list = (d: TensorData): (number | bigint)[] => Array.from(d as ArrayLike<number | bigint>);
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'gmgrad-ckpt-'));
 
@@ -39,7 +43,7 @@ describe('atomic checkpoint files', () => {
     }, { epoch: '2' });
     const loaded = await loadSafetensorsFile(path);
     expect(loaded.metadata).toEqual({ epoch: '2' });
-    expect(Array.from(loaded.tensors['fc.weight']!.data)).toEqual([0.25, -1]);
+    expect(list(loaded.tensors['fc.weight']!.data)).toEqual([0.25, -1]);
     expect(loaded.tensors['bn.num_batches_tracked']!.data).toEqual(Int32Array.from([100]));
 
     writeFileSync(path, readFileSync(path).subarray(0, 40));

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES, type SafetensorsTensor } from '../../src/io/safetensors.js';
+import { decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES, type SafetensorsTensor, type TensorData } from '../../src/io/safetensors.js';
 import { bf16BitsToFloat, f16BitsToFloat, floatToBf16Bits, floatToF16Bits } from '../../src/io/safetensors-dtypes.js';
+
+/** values of any tensor data array, numbers or bigints */
+const list = (d: TensorData): (number | bigint)[] => Array.from(d as ArrayLike<number | bigint>);
 
 /** Build a file by hand, following the spec: u64 LE header length, JSON header, data. */
 function handBuilt(headerJson: string, data: number[], pad = true): Uint8Array {
@@ -46,10 +49,10 @@ describe('safetensors encoding', () => {
     const { tensors, metadata } = decodeSafetensors(reference, { source: 'reference.safetensors' });
     expect(metadata).toEqual({ format: 'pt' });
     expect(tensors['bn1.num_batches_tracked']).toEqual({ dtype: 'I64', shape: [], data: Int32Array.from([7]) });
-    expect(Array.from(tensors['conv1.weight']!.data)).toEqual([0.5, -1.25, 3, Math.fround(1e-3)]);
+    expect(list(tensors['conv1.weight']!.data)).toEqual([0.5, -1.25, 3, Math.fround(1e-3)]);
     expect(tensors['half']!.data).toEqual(Float32Array.from([1, -2.5, 65504, f16BitsToFloat(floatToF16Bits(6.1e-5))]));
-    expect(Array.from(tensors['idx']!.data)).toEqual([-1, 2, 2147483647]);
-    expect(Array.from(tensors['mask']!.data)).toEqual([1, 0, 1]);
+    expect(list(tensors['idx']!.data)).toEqual([-1, 2, 2147483647]);
+    expect(list(tensors['mask']!.data)).toEqual([1, 0, 1]);
     expect(tensors['empty']!.shape).toEqual([0, 3]);
     expect(tensors['bn1.running_var']!.data).toBeInstanceOf(Float64Array);
     expect(Array.from(encodeSafetensors(tensors, metadata))).toEqual(Array.from(reference));
@@ -82,9 +85,9 @@ describe('safetensors round trip', () => {
       const got = decoded.tensors[name]!;
       expect(got.dtype, name).toBe(t.dtype);
       expect(got.shape, name).toEqual(t.shape);
-      if (t.dtype === 'I64') expect(Array.from(got.data)).toEqual([-5n, BigInt(1 << 30)]);
-      else if (t.dtype === 'BF16') expect(Array.from(got.data)).toEqual([1.5, bf16BitsToFloat(floatToBf16Bits(-3.0e38))]);
-      else expect(Array.from(got.data), name).toEqual(Array.from(t.data));
+      if (t.dtype === 'I64') expect(list(got.data)).toEqual([-5n, BigInt(1 << 30)]);
+      else if (t.dtype === 'BF16') expect(list(got.data)).toEqual([1.5, bf16BitsToFloat(floatToBf16Bits(-3.0e38))]);
+      else expect(list(got.data), name).toEqual(list(t.data));
     }
     // every tensor starts at a multiple of its item size
     const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
@@ -132,7 +135,7 @@ describe('safetensors decoding rejects malformed files with a clear error', () =
   const decode = (bytes: Uint8Array) => () => decodeSafetensors(bytes, { source: 'model.safetensors' });
 
   it('accepts the well-formed baseline', () => {
-    expect(Array.from(decodeSafetensors(handBuilt(ok, data8)).tensors.t!.data)).toEqual([1, 2]);
+    expect(list(decodeSafetensors(handBuilt(ok, data8)).tensors.t!.data)).toEqual([1, 2]);
   });
 
   it('checks the header length against the file size before allocating', () => {
@@ -177,6 +180,6 @@ describe('safetensors decoding rejects malformed files with a clear error', () =
     const file = handBuilt(ok, data8);
     const shifted = new Uint8Array(file.length + 3);
     shifted.set(file, 3);
-    expect(Array.from(decodeSafetensors(shifted.subarray(3)).tensors.t!.data)).toEqual([1, 2]);
+    expect(list(decodeSafetensors(shifted.subarray(3)).tensors.t!.data)).toEqual([1, 2]);
   });
 });

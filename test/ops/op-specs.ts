@@ -154,7 +154,8 @@ export const opSpecs: OpSpec[] = [
   { name: 'nllLoss none', shapes: fc.tuple(dim, fc.integer({ min: 2, max: 5 })).map((s) => [s]), fn: (x) => g.nllLoss(x, indexTensor(x, [x.shape[0]!], x.shape[1]!), 'none') },
   { name: 'mseLoss', shapes: fc.tuple(dim, dim).map((s) => [s, s]), fn: (a, b) => g.mseLoss(a, b) },
   {
-    name: 'batchNorm (training)', shapes: fc.tuple(fc.integer({ min: 2, max: 3 }), dim, dim).map(([n, c, h]) => [[n, c, h, 2], [c], [c]]),
+    // normalising by the batch variance cancels digits: central differences are good to ~1e-5 here
+    name: 'batchNorm (training)', rtol: 1e-4, shapes: fc.tuple(fc.integer({ min: 2, max: 3 }), dim, dim).map(([n, c, h]) => [[n, c, h, 2], [c], [c]]),
     fn: (x, w, b) => g.batchNorm(x, { training: true, weight: w, bias: b, runningMean: g.zeros([x.shape[1]!], { dtype: x.dtype, backend: x.backend }), runningVar: g.ones([x.shape[1]!], { dtype: x.dtype, backend: x.backend }) }),
   },
   {

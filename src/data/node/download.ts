@@ -10,7 +10,7 @@ import { commitTempFile, tempPathFor, writeFileAtomic } from '../../io/node/atom
 import { extractFromTarGz } from './archive.js';
 import { httpDownload } from './http-download.js';
 import { createProgress, type ProgressStream } from './progress.js';
-import { decodeAndVerify } from './verify.js';
+import { DataFileError, decodeAndVerify } from './verify.js';
 
 export interface DownloadOptions {
   cacheDir: string;
@@ -29,6 +29,12 @@ export interface DownloadFailure {
 export type DownloadResult =
   | { ok: true; contents: Uint8Array[]; paths: string[]; url: string }
   | { ok: false; failures: DownloadFailure[] };
+
+/** A failure's reason for the error list, which already shows the URL (archive members keep their name). */
+function reasonOf(err: unknown, url: string): string {
+  if (err instanceof DataFileError) return err.path === url ? err.reason : err.message;
+  return (err as Error).message;
+}
 
 async function fetchToTemp(url: string, finalPath: string, label: string, options: DownloadOptions): Promise<string> {
   const temp = tempPathFor(finalPath);
@@ -62,7 +68,7 @@ async function fromGzFiles(spec: DatasetSpec, files: DataFileSpec[], base: strin
       paths.push(finalPath);
     } catch (err) {
       if (temp) await rm(temp, { force: true });
-      return { ok: false, failures: [{ url, problem: (err as Error).message.replace(`${url}: `, '') }] };
+      return { ok: false, failures: [{ url, problem: reasonOf(err, url) }] };
     }
   }
   return { ok: true, contents, paths, url: base };
@@ -88,7 +94,7 @@ async function fromTarGz(spec: DatasetSpec, split: Split, mirror: Extract<Mirror
       url: mirror.url,
     };
   } catch (err) {
-    return { ok: false, failures: [{ url: mirror.url, problem: (err as Error).message.replace(`${mirror.url}: `, '') }] };
+    return { ok: false, failures: [{ url: mirror.url, problem: reasonOf(err, mirror.url) }] };
   } finally {
     if (temp) await rm(temp, { force: true });
   }

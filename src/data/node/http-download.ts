@@ -29,7 +29,7 @@ function request(url: URL, idleTimeoutMs: number): Promise<IncomingMessage> {
 
 function describe(err: unknown): string {
   const e = err as NodeJS.ErrnoException & { hostname?: string };
-  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return `cannot resolve host ${e.hostname ?? ''} (offline?) [${e.code}]`.replace('  ', ' ');
+  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return `cannot resolve host${e.hostname ? ` ${e.hostname}` : ''} (offline?) [${e.code}]`;
   if (e.code === 'ECONNREFUSED') return `connection refused [${e.code}]`;
   return e.code ? `${e.message} [${e.code}]` : e.message;
 }

@@ -33,7 +33,7 @@ export interface LoadDatasetOptions extends PlaceOptions {
   /** show download progress on stderr (default true) */
   progress?: boolean;
   progressStream?: ProgressStream;
-  /** seconds-level idle timeout of a download connection, in ms (default 30 000) */
+  /** give up on a download connection that stays silent this long, in ms (default 30 000) */
   idleTimeoutMs?: number;
   /** receives warnings about places skipped because of bad files (default: stderr) */
   log?: (line: string) => void;
@@ -151,9 +151,13 @@ async function tryDownload(spec: DatasetSpec, split: Split, options: LoadDataset
   return dataset;
 }
 
-/** Load a dataset split (see the file comment for where it is looked for). */
-export async function loadDataset(name: string, options: LoadDatasetOptions): Promise<Dataset> {
-  const spec = getDatasetSpec(name);
+/**
+ * Load a dataset split (see the file comment for where it is looked for). `dataset` is a registry
+ * name ('mnist', 'fashion-mnist', 'cifar10') or a spec of the same shape for other data in these formats.
+ */
+export async function loadDataset(which: string | DatasetSpec, options: LoadDatasetOptions): Promise<Dataset> {
+  const spec = typeof which === 'string' ? getDatasetSpec(which) : which;
+  const name = spec.name;
   const split = options.split;
   if (split !== 'train' && split !== 'test') throw new Error(`loadDataset(${name}): split must be 'train' or 'test', got '${split}'`);
   if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 0)) {

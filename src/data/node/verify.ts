@@ -13,9 +13,14 @@ export type FileProblem = 'missing' | 'unreadable' | 'truncated' | 'corrupt' | '
 
 /** A data file that is not usable, with the reason. */
 export class DataFileError extends Error {
-  constructor(readonly path: string, readonly problem: FileProblem, detail: string) {
+  constructor(readonly path: string, readonly problem: FileProblem, readonly detail: string) {
     super(`${path}: ${problem}${detail ? ` (${detail})` : ''}`);
     this.name = 'DataFileError';
+  }
+
+  /** the message without the leading path */
+  get reason(): string {
+    return `${this.problem}${this.detail ? ` (${this.detail})` : ''}`;
   }
 }
 
