@@ -1,11 +1,5 @@
-/** The op layer: every public op, and the registration the autodiff core needs. */
-import { registerCoreOps } from '../core/op-registry.js';
-import { add } from './binary.js';
-import { onesLike, zerosLike } from './creation.js';
-import { cast, detach } from './shape.js';
+/** The op layer: every public op. */
 import './methods.js';
-
-registerCoreOps({ add, onesLike: (t) => onesLike(t), zerosLike: (t) => zerosLike(t), detach, cast });
 
 export * from './creation.js';
 export * from './unary.js';

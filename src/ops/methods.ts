@@ -1,6 +1,7 @@
 /**
  * Tensor methods (x.add(y), x.sum(1), loss.backward(), ...): thin forwards to the op functions so
- * that there is exactly one definition of each op.
+ * that there is exactly one definition of each op. Imported by util.ts, so loading any op installs
+ * the methods and registers the ops the autodiff core needs.
  */
 import type { Backend } from '../core/backend.js';
 import { backward } from '../core/autograd.js';
@@ -14,7 +15,8 @@ import * as S from './shape.js';
 import * as I from './indexing.js';
 import * as L from './linalg.js';
 import * as N from './nn.js';
-import { tensor } from './creation.js';
+import { onesLike, tensor, zerosLike } from './creation.js';
+import { registerCoreOps } from '../core/op-registry.js';
 
 type TN = Tensor | number;
 
@@ -50,25 +52,21 @@ declare module '../core/tensor.js' {
 }
 
 const P = Tensor.prototype as unknown as Record<string, unknown>;
-const binary = { add: B.add, sub: B.sub, mul: B.mul, div: B.div, pow: B.pow, maximum: B.maximum, minimum: B.minimum, eq: B.eq, ne: B.ne, lt: B.lt, le: B.le, gt: B.gt, ge: B.ge };
-for (const [name, f] of Object.entries(binary)) P[name] = function (this: Tensor, o: TN) { return f(this, o); };
-const unary = {
-  neg: U.neg, abs: U.abs, sign: U.sign, exp: U.exp, log: U.log, log1p: U.log1p, sqrt: U.sqrt, rsqrt: U.rsqrt,
-  square: U.square, reciprocal: U.reciprocal, sin: U.sin, cos: U.cos, tanh: U.tanh, sigmoid: U.sigmoid,
-  relu: U.relu, gelu: U.gelu, softplus: U.softplus, floor: U.floor,
-  clone: S.clone, detach: S.detach,
-};
-for (const [name, f] of Object.entries(unary)) P[name] = function (this: Tensor) { return f(this); };
-const passThrough: Record<string, (t: Tensor, ...a: never[]) => Tensor> = {
-  leakyRelu: U.leakyRelu, clamp: U.clamp,
-  sum: R.sum, mean: R.mean, max: R.max, min: R.min, prod: R.prod, var: R.variance, std: R.std,
-  logsumexp: R.logsumexp, norm: R.norm, argmax: R.argmax, argmin: R.argmin,
-  reshape: S.reshape, view: S.reshape, flatten: S.flatten, squeeze: S.squeeze, unsqueeze: S.unsqueeze,
-  permute: S.permute, transpose: S.transpose, expand: S.expand, flip: S.flip, slice: S.slice, narrow: S.narrow,
-  gather: I.gather, indexSelect: I.indexSelect, matmul: L.matmul, softmax: N.softmax, logSoftmax: N.logSoftmax,
-  cast: S.cast,
-};
-for (const [name, f] of Object.entries(passThrough)) P[name] = function (this: Tensor, ...a: never[]) { return f(this, ...a); };
+// Lookups happen at call time, so this file is safe inside the op modules' import cycle.
+type Fn = (...a: unknown[]) => Tensor;
+function forward(name: string, mod: () => Record<string, unknown>, fnName = name): void {
+  P[name] = function (this: Tensor, ...a: unknown[]) { return (mod()[fnName] as Fn)(this, ...a); };
+}
+for (const n of ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge']) forward(n, () => B);
+for (const n of ['neg', 'abs', 'sign', 'exp', 'log', 'log1p', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'sin', 'cos', 'tanh',
+  'sigmoid', 'relu', 'gelu', 'softplus', 'floor', 'leakyRelu', 'clamp']) forward(n, () => U);
+for (const n of ['sum', 'mean', 'max', 'min', 'prod', 'std', 'logsumexp', 'norm', 'argmax', 'argmin']) forward(n, () => R);
+forward('var', () => R, 'variance');
+for (const n of ['reshape', 'flatten', 'squeeze', 'unsqueeze', 'permute', 'transpose', 'expand', 'flip', 'slice', 'narrow', 'clone', 'detach', 'cast']) forward(n, () => S);
+forward('view', () => S, 'reshape');
+for (const n of ['gather', 'indexSelect']) forward(n, () => I);
+forward('matmul', () => L);
+for (const n of ['softmax', 'logSoftmax']) forward(n, () => N);
 Object.defineProperty(Tensor.prototype, 'T', { get(this: Tensor) { return S.transpose(this); } });
 P.float = function (this: Tensor) { return S.cast(this, 'float32'); };
 P.double = function (this: Tensor) { return S.cast(this, 'float64'); };
@@ -76,7 +74,13 @@ P.int = function (this: Tensor) { return S.cast(this, 'int32'); };
 P.backward = function (this: Tensor, grad?: Tensor, options?: { retainGraph?: boolean }) { backward(this, grad, options); };
 P.to = async function (this: Tensor, target: Backend) {
   if (target === this.backend) return this;
-  const data = await this.data();
-  const t = tensor(data, { shape: this.shape, dtype: this.dtype, backend: target });
-  return t;
+  return tensor(await this.data(), { shape: this.shape, dtype: this.dtype, backend: target });
 };
+
+registerCoreOps({
+  add: (a, b) => B.add(a, b),
+  onesLike: (t) => onesLike(t),
+  zerosLike: (t) => zerosLike(t),
+  detach: (t) => S.detach(t),
+  cast: (t, d, copy) => S.cast(t, d, copy),
+});

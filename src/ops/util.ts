@@ -1,4 +1,5 @@
 /** Checks and small helpers shared by the op files. */
+import './methods.js';
 import type { Backend, Operand, StridedView } from '../core/backend.js';
 import { isFloat, type DType } from '../core/dtype.js';
 import { broadcastStrides, contiguousStrides, formatShape, type Shape } from '../core/shape.js';
