@@ -12,17 +12,19 @@ import { defaultConfig, type TrainConfig } from '../../src/train/config.js';
 import { runTraining } from '../../src/train/run.js';
 import { SHARED_DATA } from '../data/shared-paths.js';
 
-const BACKENDS = (process.env.GMGRAD_TRAIN_BACKENDS ?? 'cpu,wasm,webgpu').split(',');
+// the TypeScript reference (cpu) is exercised by the resume test below; the fast CPU path (wasm)
+// and WebGPU train the smoke model
+const BACKENDS = (process.env.GMGRAD_TRAIN_BACKENDS ?? 'wasm,webgpu').split(',');
 
 function smallRun(backend: TrainConfig['backend'], out: string, epochs: number): TrainConfig {
   return {
-    ...defaultConfig('mnist'), model: 'small-cnn', featureDim: 16, loss: 'gm', epochs, batch: 50, lr: 0.05,
-    lrStep: 100, rampEpochs: 0, limit: 1000, testLimit: 500, backend, out, dataDir: join(SHARED_DATA, 'mnist'), seed: 1,
+    ...defaultConfig('mnist'), model: 'small-cnn', featureDim: 16, loss: 'gm', epochs, batch: 50, lr: 0.01,
+    lrStep: 100, rampEpochs: 0, limit: 1500, testLimit: 500, backend, out, dataDir: join(SHARED_DATA, 'mnist'), seed: 1,
   };
 }
 
 describe.each(BACKENDS)('training on %s', (backend) => {
-  it('a GM model trained for 40 steps on 1000 real MNIST images beats 85 % test accuracy', async () => {
+  it('a GM model trained for 60 steps on 1500 real MNIST images beats 90 % test accuracy', async () => {
     const out = mkdtempSync(join(tmpdir(), 'gmgrad-smoke-'));
     let r;
     try {
@@ -32,7 +34,7 @@ describe.each(BACKENDS)('training on %s', (backend) => {
       throw e;
     }
     const acc = r.history[r.history.length - 1]!.testAccuracy!;
-    expect(acc).toBeGreaterThan(0.85);
+    expect(acc).toBeGreaterThan(0.9);
     r.model.dispose();
   });
 });

@@ -1,0 +1,132 @@
+/**
+ * The attack base: an object configured once and applied to batches with
+ * `await attack.run(model, x, labels, targets?)`. It validates the inputs, puts the model in eval
+ * mode (restored afterwards), resolves targets, lets the subclass perturb, and summarises success,
+ * achieved norm and prediction per sample. x is never written; the result's `adversarial` belongs
+ * to the caller (dispose it, or let an enclosing tidy do it).
+ */
+import { noGrad } from '../core/autograd.js';
+import { Generator } from '../core/random.js';
+import { keep, tidy } from '../core/scope.js';
+import type { Tensor } from '../core/tensor.js';
+import { sub } from '../ops/binary.js';
+import { argmax } from '../ops/reduce.js';
+import { clone, reshape } from '../ops/shape.js';
+import { detectorScore, successMask, type AttackContext, type DetectorTerm } from './context.js';
+import { forwardPass, withEvalMode, type AttackModel } from './model.js';
+import { perSampleNorm, type Norm } from './steps.js';
+import { resolveTargets, TARGET_MODES, type TargetMode } from './targets.js';
+import { checkBatch, checkImageRange, checkLabelRange, checkNonNegative, checkOneOf } from './validate.js';
+
+export interface AttackOptions {
+  /** 'untargeted' (default; 'given' when targets are passed to run), 'given', 'random' (seeded) or 'least-likely' */
+  target?: TargetMode;
+  /** seed of the generator for random starts and random targets: same seed → identical output (default 0) */
+  seed?: number;
+}
+
+export interface AttackResult {
+  /** the adversarial batch, in [0, 1]; owned by the caller */
+  adversarial: Tensor;
+  /** per sample: misclassified (untargeted) / target reached (targeted), and accepted by the detector (adaptive attacks) */
+  success: boolean[];
+  /** per sample: the achieved ‖x' − x‖ in the attack's norm (L∞ or L2) */
+  norms: Float32Array;
+  /** per sample: the model's prediction on the adversarial input */
+  predictions: Int32Array;
+  /** the targets used (targeted runs), else null */
+  targets: Int32Array | null;
+  /** per sample: the detector score of the adversarial input (detector-aware attacks) */
+  scores?: Float32Array;
+  /** per sample: iterations used (DeepFool) */
+  iterations?: Int32Array;
+}
+
+/** What a subclass's perturb() hands back: a kept tensor the base disposes after summarising. */
+export interface PerturbOutput {
+  adversarial: Tensor;
+  iterations?: Int32Array;
+}
+
+export abstract class Attack {
+  /** display name used in errors and reports */
+  abstract readonly name: string;
+  /** the norm `norms` is reported in */
+  abstract readonly norm: Norm;
+  readonly targetMode: TargetMode | undefined;
+  readonly seed: number;
+
+  protected constructor(attack: string, options: AttackOptions) {
+    if (options.target !== undefined) checkOneOf(attack, 'target', options.target, TARGET_MODES);
+    this.targetMode = options.target;
+    this.seed = options.seed === undefined ? 0 : checkNonNegative(attack, 'seed', options.seed);
+  }
+
+  /** Attack a batch. labels: int32 [N] true classes; targets: int32 [N] for target: 'given'. */
+  async run(model: AttackModel, x: Tensor, labels: Tensor, targets?: Tensor): Promise<AttackResult> {
+    checkBatch(this.name, x, labels, targets);
+    await checkImageRange(this.name, x);
+    this.checkModel(model);
+    const detector = this.detectorTerm(model);
+    return withEvalMode(model, async () => {
+      const generator = new Generator(this.seed);
+      const cleanLogits = keep(tidy(() => noGrad(() => forwardPass(model, x).logits)));
+      let targetTensor: Tensor | null = null;
+      try {
+        const numClasses = cleanLogits.shape[1]!;
+        checkLabelRange(this.name, 'labels', (await labels.data()) as Int32Array, numClasses);
+        targetTensor = await resolveTargets(this.name, this.targetMode, labels, targets, cleanLogits, generator);
+        const ctx: AttackContext = { attack: this.name, model, x, labels, targets: targetTensor, numClasses, cleanLogits, generator, detector };
+        const out = await this.perturb(ctx);
+        try {
+          return await summarise(ctx, out, this.norm);
+        } finally {
+          out.adversarial.dispose();
+        }
+      } finally {
+        cleanLogits.dispose();
+        targetTensor?.dispose();
+      }
+    });
+  }
+
+  /** Throw a clear error when the model cannot be attacked this way (e.g. loss 'gm' on a softmax model). */
+  protected checkModel(_model: AttackModel): void {}
+
+  /** The detector term of a detector-aware attack, null for plain attacks. */
+  protected detectorTerm(_model: AttackModel): DetectorTerm | null { return null; }
+
+  /** Produce the adversarial batch as a kept tensor (the base disposes it). */
+  protected abstract perturb(ctx: AttackContext): Promise<PerturbOutput>;
+}
+
+async function summarise(ctx: AttackContext, out: PerturbOutput, norm: Norm): Promise<AttackResult> {
+  const adv = out.adversarial;
+  const t = tidy(() => noGrad(() => {
+    const fwd = forwardPass(ctx.model, adv);
+    return {
+      predictions: argmax(fwd.logits, 1),
+      success: successMask(ctx, fwd),
+      norms: reshape(perSampleNorm(sub(adv, ctx.x), norm === 'linf' ? 'inf' : 2), [-1]),
+      scores: ctx.detector ? detectorScore(ctx, fwd) : null,
+    };
+  }));
+  try {
+    const success = Array.from(await t.success.data(), (v) => v !== 0);
+    const norms = Float32Array.from(await t.norms.data());
+    const predictions = Int32Array.from(await t.predictions.data());
+    const scores = t.scores ? Float32Array.from(await t.scores.data()) : undefined;
+    const targets = ctx.targets ? Int32Array.from(await ctx.targets.data()) : null;
+    // a fresh tensor outside every internal scope: it belongs to the caller's scope, if any
+    const adversarial = clone(adv);
+    const result: AttackResult = { adversarial, success, norms, predictions, targets };
+    if (scores) result.scores = scores;
+    if (out.iterations) result.iterations = out.iterations;
+    return result;
+  } finally {
+    t.predictions.dispose();
+    t.success.dispose();
+    t.norms.dispose();
+    t.scores?.dispose();
+  }
+}

@@ -1,0 +1,25 @@
+/** Adversarial attacks: gradient attacks, C&W, DeepFool, detector-aware variants, and a registry. */
+export { Attack, type AttackOptions, type AttackResult, type PerturbOutput } from './attack.js';
+export { EpsilonAttack, type EpsilonAttackOptions, type EpsilonResult } from './epsilon-attack.js';
+export { FGSM, FGM, type FGSMOptions } from './fgsm.js';
+export { PGD, BIM, type PGDOptions, type BIMOptions } from './pgd.js';
+export { MIM, type MIMOptions } from './mim.js';
+export { CW, type CWOptions } from './cw.js';
+export { DeepFool, DeepFoolLinf, type DeepFoolOptions } from './deepfool.js';
+export { AdaptivePGD, AdaptiveCW, resolveDetectorTerm, type AdaptivePGDOptions, type AdaptiveCWOptions, type DetectorAwareOptions } from './adaptive.js';
+export { createAttack, ATTACK_NAMES, type AttackName, type AttackOptionsByName } from './registry.js';
+export type { AttackContext, DetectorTerm, FeatureScorer } from './context.js';
+export { successMask, attackObjective } from './context.js';
+export {
+  LOSS_NAMES, type LossName, type ObjectiveSpec, marginObjective, crossEntropyObjective, gmFeatureObjective,
+  otherClassMax, otherClassMin, pickClass, evaluateObjective,
+} from './losses.js';
+export { type AttackModel, type FeatureModel, type ModelHead, type ForwardOutputs, forwardPass, withEvalMode, hasFeatures, hasGMHead } from './model.js';
+export {
+  NORM_FLOOR, type Norm, type LpOrder, sampleAxes, perSampleNorm, normalizePerSample, ascentDirection,
+  projectLinf, projectL2, project, clipToImage, ascentStep, momentumUpdate,
+} from './steps.js';
+export { randomStart } from './random-start.js';
+export { inputGradient } from './gradient.js';
+export { TARGET_MODES, type TargetMode } from './targets.js';
+export { AttackConfigError, AttackInputError } from './validate.js';

@@ -1,0 +1,49 @@
+/** Attacks by name: `createAttack('pgd', { epsilon: 0.3 })`. */
+import type { Attack } from './attack.js';
+import { AdaptiveCW, AdaptivePGD, type AdaptiveCWOptions, type AdaptivePGDOptions } from './adaptive.js';
+import { CW, type CWOptions } from './cw.js';
+import { DeepFool, DeepFoolLinf, type DeepFoolOptions } from './deepfool.js';
+import { FGM, FGSM, type FGSMOptions } from './fgsm.js';
+import { MIM, type MIMOptions } from './mim.js';
+import { BIM, PGD, type BIMOptions, type PGDOptions } from './pgd.js';
+import { AttackConfigError } from './validate.js';
+
+export interface AttackOptionsByName {
+  fgsm: FGSMOptions;
+  fgm: FGSMOptions;
+  bim: BIMOptions;
+  pgd: Omit<PGDOptions, 'norm'>;
+  'pgd-l2': Omit<PGDOptions, 'norm'>;
+  mim: MIMOptions;
+  cw: CWOptions;
+  deepfool: DeepFoolOptions;
+  'deepfool-linf': DeepFoolOptions;
+  'adaptive-pgd': AdaptivePGDOptions;
+  'adaptive-cw': AdaptiveCWOptions;
+}
+
+export type AttackName = keyof AttackOptionsByName;
+
+const FACTORIES: { [K in AttackName]: (o: AttackOptionsByName[K]) => Attack } = {
+  fgsm: (o) => new FGSM(o),
+  fgm: (o) => new FGM(o),
+  bim: (o) => new BIM(o),
+  pgd: (o) => new PGD({ ...o, norm: 'linf' }),
+  'pgd-l2': (o) => new PGD({ ...o, norm: 'l2' }),
+  mim: (o) => new MIM(o),
+  cw: (o) => new CW(o),
+  deepfool: (o) => new DeepFool(o),
+  'deepfool-linf': (o) => new DeepFoolLinf(o),
+  'adaptive-pgd': (o) => new AdaptivePGD(o),
+  'adaptive-cw': (o) => new AdaptiveCW(o),
+};
+
+export const ATTACK_NAMES = Object.keys(FACTORIES) as AttackName[];
+
+export function createAttack<K extends AttackName>(name: K, options: AttackOptionsByName[K]): Attack {
+  const make = FACTORIES[name] as ((o: AttackOptionsByName[K]) => Attack) | undefined;
+  if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(FACTORIES, name) || !make) {
+    throw new AttackConfigError(`createAttack: unknown attack '${String(name)}' (known: ${ATTACK_NAMES.join(', ')})`);
+  }
+  return make(options ?? ({} as AttackOptionsByName[K]));
+}

@@ -1,0 +1,102 @@
+/**
+ * Max pooling over NCHW planes and its gradient, with the reference backend's rules: each window is
+ * clipped to the input (padding is never a candidate), scanned row-major, a cell wins only when
+ * strictly greater (ties keep the first maximum) and the first NaN wins and ends the scan. The
+ * argmax is the flat index h·inW + w in the plane. Threads split the planes, so the gradient's
+ * scatter-add never races.
+ */
+import type { FunctionBuilder, Local, ModuleBuilder } from '../assembler.js';
+import { POOL_FIELDS } from '../layout.js';
+import { I, addTo, assign, forRange } from '../emit.js';
+
+function reader(f: FunctionBuilder, params: Local) {
+  return (name: keyof typeof POOL_FIELDS): Local => {
+    const l = f.local('i32');
+    assign(f, l, I.load(params, POOL_FIELDS[name]));
+    return l;
+  };
+}
+
+export function emitPool(mod: ModuleBuilder): void {
+  mod.func('maxPool2d', ['i32'], [], (f, params) => {
+    const P = reader(f, params!);
+    const x = P('x'), y = P('y'), arg = P('arg'), inH = P('inH'), inW = P('inW'), outH = P('outH'), outW = P('outW');
+    const kH = P('kH'), kW = P('kW'), sH = P('sH'), sW = P('sW'), pT = P('pT'), pL = P('pL');
+    const L = () => f.local('i32');
+    const pl = L(), base = L(), oy = L(), ox = L(), hs = L(), h0 = L(), h1 = L(), ws = L(), w0 = L(), w1 = L();
+    const h = L(), w = L(), at = L(), row = L(), o = L();
+    const best = f.local('f32'), v = f.local('f32');
+    const pl0 = P('pl0');
+    // output element index of the first plane of this thread
+    assign(f, o, I.mul(pl0, I.mul(outH, outW)));
+    forRange(f, pl, pl0, P('pl1'), 1, () => {
+      assign(f, base, I.at4(x, I.mul(pl, I.mul(inH, inW))));
+      forRange(f, oy, 0, outH, 1, () => {
+        assign(f, hs, I.sub(I.mul(oy, sH), pT));
+        assign(f, h0, I.max(hs, 0));
+        assign(f, h1, I.min(I.add(hs, kH), inH));
+        forRange(f, ox, 0, outW, 1, () => {
+          assign(f, ws, I.sub(I.mul(ox, sW), pL));
+          assign(f, w0, I.max(ws, 0));
+          assign(f, w1, I.min(I.add(ws, kW), inW));
+          assign(f, at, I.add(I.mul(h0, inW), w0));
+          f.get(base).get(at).i32(2).op('i32.shl').op('i32.add').mem('f32.load').set(best);
+          // a NaN first cell already wins
+          f.get(best).get(best).op('f32.eq');
+          f.if(() => {
+            f.block((scan) => {
+              forRange(f, h, h0, h1, 1, () => {
+                assign(f, row, I.mul(h, inW));
+                forRange(f, w, I.select(I.eq(h, h0), I.add(w0, 1), w0), w1, 1, () => {
+                  f.get(base).get(row).get(w).op('i32.add').i32(2).op('i32.shl').op('i32.add').mem('f32.load').set(v);
+                  f.get(v).get(best).op('f32.gt');
+                  f.if(() => {
+                    f.get(v).set(best);
+                    assign(f, at, I.add(row, w));
+                  }, () => {
+                    f.get(v).get(v).op('f32.ne');
+                    f.if(() => {
+                      f.get(v).set(best);
+                      assign(f, at, I.add(row, w));
+                      f.br(scan);
+                    });
+                  });
+                });
+              });
+            });
+          });
+          f.get(y).get(o).i32(2).op('i32.shl').op('i32.add').get(best).mem('f32.store');
+          f.get(arg).get(o).i32(2).op('i32.shl').op('i32.add').get(at).mem('i32.store');
+          addTo(f, o, 1);
+        });
+      });
+    });
+  });
+
+  // y = dx (zeroed here), x = dy, arg = argmax: dx[plane][arg[o]] += dy[o]
+  mod.func('maxPool2dBackward', ['i32'], [], (f, params) => {
+    const P = reader(f, params!);
+    const dy = P('x'), dx = P('y'), arg = P('arg');
+    const plane = f.local('i32'), outPlane = f.local('i32'), pl = f.local('i32'), i = f.local('i32');
+    const dst = f.local('i32'), src = f.local('i32'), a = f.local('i32'), cell = f.local('i32');
+    const pl0 = P('pl0'), pl1 = P('pl1');
+    assign(f, plane, I.mul(P('inH'), P('inW')));
+    assign(f, outPlane, I.mul(P('outH'), P('outW')));
+    f.get(dx).get(pl0).get(plane).op('i32.mul').i32(2).op('i32.shl').op('i32.add');
+    f.i32(0);
+    f.get(pl1).get(pl0).op('i32.sub').get(plane).op('i32.mul').i32(2).op('i32.shl');
+    f.memoryFill();
+    assign(f, src, I.at4(dy, I.mul(pl0, outPlane)));
+    assign(f, a, I.at4(arg, I.mul(pl0, outPlane)));
+    forRange(f, pl, pl0, pl1, 1, () => {
+      assign(f, dst, I.at4(dx, I.mul(pl, plane)));
+      forRange(f, i, 0, outPlane, 1, () => {
+        // address of dx[plane][argmax]
+        f.get(dst).get(a).mem('i32.load').i32(2).op('i32.shl').op('i32.add').set(cell);
+        f.get(cell).get(cell).mem('f32.load').get(src).mem('f32.load').op('f32.add').mem('f32.store');
+        addTo(f, src, 4);
+        addTo(f, a, 4);
+      });
+    });
+  });
+}

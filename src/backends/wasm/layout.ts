@@ -1,0 +1,59 @@
+/**
+ * Parameter blocks: the TypeScript side writes one block of i32 fields per thread into wasm memory
+ * and each thread's driver reads its own. Field names are shared by the code generator (which emits
+ * loads at these byte offsets) and the runtime (which fills them), so they cannot drift apart.
+ * Addresses are byte offsets in the wasm memory; sizes, strides and ranges are in elements.
+ */
+
+function fields<const N extends readonly string[]>(names: N): { readonly [K in N[number]]: number } {
+  const out: Record<string, number> = {};
+  names.forEach((n, i) => { out[n] = i * 4; });
+  return out as { readonly [K in N[number]]: number };
+}
+
+/** C[b] (+)= op(A[b]) · op(B[b]) for b in [b0, b1), rows [m0, m1), columns [n0, n1) */
+export const GEMM_FIELDS = fields([
+  'a', 'b', 'c', 'm', 'n', 'k',
+  // element (i, p) of A is a[i·rsA + p·csA]; element (p, j) of B is b[p·rsB + j·csB]
+  'rsA', 'csA', 'rsB', 'csB', 'ldc',
+  'batchA', 'batchB', 'batchC',
+  'b0', 'b1', 'm0', 'm1', 'n0', 'n1',
+  // 1: add into C instead of overwriting it
+  'accumulate',
+  // per-thread scratch: packed A block, packed B block, one edge tile
+  'bufA', 'bufB', 'tile',
+] as const);
+
+/**
+ * Convolution drivers (NCHW). `lo`/`hi` is a secondary split when the batch is too small to give
+ * every thread images: output pixels (forward), weight columns (weight grad), input channels within
+ * a group (input grad via col2im).
+ */
+export const CONV_FIELDS = fields([
+  'x', 'w', 'y', 'n', 'inC', 'inH', 'inW', 'outC', 'kH', 'kW', 'outH', 'outW',
+  'sH', 'sW', 'pT', 'pL', 'dH', 'dW', 'groups',
+  'b0', 'b1', 'lo', 'hi',
+  // weight grad: 1 to add into y instead of overwriting it
+  'accumulate',
+  // input grad via col2im: pixels per GEMM block (the dCol scratch holds rows × nb floats)
+  'nb',
+  'bufA', 'bufB', 'tile', 'bufC',
+] as const);
+
+/** y[i] = f(x[i]) for i in [lo, hi); p0, p1 are float32 bit patterns (an op's scalar parameters) */
+export const UNARY_FIELDS = fields(['x', 'y', 'lo', 'hi', 'p0', 'p1'] as const);
+
+/**
+ * y (contiguous, [d0, d1, n]) = f(a, b) with a and b read through strides (elements) along the two
+ * outer dimensions and the row; this thread does i0 in [i0lo, i0hi) and row elements [rlo, rhi).
+ */
+export const BINARY_FIELDS = fields([
+  'a', 'b', 'y', 'd1', 'n', 'sa0', 'sa1', 'sar', 'sb0', 'sb1', 'sbr', 'i0lo', 'i0hi', 'rlo', 'rhi',
+] as const);
+
+/** NCHW pooling over planes [pl0, pl1); `arg` is the int32 argmax (flat h·inW + w in the plane) */
+export const POOL_FIELDS = fields([
+  'x', 'y', 'arg', 'inH', 'inW', 'outH', 'outW', 'kH', 'kW', 'sH', 'sW', 'pT', 'pL', 'pl0', 'pl1',
+] as const);
+
+export const PARAM_BLOCK_BYTES = 256;

@@ -1,0 +1,52 @@
+/**
+ * Assembles the kernel module: one imported memory ("env"."memory", shared when threads are used)
+ * and the exported drivers every thread calls with the address of its parameter block.
+ */
+import { ModuleBuilder } from './assembler.js';
+import { emitGemm, type GemmShape } from './kernels/gemm.js';
+import { emitConv } from './kernels/conv.js';
+import { emitUtil } from './kernels/util.js';
+import { WASM_BINARY, WASM_UNARY, binaryDriverName, emitElementwise, unaryDriverName } from './kernels/elementwise.js';
+import { emitPool } from './kernels/pool.js';
+import { Vec } from './kernels/vec.js';
+
+export interface KernelModuleConfig {
+  simd: boolean;
+  /** use f32x4.relaxed_madd in the micro-kernel (only when the engine validates it) */
+  relaxedMadd: boolean;
+  sharedMemory: boolean;
+  /** memory limits in 64 KiB pages (the import declares them; the memory must match) */
+  initialPages: number;
+  maximumPages: number;
+  gemm: GemmShape;
+  /** pixel block of the convolution drivers (a multiple of gemm.nr) */
+  convNc: number;
+}
+
+/** Exported driver names; each takes one i32: the address of a parameter block. */
+export const DRIVERS: readonly string[] = [
+  'gemm', 'convForward', 'convBackwardWeight', 'convBackwardInputCol2im', 'maxPool2d', 'maxPool2dBackward',
+  ...Object.keys(WASM_UNARY).map(unaryDriverName),
+  ...Object.keys(WASM_BINARY).map(binaryDriverName),
+];
+export type DriverName = string;
+
+export function defaultShape(simd: boolean): { gemm: GemmShape; convNc: number } {
+  return simd
+    ? { gemm: { mr: 4, nr: 8, kc: 256, mc: 128, nc: 1024 }, convNc: 256 }
+    : { gemm: { mr: 4, nr: 4, kc: 256, mc: 128, nc: 1024 }, convNc: 256 };
+}
+
+export function buildKernelModule(cfg: KernelModuleConfig): Uint8Array<ArrayBuffer> {
+  const mod = new ModuleBuilder();
+  mod.importMemory({
+    module: 'env', name: 'memory', initial: cfg.initialPages, maximum: cfg.maximumPages, shared: cfg.sharedMemory,
+  });
+  const vec = new Vec(cfg.simd, cfg.simd && cfg.relaxedMadd);
+  const gemm = emitGemm(mod, vec, cfg.gemm);
+  const util = emitUtil(mod, vec);
+  emitConv(mod, vec, cfg.gemm, cfg.convNc, gemm, util);
+  emitPool(mod);
+  emitElementwise(mod, vec);
+  return mod.build();
+}

@@ -1,0 +1,461 @@
+/**
+ * The WebAssembly kernels against naive float64 references: GEMM on shapes that do not divide the
+ * register or cache blocks, transposed and batch-strided operands; convolutions with stride,
+ * padding, dilation and groups (both input-gradient algorithms); each on SIMD and the scalar
+ * fallback, on one thread and on two. Plus the assembler's encodings, the heap allocator, the
+ * thread pool's error path, and a child process that must exit with the pool still running.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Conv2dParams, MatmulParams } from '../../src/core/backend.js';
+import { ByteWriter, ModuleBuilder } from '../../src/backends/wasm/assembler.js';
+import { createWasmBackend, type WasmBackend } from '../../src/backends/wasm/backend.js';
+import { probeFeatures } from '../../src/backends/wasm/features.js';
+import { HEAP_BASE, WasmHeap, sizeClass } from '../../src/backends/wasm/heap.js';
+import { WasmKernels, type WasmKernelOptions } from '../../src/backends/wasm/kernels.js';
+import { splitRange } from '../../src/backends/wasm/partition.js';
+import { ThreadPool } from '../../src/backends/wasm/thread-pool.js';
+
+const features = probeFeatures();
+
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
+  };
+}
+
+function randomArray(n: number, rng: () => number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng();
+  return a;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+function naiveMatmul(a: Float32Array, b: Float32Array, p: MatmulParams): Float64Array {
+  const out = new Float64Array(p.batch * p.m * p.n);
+  for (let t = 0; t < p.batch; t++) for (let i = 0; i < p.m; i++) for (let j = 0; j < p.n; j++) {
+    let s = 0;
+    for (let q = 0; q < p.k; q++) {
+      s += a[t * p.aBatchStride + (p.transA ? q * p.m + i : i * p.k + q)]!
+        * b[t * p.bBatchStride + (p.transB ? j * p.k + q : q * p.n + j)]!;
+    }
+    out[(t * p.m + i) * p.n + j] = s;
+  }
+  return out;
+}
+
+function naiveConv(p: Conv2dParams, x: Float32Array, w: Float32Array, dy: Float32Array) {
+  const y = new Float64Array(p.n * p.outC * p.outH * p.outW);
+  const dx = new Float64Array(x.length), dw = new Float64Array(w.length);
+  const cg = p.inC / p.groups, og = p.outC / p.groups;
+  for (let n = 0; n < p.n; n++) for (let oc = 0; oc < p.outC; oc++) {
+    const g = Math.floor(oc / og);
+    for (let oy = 0; oy < p.outH; oy++) for (let ox = 0; ox < p.outW; ox++) {
+      const yi = ((n * p.outC + oc) * p.outH + oy) * p.outW + ox;
+      for (let c = 0; c < cg; c++) for (let ky = 0; ky < p.kH; ky++) for (let kx = 0; kx < p.kW; kx++) {
+        const iy = oy * p.strideH - p.padTop + ky * p.dilationH, ix = ox * p.strideW - p.padLeft + kx * p.dilationW;
+        if (iy < 0 || iy >= p.inH || ix < 0 || ix >= p.inW) continue;
+        const xi = ((n * p.inC + g * cg + c) * p.inH + iy) * p.inW + ix, wi = ((oc * cg + c) * p.kH + ky) * p.kW + kx;
+        y[yi] += x[xi]! * w[wi]!;
+        dx[xi] += dy[yi]! * w[wi]!;
+        dw[wi] += x[xi]! * dy[yi]!;
+      }
+    }
+  }
+  return { y, dx, dw };
+}
+
+function convParams(q: Partial<Conv2dParams> & { padBottom?: number; padRight?: number }): Conv2dParams {
+  const p = {
+    n: 2, inC: 3, inH: 7, inW: 6, outC: 4, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1,
+    dilationH: 1, dilationW: 1, groups: 1, outH: 0, outW: 0, ...q,
+  };
+  const pb = q.padBottom ?? p.padTop, pr = q.padRight ?? p.padLeft;
+  p.outH = Math.floor((p.inH + p.padTop + pb - p.dilationH * (p.kH - 1) - 1) / p.strideH) + 1;
+  p.outW = Math.floor((p.inW + p.padLeft + pr - p.dilationW * (p.kW - 1) - 1) / p.strideW) + 1;
+  return p;
+}
+
+const CONFIGS: Array<{ name: string; opts: WasmKernelOptions; needsSimd: boolean }> = [
+  { name: 'SIMD, 1 thread', opts: { threads: 1 }, needsSimd: true },
+  { name: 'SIMD, 2 threads', opts: { threads: 2, parallelThreshold: 0 }, needsSimd: true },
+  { name: 'scalar fallback, 1 thread', opts: { threads: 1, simd: false }, needsSimd: false },
+  { name: 'scalar fallback, 2 threads', opts: { threads: 2, simd: false, parallelThreshold: 0 }, needsSimd: false },
+];
+
+describe('assembler', () => {
+  it('encodes LEB128 as the spec examples', () => {
+    expect([...new ByteWriter().u32(0).toBytes()]).toEqual([0]);
+    expect([...new ByteWriter().u32(624485).toBytes()]).toEqual([0xe5, 0x8e, 0x26]);
+    expect([...new ByteWriter().u32(0xffffffff).toBytes()]).toEqual([0xff, 0xff, 0xff, 0xff, 0x0f]);
+    expect([...new ByteWriter().s32(-123456).toBytes()]).toEqual([0xc0, 0xbb, 0x78]);
+    expect([...new ByteWriter().s32(63).toBytes()]).toEqual([0x3f]);
+    expect([...new ByteWriter().s32(64).toBytes()]).toEqual([0xc0, 0x00]);
+    expect([...new ByteWriter().s32(-64).toBytes()]).toEqual([0x40]);
+    expect([...new ByteWriter().s32(-65).toBytes()]).toEqual([0xbf, 0x7f]);
+    expect(() => new ByteWriter().u32(-1)).toThrow(/u32 out of range/);
+  });
+
+  it('builds a module with memory, loops, calls and (when available) SIMD that runs', async () => {
+    const m = new ModuleBuilder();
+    m.importMemory({ module: 'env', name: 'memory', initial: 1, maximum: 1, shared: false });
+    const square = m.func('square', ['i32'], ['i32'], (f, x) => { f.get(x!).get(x!).op('i32.mul'); }, false);
+    // sum of squares 0..n-1 through a loop and a call
+    m.func('sumSquares', ['i32'], ['i32'], (f, n) => {
+      const i = f.local('i32'), s = f.local('i32');
+      f.block((exit) => f.loop((top) => {
+        f.get(i).get(n!).op('i32.ge_s').brIf(exit);
+        f.get(s).get(i).call(square).op('i32.add').set(s);
+        f.get(i).i32(1).op('i32.add').set(i);
+        f.br(top);
+      }));
+      f.get(s);
+    });
+    if (features.simd) {
+      // out[0..3] = in[0..3] * 2 + splat(in[4])
+      m.func('axpy4', ['i32'], [], (f, p) => {
+        f.get(p!).get(p!).mem('v128.load').f32x4Const(2).op('f32x4.mul').get(p!).mem('v128.load32_splat', 16)
+          .op('f32x4.add').mem('v128.store', 32);
+      });
+    }
+    const bytes = m.build();
+    expect(WebAssembly.validate(bytes)).toBe(true);
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1 });
+    const { instance } = await WebAssembly.instantiate(bytes, { env: { memory } });
+    const ex = instance.exports as Record<string, (x: number) => number>;
+    expect(ex.sumSquares!(10)).toBe(285);
+    if (features.simd) {
+      const f32 = new Float32Array(memory.buffer);
+      f32.set([1, 2, 3, 4, 0.5]);
+      ex.axpy4!(0);
+      expect([...f32.subarray(8, 12)]).toEqual([2.5, 4.5, 6.5, 8.5]);
+    }
+  });
+
+  it('rejects unbalanced or misused builders with a message', () => {
+    const m = new ModuleBuilder();
+    m.declare('f', [], []);
+    expect(() => m.build()).toThrow(/declared but never defined/);
+    expect(() => m.declare('f', [], [])).toThrow(/declared twice/);
+  });
+});
+
+describe('wasm heap', () => {
+  it('reuses freed blocks by size class and returns the top to the bump pointer', () => {
+    const heap = new WasmHeap({ shared: false, initialPages: 2, maximumPages: 64 });
+    const a = heap.alloc(100), b = heap.alloc(100), c = heap.alloc(5000);
+    expect(a).toBe(HEAP_BASE);
+    expect(a % 64).toBe(0);
+    expect(b - a).toBe(sizeClass(100));
+    heap.free(a);
+    expect(heap.alloc(70)).toBe(a);
+    heap.free(b);
+    heap.free(c);
+    // c was on top; b below it was free too, so both went back to the bump pointer
+    expect(heap.stats().freeBytes).toBe(0);
+    expect(heap.alloc(128)).toBe(b);
+    expect(() => heap.free(12345)).toThrow(/unknown block/);
+    expect(() => heap.alloc(64 * 65536)).toThrow(/cannot allocate/);
+  });
+
+  it.skipIf(!features.sharedMemory)('keeps earlier views valid when a shared memory grows', () => {
+    const heap = new WasmHeap({ shared: true, initialPages: 2, maximumPages: 256 });
+    const p = heap.alloc(16);
+    const view = heap.f32(p, 4);
+    view.set([1, 2, 3, 4]);
+    const big = heap.alloc(4 * 1024 * 1024);
+    expect(heap.stats().memoryBytes).toBeGreaterThan(4 * 1024 * 1024);
+    expect([...view]).toEqual([1, 2, 3, 4]);
+    expect(heap.owns(view)).toBe(true);
+    expect(heap.owns(heap.f32(big, 4))).toBe(true);
+    expect(heap.owns(new Float32Array(4))).toBe(false);
+  });
+
+  it('size classes waste at most 1/8 above 64 KiB', () => {
+    for (const b of [1, 64, 65, 65536, 65537, 100000, 3_000_001]) {
+      const s = sizeClass(b);
+      expect(s).toBeGreaterThanOrEqual(b);
+      expect(s % 64).toBe(0);
+      if (b > 65536) expect(s / b).toBeLessThanOrEqual(1.125);
+    }
+    expect(splitRange(10, 3, 4)).toEqual([[0, 4], [4, 8], [8, 10]]);
+    expect(splitRange(3, 4)).toEqual([[0, 1], [1, 2], [2, 3]]);
+  });
+});
+
+for (const cfg of CONFIGS) {
+  describe.skipIf(cfg.needsSimd && !features.simd)(`wasm kernels, ${cfg.name}`, () => {
+    let K: WasmKernels;
+    beforeAll(async () => { K = await WasmKernels.create({ quiet: true, ...cfg.opts }); });
+    afterAll(() => K?.dispose());
+
+    it('runs with the requested configuration', () => {
+      expect(K.simd).toBe(cfg.opts.simd ?? true);
+      expect(K.threads).toBe(features.sharedMemory ? cfg.opts.threads : 1);
+    });
+
+    const gemmCases: Array<[number, number, number]> = [[1, 1, 1], [7, 13, 5], [33, 65, 17], [4, 8, 3], [130, 70, 300], [5, 1030, 9]];
+    for (const [m, n, k] of gemmCases) {
+      it(`matmul ${m}×${k} · ${k}×${n} with every transpose`, () => {
+        const rng = random(m * 1000 + n * 10 + k);
+        const a = randomArray(m * k, rng), b = randomArray(k * n, rng);
+        for (const transA of [false, true]) for (const transB of [false, true]) {
+          const p: MatmulParams = { batch: 1, m, n, k, transA, transB, aBatchStride: 0, bBatchStride: 0 };
+          const out = K.matmul(a, b, p);
+          expect(maxAbsDiff(out, naiveMatmul(a, b, p)), `transA=${transA} transB=${transB}`).toBeLessThan(1e-5 * k + 1e-6);
+          K.release(out);
+        }
+      });
+    }
+
+    it('matmul with batch strides, including broadcast (0) operands', () => {
+      const rng = random(7);
+      const m = 7, n = 13, k = 5, batch = 3;
+      const cases: Array<Partial<MatmulParams>> = [
+        { aBatchStride: m * k, bBatchStride: k * n },
+        { aBatchStride: 0, bBatchStride: k * n },
+        { aBatchStride: m * k, bBatchStride: 0 },
+        { aBatchStride: m * k, bBatchStride: 0, transA: true },
+        { aBatchStride: m * k + 3, bBatchStride: k * n + 1, transB: true },
+      ];
+      for (const c of cases) {
+        const p: MatmulParams = { batch, m, n, k, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0, ...c };
+        const a = randomArray(Math.max(1, (batch - 1) * p.aBatchStride + m * k), rng);
+        const b = randomArray(Math.max(1, (batch - 1) * p.bBatchStride + k * n), rng);
+        const out = K.matmul(a, b, p);
+        expect(maxAbsDiff(out, naiveMatmul(a, b, p)), JSON.stringify(c)).toBeLessThan(1e-5);
+        K.release(out);
+      }
+      // k = 0 is a zero matrix; empty outputs are empty
+      const z = K.matmul(new Float32Array(0), new Float32Array(0), { batch: 2, m: 3, n: 4, k: 0, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 });
+      expect([...z]).toEqual(new Array(24).fill(0));
+      expect(K.matmul(new Float32Array(0), new Float32Array(5), { batch: 1, m: 0, n: 5, k: 1, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 }).length).toBe(0);
+    });
+
+    const convCases: Array<Partial<Conv2dParams> & { padBottom?: number; padRight?: number }> = [
+      {},
+      { n: 1 },
+      { n: 3, strideH: 2, strideW: 2 },
+      { strideH: 2, strideW: 3, padTop: 0, padLeft: 2, inH: 9, inW: 11 },
+      { dilationH: 2, dilationW: 3, padTop: 2, padLeft: 3, inH: 10, inW: 12 },
+      { groups: 2, inC: 4, outC: 6 },
+      { groups: 4, inC: 4, outC: 8, strideH: 2, strideW: 2, n: 3 },
+      { kH: 1, kW: 1, padTop: 0, padLeft: 0, inC: 20, outC: 17, inH: 5, inW: 5 },
+      { kH: 5, kW: 5, padTop: 2, padLeft: 2, inC: 1, outC: 9, inH: 14, inW: 13 },
+      { kH: 3, kW: 3, inC: 40, outC: 33, inH: 9, inW: 10 },
+      { kH: 3, kW: 3, inC: 300, outC: 5, inH: 4, inW: 4 },
+      { kH: 2, kW: 3, padTop: 0, padLeft: 0, inC: 2, outC: 3, inH: 40, inW: 20, n: 1 },
+      { kH: 3, kW: 3, padTop: 3, padLeft: 4, inC: 2, outC: 3, inH: 5, inW: 5 },
+      { padTop: 0, padLeft: 1, padBottom: 2, padRight: 0, strideH: 2, inH: 8, inW: 9 },
+    ];
+    it('conv2d with empty windows or empty batches gives zeros of the right size', () => {
+      const p = convParams({ inC: 0, outC: 3 });
+      const y = K.conv2d(new Float32Array(0), new Float32Array(0), p);
+      expect([...y]).toEqual(new Array(p.n * 3 * p.outH * p.outW).fill(0));
+      const q = convParams({ n: 0 });
+      expect(K.conv2d(new Float32Array(0), new Float32Array(4 * 3 * 9), q).length).toBe(0);
+      const dw = K.conv2dBackwardWeight(new Float32Array(0), new Float32Array(0), q);
+      expect([...dw]).toEqual(new Array(4 * 3 * 9).fill(0));
+      expect(() => K.conv2d(new Float32Array(3), new Float32Array(4 * 3 * 9), convParams({}))).toThrow(/conv2d: x has 3 elements, needs/);
+      for (const a of [y, dw]) K.release(a);
+    });
+
+    for (const q of convCases) {
+      it(`conv2d forward, input grad, weight grad ${JSON.stringify(q)}`, () => {
+        const p = convParams(q);
+        const rng = random(p.inC * 100 + p.outC + p.kH * 7 + p.strideH);
+        const x = randomArray(p.n * p.inC * p.inH * p.inW, rng);
+        const w = randomArray(p.outC * (p.inC / p.groups) * p.kH * p.kW, rng);
+        const dy = randomArray(p.n * p.outC * p.outH * p.outW, rng);
+        const ref = naiveConv(p, x, w, dy);
+        const tol = 1e-5 * (p.inC * p.kH * p.kW + p.outC * p.kH * p.kW + p.n * p.outH * p.outW) + 1e-6;
+        const y = K.conv2d(x, w, p);
+        expect(maxAbsDiff(y, ref.y), 'forward').toBeLessThan(tol);
+        const dx = K.conv2dBackwardInput(dy, w, p);
+        expect(maxAbsDiff(dx, ref.dx), 'input grad').toBeLessThan(tol);
+        const dw = K.conv2dBackwardWeight(x, dy, p);
+        expect(maxAbsDiff(dw, ref.dw), 'weight grad').toBeLessThan(tol);
+        for (const a of [y, dx, dw]) K.release(a);
+      });
+    }
+  });
+}
+
+describe.skipIf(!features.simd)('wasm kernels, both stride-1 input-gradient algorithms agree', () => {
+  it('transposed forward and col2im match the reference', async () => {
+    for (const backwardInput of ['transposed', 'col2im'] as const) {
+      const K = await WasmKernels.create({ threads: 1, backwardInput });
+      for (const q of [{ inC: 1, outC: 6, kH: 5, kW: 5, padTop: 2, padLeft: 2 }, { inC: 7, outC: 3, dilationH: 2, padTop: 2 }, { groups: 2, inC: 6, outC: 4 }]) {
+        const p = convParams(q);
+        const rng = random(3);
+        const x = randomArray(p.n * p.inC * p.inH * p.inW, rng), w = randomArray(p.outC * (p.inC / p.groups) * p.kH * p.kW, rng);
+        const dy = randomArray(p.n * p.outC * p.outH * p.outW, rng);
+        const dx = K.conv2dBackwardInput(dy, w, p);
+        expect(maxAbsDiff(dx, naiveConv(p, x, w, dy).dx), `${backwardInput} ${JSON.stringify(q)}`).toBeLessThan(1e-4);
+      }
+      K.dispose();
+    }
+  });
+});
+
+describe('wasm kernels without shared memory', () => {
+  it('copies results out and still computes correctly after the memory grows', async () => {
+    const K = await WasmKernels.create({ threads: 2, sharedMemory: false, quiet: true });
+    expect(K.threads).toBe(1);
+    expect(K.resident).toBe(false);
+    const rng = random(11);
+    const m = 300, n = 280, k = 270;
+    const a = randomArray(m * k, rng), b = randomArray(k * n, rng);
+    const p: MatmulParams = { batch: 1, m, n, k, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0 };
+    const out = K.matmul(a, b, p);
+    expect(K.heap.owns(out)).toBe(false);
+    expect(maxAbsDiff(out, naiveMatmul(a, b, p))).toBeLessThan(1e-3);
+    expect(K.heap.stats().liveBytes).toBeLessThan(8 * 1024 * 1024);
+    K.dispose();
+  });
+});
+
+describe('WasmBackend', () => {
+  let backend: WasmBackend;
+  beforeAll(async () => { backend = await createWasmBackend({ threads: 2, parallelThreshold: 0, verbose: false }); });
+  afterAll(() => backend?.dispose());
+
+  it('keeps float32 storages in the wasm heap and frees them back to it', () => {
+    expect(backend.name).toBe('wasm');
+    const before = backend.kernels.heap.stats().liveBytes;
+    const s = backend.upload(new Float32Array([1, 2, 3]));
+    const data = backend.readSync(s) as Float32Array;
+    expect(backend.kernels.heap.owns(data)).toBe(backend.kernels.resident);
+    expect([...data]).toEqual([1, 2, 3]);
+    backend.free(s);
+    expect(backend.kernels.heap.stats().liveBytes).toBe(before);
+    expect(() => backend.free(s)).toThrow(/double free/);
+    expect(backend.memory().liveBuffers).toBe(0);
+    const i = backend.upload(new Int32Array([4]));
+    expect(backend.kernels.heap.owns(backend.readSync(i)!)).toBe(false);
+    backend.free(i);
+  });
+
+  it('runs matmul and the convolutions through the kernels, float64 through the reference', async () => {
+    const rng = random(5);
+    const p: MatmulParams = { batch: 2, m: 9, n: 21, k: 13, transA: true, transB: false, aBatchStride: 9 * 13, bBatchStride: 0 };
+    const a = randomArray(2 * 9 * 13, rng), b = randomArray(13 * 21, rng);
+    const ref = naiveMatmul(a, b, p);
+    for (const dtype of ['float32', 'float64'] as const) {
+      const A = backend.upload(dtype === 'float32' ? a : Float64Array.from(a));
+      const B = backend.upload(dtype === 'float32' ? b : Float64Array.from(b));
+      const C = backend.matmul(A, B, p);
+      expect(C.dtype).toBe(dtype);
+      expect(maxAbsDiff(await backend.read(C), ref), dtype).toBeLessThan(1e-5);
+      for (const s of [A, B, C]) backend.free(s);
+    }
+    const cp = convParams({ n: 3, inC: 4, outC: 6, groups: 2, strideH: 2, dilationW: 2, padLeft: 2 });
+    const x = randomArray(cp.n * cp.inC * cp.inH * cp.inW, rng), w = randomArray(cp.outC * 2 * cp.kH * cp.kW, rng);
+    const dy = randomArray(cp.n * cp.outC * cp.outH * cp.outW, rng);
+    const r = naiveConv(cp, x, w, dy);
+    const [X, W, D] = [x, w, dy].map((v) => backend.upload(v));
+    const outs = [backend.conv2d(X!, W!, cp), backend.conv2dBackwardInput(D!, W!, cp), backend.conv2dBackwardWeight(X!, D!, cp)];
+    const refs = [r.y, r.dx, r.dw];
+    for (let i = 0; i < 3; i++) expect(maxAbsDiff(await backend.read(outs[i]!), refs[i]!)).toBeLessThan(1e-4);
+    expect(() => backend.conv2d(X!, D!, cp)).toThrow(/wasm\.conv2d: w has/);
+    for (const s of [X, W, D, ...outs]) backend.free(s!);
+    expect(backend.memory().liveBuffers).toBe(0);
+    expect(backend.memory().pooledBytes).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe.skipIf(!features.sharedMemory)('thread pool', () => {
+  it('reports a trap in a worker and stays usable', async () => {
+    // driver: p == 1 traps; otherwise stores p at address p
+    const m = new ModuleBuilder();
+    m.importMemory({ module: 'env', name: 'memory', initial: 2, maximum: 2, shared: true });
+    m.func('job', ['i32'], [], (f, p) => {
+      f.get(p!).i32(1).op('i32.eq').if(() => { f.op('unreachable'); });
+      f.get(p!).get(p!).mem('i32.store');
+    });
+    const bytes = m.build();
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: 2, shared: true });
+    const { instance } = await WebAssembly.instantiate(bytes, { env: { memory } });
+    const pool = await ThreadPool.create({
+      threads: 2, memory, moduleBytes: bytes, drivers: ['job'], controlBase: 0, mainExports: instance.exports as Record<string, unknown>,
+    });
+    try {
+      expect(() => pool.run(0, [4096, 1])).toThrow(/worker thread: .*unreachable/s);
+      pool.run(0, [4096, 4104]);
+      const i32 = new Int32Array(memory.buffer);
+      expect(i32[4096 / 4]).toBe(4096);
+      expect(i32[4104 / 4]).toBe(4104);
+      expect(() => pool.run(0, [1, 4100])).toThrow(/unreachable/);
+    } finally {
+      pool.dispose();
+    }
+    expect(() => pool.run(0, [4096])).toThrow(/after dispose/);
+  });
+});
+
+describe.skipIf(!features.sharedMemory)('process exit', () => {
+  /** Transpiles the backend's sources (wasm, cpu, core) to plain ESM so a fresh `node` can import them. */
+  function transpileSources(): string {
+    const root = fileURLToPath(new URL('../../src', import.meta.url));
+    const out = mkdtempSync(join(tmpdir(), 'gmgrad-wasm-exit-'));
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) { walk(path); continue; }
+        if (!name.endsWith('.ts') || name.endsWith('.d.ts')) continue;
+        const js = ts.transpileModule(readFileSync(path, 'utf8'), {
+          compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
+        }).outputText;
+        const dest = join(out, relative(root, path)).replace(/\.ts$/, '.js');
+        mkdirSync(dirname(dest), { recursive: true });
+        writeFileSync(dest, js);
+      }
+    };
+    for (const dir of ['core', 'backends/cpu', 'backends/wasm']) walk(join(root, dir));
+    writeFileSync(join(out, 'package.json'), '{"type":"module"}');
+    return out;
+  }
+
+  it('exits on its own with live worker threads, and after dispose()', () => {
+    const dir = transpileSources();
+    try {
+      for (const dispose of [false, true]) {
+        const script = join(dir, `exit-${dispose}.mjs`);
+        writeFileSync(script, `
+          import { createWasmBackend } from './backends/wasm/index.js';
+          const backend = await createWasmBackend({ threads: 2 });
+          const a = backend.upload(new Float32Array(128 * 128).fill(1));
+          const c = backend.matmul(a, a, { batch: 1, m: 128, n: 128, k: 128, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 });
+          const out = await backend.read(c);
+          console.log('threads', backend.kernels.threads, 'value', out[0]);
+          ${dispose ? 'backend.dispose();' : ''}
+        `);
+        const t0 = Date.now();
+        const r = spawnSync(process.execPath, [script], { timeout: 15_000, encoding: 'utf8' });
+        const elapsed = Date.now() - t0;
+        expect(r.stderr, 'child stderr').toBe('');
+        expect(r.stdout.trim()).toBe('threads 2 value 128');
+        expect(r.status).toBe(0);
+        expect(elapsed).toBeLessThan(5000);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
