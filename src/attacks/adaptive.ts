@@ -45,10 +45,13 @@ export function resolveDetectorTerm(attack: string, model: AttackModel, o: Detec
 
 export interface AdaptivePGDOptions extends PGDOptions, DetectorAwareOptions {}
 
-/** PGD (L∞ or L2) against classifier and detector at once; the loss defaults to 'margin'. */
+/**
+ * PGD (L∞ or L2) against classifier and detector at once; the loss defaults to 'margin' and the
+ * best iterate is kept (sign steps oscillate across the boundary of the acceptance region).
+ */
 export class AdaptivePGD extends PGD {
   constructor(readonly adaptiveOptions: AdaptivePGDOptions) {
-    super({ loss: 'margin', ...adaptiveOptions }, 'Adaptive-PGD');
+    super({ loss: 'margin', keepBestIterate: true, ...adaptiveOptions }, 'Adaptive-PGD');
     if (adaptiveOptions.detectorWeight !== undefined) checkNonNegative(this.name, 'detectorWeight', adaptiveOptions.detectorWeight);
   }
 

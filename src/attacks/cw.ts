@@ -143,6 +143,9 @@ export class CW extends Attack {
           [cT, w, m, v, found].forEach((t) => t.dispose());
         }
       }
+    } catch (e) {
+      bestAdv.dispose();
+      throw e;
     } finally {
       w0.dispose();
       bestL2.dispose();

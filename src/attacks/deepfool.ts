@@ -81,49 +81,32 @@ export class DeepFool extends Attack {
     const cand = keep(tensor(candidates, { ...o, dtype: 'int32', shape: [n, k] }));
     const candFlat = keep(tensor(candidates, { ...o, dtype: 'int32', shape: [n * k] }));
     const iterations = new Int32Array(n);
-    const rest = x.shape.slice(1);
-    const d = x.size / n;
     let rTot = keep(zerosLike(x));
     let cur = keep(clone(x));
     try {
       for (let it = 0; it < this.maxIterations; it++) {
-        // which samples still carry their clean label
         const logits = keep(tidy(() => noGrad(() => forwardPass(ctx.model, cur).logits)));
-        const pred = (await readAndDispose(tidy(() => argmax(logits, 1)))) as Int32Array;
-        let any = false;
-        for (let i = 0; i < n; i++) {
-          if (active[i] && pred[i] !== labels[i]) active[i] = 0;
-          if (active[i]) { iterations[i]!++; any = true; }
-        }
-        if (!any) {
+        try {
+          // which samples still carry their clean label
+          const pred = (await readAndDispose(tidy(() => argmax(logits, 1)))) as Int32Array;
+          let any = false;
+          for (let i = 0; i < n; i++) {
+            if (active[i] && pred[i] !== labels[i]) active[i] = 0;
+            if (active[i]) { iterations[i]!++; any = true; }
+          }
+          if (!any) break;
+          const [nextR, nextX] = tidy(() => {
+            const activeT = tensor(Float64Array.from(active), { ...o, dtype: x.dtype, shape: [n, 1] });
+            const r = add(rTot, reshape(mul(this.#step(ctx, cur, logits, cand, candFlat), activeT), x.shape));
+            return [keep(r), keep(clipToImage(add(x, affine(r, 1 + this.overshoot, 0))))];
+          });
+          rTot.dispose();
+          cur.dispose();
+          rTot = nextR!;
+          cur = nextX!;
+        } finally {
           logits.dispose();
-          break;
         }
-        const activeT = tensor(Float64Array.from(active), { ...o, dtype: x.dtype, shape: [n, 1] });
-        const [nextR, nextX] = tidy(() => {
-          const z = gather(logits, 1, cand); // [n, k]
-          const repeated = reshape(expand(reshape(cur, [n, 1, ...rest]), [n, k, ...rest]), [n * k, ...rest]);
-          const grads = reshape(inputGradient((xi) => pickClass(forwardPass(ctx.model, xi).logits, candFlat), repeated), [n, k, d]);
-          const f = sub(narrow(z, 1, 1, k - 1), narrow(z, 1, 0, 1)); // [n, k−1]
-          const w = sub(narrow(grads, 1, 1, k - 1), narrow(grads, 1, 0, 1)); // [n, k−1, d]
-          const wNorm = clamp(norm(w, this.norm === 'l2' ? 2 : 1, 2), NORM_FLOOR, Infinity); // [n, k−1]
-          const best = reshape(argmin(div(abs(f), wNorm), 1), [n, 1]);
-          const fBest = affine(abs(gather(f, 1, best)), 1, BOUNDARY_STEP); // [n, 1]
-          const nBest = gather(wNorm, 1, best); // [n, 1]
-          const wBest = reshape(gather(w, 1, expand(reshape(best, [n, 1, 1]), [n, 1, d])), [n, d]);
-          const step = this.norm === 'l2'
-            ? mul(wBest, div(fBest, square(nBest)))
-            : mul(sign(wBest), div(fBest, nBest));
-          const r = add(rTot, reshape(mul(step, activeT), x.shape));
-          const xNext = clipToImage(add(x, affine(r, 1 + this.overshoot, 0)));
-          return [keep(r), keep(xNext)];
-        });
-        activeT.dispose();
-        logits.dispose();
-        rTot.dispose();
-        cur.dispose();
-        rTot = nextR!;
-        cur = nextX!;
       }
     } catch (e) {
       cur.dispose();
@@ -134,6 +117,27 @@ export class DeepFool extends Attack {
       candFlat.dispose();
     }
     return { adversarial: cur, iterations };
+  }
+
+  /** The step r [n, d] towards the nearest linearised boundary among the candidates, per sample. */
+  #step(ctx: AttackContext, cur: Tensor, logits: Tensor, cand: Tensor, candFlat: Tensor): Tensor {
+    const [n, k] = cand.shape as [number, number];
+    const rest = cur.shape.slice(1);
+    const d = cur.size / n;
+    const z = gather(logits, 1, cand); // [n, k], column 0 the label
+    // one backward for all candidates: the batch repeated k times, row (i, j) differentiates Z_{cand[i, j]}
+    const repeated = reshape(expand(reshape(cur, [n, 1, ...rest]), [n, k, ...rest]), [n * k, ...rest]);
+    const grads = reshape(inputGradient((xi) => pickClass(forwardPass(ctx.model, xi).logits, candFlat), repeated), [n, k, d]);
+    const f = sub(narrow(z, 1, 1, k - 1), narrow(z, 1, 0, 1)); // [n, k−1]
+    const w = sub(narrow(grads, 1, 1, k - 1), narrow(grads, 1, 0, 1)); // [n, k−1, d]
+    const wNorm = clamp(norm(w, this.norm === 'l2' ? 2 : 1, 2), NORM_FLOOR, Infinity); // [n, k−1], the dual norm
+    const best = reshape(argmin(div(abs(f), wNorm), 1), [n, 1]);
+    const fBest = affine(abs(gather(f, 1, best)), 1, BOUNDARY_STEP); // [n, 1]
+    const nBest = gather(wNorm, 1, best); // [n, 1]
+    const wBest = reshape(gather(w, 1, expand(reshape(best, [n, 1, 1]), [n, 1, d])), [n, d]);
+    return this.norm === 'l2'
+      ? mul(wBest, div(fBest, square(nBest)))
+      : mul(sign(wBest), div(fBest, nBest));
   }
 }
 

@@ -1,19 +1,20 @@
 /**
  * Projected gradient descent (Madry et al.), L∞ and L2, and BIM (I-FGSM), its special case
  * without random start. Each step: x' ← clip(Π_ε(x' + α·direction(∇ₓL))), projection first, then
- * the clip. Restarts keep the per-sample worst case (successful first, then the highest objective).
+ * the clip. Restarts keep the per-sample worst case (successful first, then the highest objective);
+ * optionally so does every iterate of a run (keepBestIterate).
  */
 import { keep, tidy } from '../core/scope.js';
 import type { Tensor } from '../core/tensor.js';
-import { clone } from '../ops/shape.js';
+import { clone, detach } from '../ops/shape.js';
 import type { PerturbOutput } from './attack.js';
-import { attackObjective, type AttackContext } from './context.js';
+import { attackObjective, successMask, type AttackContext } from './context.js';
 import { EpsilonAttack, type EpsilonAttackOptions } from './epsilon-attack.js';
 import { inputGradient } from './gradient.js';
 import { checkLossSupported, LOSS_NAMES, type LossName, type ObjectiveSpec } from './losses.js';
 import { forwardPass, type AttackModel } from './model.js';
 import { randomStart } from './random-start.js';
-import { assess, keepWorstCase, type Candidate } from './restarts.js';
+import { assess, disposeCandidate, keepWorstCase, type Candidate } from './restarts.js';
 import { ascentStep, type Norm } from './steps.js';
 import { checkNonNegative, checkOneOf, checkPositive, checkPositiveInt } from './validate.js';
 
@@ -32,6 +33,12 @@ export interface PGDOptions extends EpsilonAttackOptions {
   loss?: LossName;
   /** cap of the margin loss (default: uncapped) */
   kappa?: number;
+  /**
+   * return, per sample, the best iterate of the run (successful first, then the highest objective)
+   * instead of the last one; costs no extra forward pass (default false, as Madry et al.; the
+   * detector-aware variant defaults to true: sign steps oscillate across the acceptance boundary)
+   */
+  keepBestIterate?: boolean;
 }
 
 export class PGD extends EpsilonAttack {
@@ -43,6 +50,7 @@ export class PGD extends EpsilonAttack {
   readonly restarts: number;
   readonly loss: LossName;
   readonly kappa: number;
+  readonly keepBestIterate: boolean;
 
   constructor(readonly options: PGDOptions, name?: string, defaultAlpha?: (eps: number, steps: number) => number) {
     const n = options?.norm === undefined ? 'linf' : checkOneOf(name ?? 'PGD', 'norm', options.norm, ['linf', 'l2'] as const);
@@ -58,6 +66,7 @@ export class PGD extends EpsilonAttack {
     this.restarts = options.restarts === undefined ? 1 : checkPositiveInt(display, 'restarts', options.restarts);
     this.loss = options.loss === undefined ? 'ce' : checkOneOf(display, 'loss', options.loss, LOSS_NAMES);
     this.kappa = options.kappa === undefined ? Infinity : checkNonNegative(display, 'kappa', options.kappa);
+    this.keepBestIterate = options.keepBestIterate ?? false;
   }
 
   withEpsilon(epsilon: number): PGD {
@@ -73,8 +82,7 @@ export class PGD extends EpsilonAttack {
     let best: Candidate | null = null;
     for (let r = 0; r < this.restarts; r++) {
       const start = keep(tidy(() => (this.randomStart ? randomStart(ctx.x, this.epsilon, this.norm, ctx.generator) : clone(ctx.x))));
-      const adv = this.iterate(ctx, spec, start);
-      const candidate = assess(ctx, spec, adv);
+      const candidate = this.iterate(ctx, spec, start);
       best = best ? keepWorstCase(best, candidate) : candidate;
     }
     best!.success.dispose();
@@ -82,18 +90,37 @@ export class PGD extends EpsilonAttack {
     return { adversarial: best!.x };
   }
 
-  /** `steps` projected steps from `start` (consumed); returns a kept tensor */
-  protected iterate(ctx: AttackContext, spec: ObjectiveSpec, start: Tensor): Tensor {
+  /** `steps` projected steps from `start` (consumed); returns the last (or best) iterate, assessed */
+  protected iterate(ctx: AttackContext, spec: ObjectiveSpec, start: Tensor): Candidate {
     let cur = start;
-    for (let s = 0; s < this.steps; s++) {
-      const next = keep(tidy(() => {
-        const g = inputGradient((xi) => attackObjective(ctx, spec, forwardPass(ctx.model, xi)), cur);
-        return ascentStep(cur, ctx.x, g, this.alpha, this.epsilon, this.norm);
-      }));
+    let best: Candidate | null = null;
+    try {
+      for (let s = 0; s < this.steps; s++) {
+        let seen: Candidate | null = null;
+        const next = keep(tidy(() => {
+          const g = inputGradient((xi) => {
+            const out = forwardPass(ctx.model, xi);
+            const objective = attackObjective(ctx, spec, out);
+            if (this.keepBestIterate) {
+              // the current iterate's standing, from the forward pass the gradient needs anyway
+              const detached = { logits: detach(out.logits), features: out.features ? detach(out.features) : null };
+              seen = { x: keep(detach(cur)), success: keep(successMask(ctx, detached)), objective: keep(detach(objective)) };
+            }
+            return objective;
+          }, cur);
+          return ascentStep(cur, ctx.x, g, this.alpha, this.epsilon, this.norm);
+        }));
+        if (seen) best = best ? keepWorstCase(best, seen) : seen;
+        cur.dispose();
+        cur = next;
+      }
+    } catch (e) {
       cur.dispose();
-      cur = next;
+      if (best) disposeCandidate(best);
+      throw e;
     }
-    return cur;
+    const last = assess(ctx, spec, cur);
+    return best ? keepWorstCase(best, last) : last;
   }
 }
 

@@ -61,6 +61,7 @@ export function checkBatch(attack: string, x: unknown, labels: unknown, targets?
     throw new AttackInputError(`${attack}: x must be a float tensor [N, ...] (rank >= 2), got ${x.dtype} ${formatShape(x.shape)}`);
   }
   const n = x.shape[0]!;
+  if (n === 0) throw new AttackInputError(`${attack}: the batch is empty (x ${formatShape(x.shape)})`);
   const checkLabels = (t: unknown, what: string) => {
     if (!(t instanceof Tensor) || t.isDisposed) throw new AttackInputError(`${attack}: ${what} must be a live int32 Tensor [${n}]`);
     if (t.dtype !== 'int32' || t.rank !== 1 || t.shape[0] !== n) {

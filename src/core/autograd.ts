@@ -35,6 +35,17 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/** Run fn with gradient recording on, even inside noGrad (e.g. an attack's input gradient). */
+export function enableGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = true;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
 /** Attach a gradient node to `output` if recording and any input requires a gradient. */
 export function record(op: string, inputs: readonly Tensor[], output: Tensor, backward: GradNode['backward']): Tensor {
   if (!gradEnabled) return output;

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { init } from '../init.js';
 import { defaultGenerator } from '../core/random.js';
 import { DataLoader } from '../data/dataloader.js';
-import { stratifiedSlice } from '../data/dataset.js';
+import { stratifiedSlice, type Dataset } from '../data/dataset.js';
+import type { Backend } from '../core/backend.js';
 import { loadDataset } from '../data/node/resolve.js';
 import { writeFileAtomic } from '../io/node/atomic-write.js';
 import { createModel } from '../models/zoo.js';
@@ -61,7 +62,6 @@ export function makeOptimizer(c: TrainConfig, model: Classifier): Optimizer<{ lr
 
 export async function runTraining(c: TrainConfig, o: RunOptions = {}): Promise<RunResult> {
   const verbose = o.verbose ?? true;
-  const log = (s: string) => { if (verbose) console.error(s); };
   const { backend, description } = await init({ backend: c.backend, threads: c.threads, verbose });
   const [trainFull, testFull] = await Promise.all([
     loadDataset(c.dataset, { split: 'train', dataDir: c.dataDir }),
@@ -69,11 +69,17 @@ export async function runTraining(c: TrainConfig, o: RunOptions = {}): Promise<R
   ]);
   const trainData = c.limit > 0 && c.limit < trainFull.n ? stratifiedSlice(trainFull, c.limit) : trainFull;
   const testData = c.testLimit > 0 && c.testLimit < testFull.n ? stratifiedSlice(testFull, c.testLimit) : testFull;
-  log(`gmgrad train: ${c.dataset} (${trainData.n} train / ${testData.n} test images from ${trainFull.source}), ${c.model} → ${c.featureDim}-d features, ${c.loss} head, backend ${description}`);
+  return trainOnData(c, backend, description, trainData, testData, o);
+}
+
+/** Train on datasets already in memory (the demo's own splits, tests). */
+export async function trainOnData(c: TrainConfig, backend: Backend, description: string, trainData: Dataset, testData: Dataset, o: RunOptions = {}): Promise<RunResult> {
+  const verbose = o.verbose ?? true;
+  const log = (s: string) => { if (verbose) console.error(s); };
+  log(`gmgrad train: ${c.dataset} (${trainData.n} train / ${testData.n} test images from ${trainData.source}), ${c.model} → ${c.featureDim}-d features, ${c.loss} head, backend ${description}`);
   const imageShape = [trainData.c, trainData.h, trainData.w];
   const train = new DataLoader(trainData, { batchSize: c.batch, shuffle: true, seed: c.seed, dropLast: false, augment: c.augment });
   const test = new DataLoader(testData, { batchSize: 256, shuffle: false });
-
   await mkdir(c.out, { recursive: true });
   const modelPath = join(c.out, 'model.safetensors');
   const statePath = join(c.out, 'training-state.safetensors');
@@ -81,7 +87,7 @@ export async function runTraining(c: TrainConfig, o: RunOptions = {}): Promise<R
 
   defaultGenerator.manualSeed(c.seed);
   let model = createModel(c.model, {
-    head: c.loss, featureDim: c.featureDim, inputShape: imageShape, numClasses: trainFull.classes.length, backend,
+    head: c.loss, featureDim: c.featureDim, inputShape: imageShape, numClasses: trainData.classes.length, backend,
     alpha: c.alpha, lambda: c.lambda, likelihood: c.likelihood, diagonal: c.diagonal, generator: new Generator(c.seed),
   });
   let optimizer = makeOptimizer(c, model);

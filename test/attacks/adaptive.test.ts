@@ -28,10 +28,13 @@ describe('adaptive PGD on a GM model', () => {
     expect(r.success).toEqual([true]);
     expect(r.scores![0]).toBeLessThanOrEqual(tau);
     expect(r.predictions[0]).toBe(1);
-    // without the term, success (misclassified AND accepted) fails
-    const off = await new AdaptivePGD({ ...o, tau, detectorWeight: 0 }).run(model, x, y);
+    // without the term the last iterate overshoots: not a success (misclassified AND accepted)
+    const off = await new AdaptivePGD({ ...o, tau, detectorWeight: 0, keepBestIterate: false }).run(model, x, y);
     expect(off.success).toEqual([false]);
     expect(off.scores![0]).toBeGreaterThan(tau);
+    // ... although its path crossed the acceptance region, which best-iterate tracking catches
+    const tracked = await new AdaptivePGD({ ...o, tau, detectorWeight: 0 }).run(model, x, y);
+    expect(tracked.success).toEqual([true]);
   });
 
   it('the GM feature objective alone also ends accepted (nearest wrong mean)', async () => {

@@ -23,12 +23,12 @@ describe('C&W L2', () => {
   const y = labels(yv);
 
   it('a fixed small c fails, the binary search succeeds near the minimal δ', async () => {
-    const fixed = await new CW({ binarySearchSteps: 1, maxIterations: 100, initialConst: 1e-3, learningRate: 0.05 }).run(model, x, y);
+    const fixed = await new CW({ binarySearchSteps: 1, maxIterations: 50, initialConst: 1e-3, learningRate: 0.05 }).run(model, x, y);
     expect(fixed.success.every((s) => !s)).toBe(true);
     // failures come back as x exactly, with norm 0
     expect(arr(fixed.adversarial)).toEqual(arr(x));
     expect(Array.from(fixed.norms)).toEqual([0, 0, 0, 0]);
-    const searched = await new CW({ binarySearchSteps: 8, maxIterations: 100, initialConst: 1e-3, learningRate: 0.05 }).run(model, x, y);
+    const searched = await new CW({ binarySearchSteps: 8, maxIterations: 50, initialConst: 1e-3, learningRate: 0.05 }).run(model, x, y);
     expect(searched.success.every(Boolean)).toBe(true);
     searched.norms.forEach((n, i) => {
       const dmin = boundaryDistance(X[i]!);
@@ -38,7 +38,7 @@ describe('C&W L2', () => {
   });
 
   it('the search keeps a smaller successful δ than a fixed large c', async () => {
-    const o = { maxIterations: 100, initialConst: 10, learningRate: 0.05 };
+    const o = { maxIterations: 50, initialConst: 10, learningRate: 0.05 };
     const fixed = await new CW({ ...o, binarySearchSteps: 1 }).run(model, x, y);
     const searched = await new CW({ ...o, binarySearchSteps: 6 }).run(model, x, y);
     expect(fixed.success.every(Boolean)).toBe(true);
@@ -49,7 +49,7 @@ describe('C&W L2', () => {
   });
 
   it('attacking N at once equals attacking each alone (per-sample c and search)', async () => {
-    const attack = new CW({ binarySearchSteps: 4, maxIterations: 30, initialConst: 0.1, learningRate: 0.05 });
+    const attack = new CW({ binarySearchSteps: 3, maxIterations: 20, initialConst: 0.1, learningRate: 0.05 });
     const all = arr((await attack.run(model, x, y)).adversarial);
     for (let i = 0; i < 4; i++) {
       const one = arr((await attack.run(model, sample(x, i), sample(y, i))).adversarial);
@@ -58,7 +58,7 @@ describe('C&W L2', () => {
   });
 
   it('κ demands a margin: successful outputs beat the other class by more than κ; outputs in [0, 1]', async () => {
-    const r = await new CW({ binarySearchSteps: 5, maxIterations: 100, initialConst: 1, learningRate: 0.05, kappa: 0.5 }).run(model, x, y);
+    const r = await new CW({ binarySearchSteps: 4, maxIterations: 50, initialConst: 1, learningRate: 0.05, kappa: 0.5 }).run(model, x, y);
     const za = rows(g.noGrad(() => model.forward(r.adversarial)));
     r.success.forEach((s, i) => {
       if (s) expect(za[i]![1 - yv[i]!]! - za[i]![yv[i]!]!).toBeGreaterThan(0.5);
@@ -71,7 +71,7 @@ describe('C&W L2', () => {
     const model3 = affineClassifier([...W, [0.2, 0.3, -1, 0.1]], [...B, 0]);
     const yy = labels(rows(g.noGrad(() => model3.forward(x))).map((r) => r.indexOf(Math.max(...r))));
     const t = labels(arr(yy).map((v) => (v + 1) % 3));
-    const r = await new CW({ binarySearchSteps: 6, maxIterations: 100, initialConst: 0.1, learningRate: 0.05 }).run(model3, x, yy, t);
+    const r = await new CW({ binarySearchSteps: 5, maxIterations: 50, initialConst: 0.1, learningRate: 0.05 }).run(model3, x, yy, t);
     r.success.forEach((s, i) => expect(s).toBe(r.predictions[i] === r.targets![i]));
     expect(r.success.filter(Boolean).length).toBeGreaterThanOrEqual(3);
   });

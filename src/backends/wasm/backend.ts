@@ -1,16 +1,26 @@
 /**
  * The WebAssembly CPU backend: the TypeScript reference backend with its float32 hot kernels
- * (matmul and the three convolutions) replaced by generated SIMD kernels running on a thread pool.
+ * (matmul, the three convolutions, max pooling and the common elementwise ops) replaced by
+ * generated SIMD kernels running on a thread pool.
  *
  * With a shared memory every float32 storage is allocated inside the wasm heap (through the
  * `newArray`/`releaseArray` hooks), so the kernels read and write storages in place and the
  * inherited TypeScript kernels see ordinary Float32Arrays. Other dtypes, and every kernel not
  * overridden here, are the parent's.
  */
-import type { Conv2dParams, MatmulParams, MemoryInfo, Storage } from '../../core/backend.js';
+import type {
+  BinaryOp, Conv2dParams, MatmulParams, MemoryInfo, Operand, Pool2dParams, Storage, UnaryOp,
+} from '../../core/backend.js';
 import type { DType, TypedArray } from '../../core/dtype.js';
+import { binaryInto as cpuBinaryInto } from '../cpu/binary.js';
+import { checkView, expectDType, expectSize, sizeOfShape } from '../cpu/checks.js';
 import { CpuBackend } from '../cpu/index.js';
+import { checkArgmax } from '../cpu/pool.js';
+import { UNARY_PARAM_COUNT } from '../cpu/unary.js';
 import { WasmKernels, type WasmKernelOptions } from './kernels.js';
+
+/** below this many elements the reference's loops beat the cost of a kernel call */
+const ELEMENTWISE_MIN = 4096;
 
 export interface WasmBackendOptions extends WasmKernelOptions {
   /** false silences the notice printed when threads are unavailable (as InitOptions.verbose) */
@@ -35,12 +45,16 @@ export class WasmBackend extends CpuBackend {
   }
 
   protected override newArray(dtype: DType, size: number): TypedArray {
-    if (dtype === 'float32' && this.kernels.resident) return this.kernels.allocF32(size, false);
+    if (this.kernels.resident) {
+      if (dtype === 'float32') return this.kernels.allocF32(size, false);
+      // int32 too: max-pool argmax is written and read by the kernels
+      if (dtype === 'int32') return this.kernels.allocI32(size, false);
+    }
     return super.newArray(dtype, size);
   }
 
   protected override releaseArray(data: TypedArray, dtype: DType): void {
-    if (dtype === 'float32' && data instanceof Float32Array) this.kernels.release(data);
+    if (data instanceof Float32Array || data instanceof Int32Array) this.kernels.release(data);
     else super.releaseArray(data, dtype);
   }
 
@@ -66,6 +80,61 @@ export class WasmBackend extends CpuBackend {
     if (dy.dtype !== 'float32' || w.dtype !== 'float32') return super.conv2dBackwardInput(dy, w, p);
     const { dy: D, w: W, out } = this.prepareConv2dBackwardInput(dy, w, p);
     this.kernels.conv2dBackwardInputInto(D as Float32Array, W as Float32Array, out.data as Float32Array, p);
+    return out;
+  }
+
+  override maxPool2d(x: Storage, p: Pool2dParams): { out: Storage; argmax: Storage } {
+    if (x.dtype !== 'float32') return super.maxPool2d(x, p);
+    const kernel = this.kernelName('maxPool2d');
+    const X = this.arrayOf(kernel, 'x', x);
+    this.checkPoolParams(kernel, p);
+    expectSize(kernel, 'x', x, ...this.poolInputSize(p));
+    const [size] = this.poolOutputSize(p);
+    const out = this.allocate(kernel, size, x.dtype), argmax = this.allocate(kernel, size, 'int32');
+    this.kernels.maxPool2dInto(X as Float32Array, out.data as Float32Array, argmax.data as Int32Array, p);
+    return { out, argmax };
+  }
+
+  override maxPool2dBackward(dy: Storage, argmax: Storage, p: Pool2dParams): Storage {
+    if (dy.dtype !== 'float32') return super.maxPool2dBackward(dy, argmax, p);
+    const kernel = this.kernelName('maxPool2dBackward');
+    const D = this.arrayOf(kernel, 'dy', dy), A = this.arrayOf(kernel, 'argmax', argmax);
+    this.checkPoolParams(kernel, p);
+    expectSize(kernel, 'dy', dy, ...this.poolOutputSize(p));
+    expectSize(kernel, 'argmax', argmax, ...this.poolOutputSize(p));
+    expectDType(kernel, 'argmax', argmax, 'int32');
+    checkArgmax(kernel, A, p);
+    const out = this.allocate(kernel, this.poolInputSize(p)[0], dy.dtype);
+    this.kernels.maxPool2dBackwardInto(D as Float32Array, A as Int32Array, out.data as Float32Array, p);
+    return out;
+  }
+
+  override unary(op: UnaryOp, x: Storage, params: readonly number[] = []): Storage {
+    if (x.dtype !== 'float32' || x.size < ELEMENTWISE_MIN || !WasmKernels.unaryOps.has(op)
+      || params.length < UNARY_PARAM_COUNT[op]) {
+      return super.unary(op, x, params);
+    }
+    const kernel = this.kernelName(`unary(${op})`);
+    const X = this.arrayOf(kernel, 'x', x);
+    const out = this.allocate(kernel, x.size, x.dtype);
+    this.kernels.unaryInto(op, X as Float32Array, out.data as Float32Array, params);
+    return out;
+  }
+
+  override binary(op: BinaryOp, a: Operand, b: Operand, outShape: readonly number[]): Storage {
+    const size = sizeOfShape(outShape);
+    if (a.storage.dtype !== 'float32' || b.storage.dtype !== 'float32' || size < ELEMENTWISE_MIN
+      || !WasmKernels.binaryOps.has(op)) {
+      return super.binary(op, a, b, outShape);
+    }
+    const kernel = this.kernelName(`binary(${op})`);
+    const A = this.arrayOf(kernel, 'a', a.storage) as Float32Array, B = this.arrayOf(kernel, 'b', b.storage) as Float32Array;
+    checkView(kernel, 'a', a.storage, a.view, outShape);
+    checkView(kernel, 'b', b.storage, b.view, outShape);
+    const out = this.allocate(kernel, size, 'float32');
+    const O = out.data as Float32Array;
+    // views that do not simplify to two outer dimensions and a row take the reference loops
+    if (!this.kernels.binaryInto(op, O, outShape, A, a.view, B, b.view)) cpuBinaryInto(op, O, outShape, A, a.view, B, b.view);
     return out;
   }
 

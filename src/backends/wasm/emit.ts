@@ -24,6 +24,7 @@ export const I = {
   shl: binary('i32.shl'), shr: binary('i32.shr_s'),
   eq: binary('i32.eq'), ne: binary('i32.ne'), lt: binary('i32.lt_s'), le: binary('i32.le_s'),
   gt: binary('i32.gt_s'), ge: binary('i32.ge_s'), ltU: binary('i32.lt_u'), geU: binary('i32.ge_u'),
+  /** min/max/select emit their operands more than once: pass locals, constants or cheap thunks */
   min: (a: Ex, b: Ex): Ex => (f) => { emit(f, a); emit(f, b); emit(f, a); emit(f, b); f.op('i32.lt_s').op('select'); },
   max: (a: Ex, b: Ex): Ex => (f) => { emit(f, a); emit(f, b); emit(f, a); emit(f, b); f.op('i32.gt_s').op('select'); },
   /** c ? a : b (all three evaluated) */

@@ -36,6 +36,7 @@ export function sizeClass(bytes: number): number {
 export class WasmHeap {
   readonly memory: WebAssembly.Memory;
   readonly shared: boolean;
+  readonly initialPages: number;
   readonly maximumPages: number;
   private top = HEAP_BASE;
   private readonly sizes = new Map<number, number>();
@@ -48,6 +49,7 @@ export class WasmHeap {
 
   constructor(opts: HeapOptions) {
     this.shared = opts.shared;
+    this.initialPages = opts.initialPages;
     this.maximumPages = opts.maximumPages;
     this.memory = new WebAssembly.Memory({ initial: opts.initialPages, maximum: opts.maximumPages, shared: opts.shared });
     this.knownBuffers.add(this.memory.buffer);

@@ -1,148 +1,31 @@
 /**
- * The float32 kernels on Float32Arrays: builds the module for this engine's features, owns the heap
- * and the thread pool, splits each call across threads and fills the parameter blocks.
- *
- * Operands that already live in the heap (allocated through `allocF32`) are used in place; others
- * are copied in for the call. With a shared memory results are returned as views into the heap
- * (free them with `release`); with a non-shared memory (no SharedArrayBuffer) they are copied out,
- * because growing such a memory detaches every view of it.
+ * The float32 kernels on typed arrays, over the runtime (runtime.ts): the planning of each call
+ * (which thread does which images, columns or planes; how big each scratch buffer is) and the
+ * parameter blocks of the generated drivers.
  */
-import type { Conv2dParams, MatmulParams } from '../../core/backend.js';
-import { isNode, probeFeatures, type WasmFeatures } from './features.js';
-import { CONTROL_BYTES, PAGE_BYTES, WasmHeap } from './heap.js';
-import { CONV_FIELDS, GEMM_FIELDS, PARAM_BLOCK_BYTES } from './layout.js';
-import { buildKernelModule, defaultShape, DRIVERS, type DriverName } from './module.js';
+import type { Conv2dParams, MatmulParams, Pool2dParams } from '../../core/backend.js';
+import { contiguous, planRows, type StridedLike } from '../cpu/strided.js';
+import { BINARY_FIELDS, CONV_FIELDS, GEMM_FIELDS, POOL_FIELDS, UNARY_FIELDS } from './layout.js';
+import { WASM_BINARY, WASM_UNARY, binaryDriverName, unaryDriverName } from './kernels/elementwise.js';
 import { splitRange, splitsEvenly } from './partition.js';
-import { MAX_THREADS, ThreadPool } from './thread-pool.js';
-import type { GemmShape } from './kernels/gemm.js';
+import { KernelRuntime, f32Bits, need, roundUp, type Fields, type RuntimeInit, type WasmKernelOptions } from './runtime.js';
 
-export interface WasmKernelOptions {
-  /** threads including the calling one; default: the number of cores (1 where blocking is impossible) */
-  threads?: number;
-  /** false forces the scalar (non-SIMD) kernels; default: SIMD when the engine validates it */
-  simd?: boolean;
-  /** use relaxed-simd multiply-add; default: when the engine validates it */
-  relaxedMadd?: boolean;
-  /** false forces a non-shared memory: one thread, results copied out of the heap (as without SharedArrayBuffer) */
-  sharedMemory?: boolean;
-  /** upper bound of the wasm memory in MiB (default 2048; at most 4096) */
-  maxMemoryMB?: number;
-  /** work (in flops) below which a call runs on the calling thread alone (default 2^21) */
-  parallelThreshold?: number;
-  /** silence the one-line notice printed when threads are unavailable */
-  quiet?: boolean;
-  /**
-   * Input-gradient algorithm for stride-1 convolutions: 'auto' picks by shape; 'transposed' runs a
-   * forward convolution with flipped weights; 'col2im' a GEMM then col2im (always used for stride > 1).
-   */
-  backwardInput?: 'auto' | 'transposed' | 'col2im';
-  /** override the register/cache blocking (for tuning) */
-  shape?: { gemm: GemmShape; convNc: number };
-}
+export type { WasmKernelOptions } from './runtime.js';
 
-type Exports = Record<string, (...args: number[]) => void>;
-type Fields = Record<string, number>;
-
-const DRIVER_INDEX: ReadonlyMap<string, number> = new Map(DRIVERS.map((d, i) => [d, i]));
-
-/** os.availableParallelism() in Node, navigator.hardwareConcurrency in browsers */
-async function coreCount(): Promise<number> {
-  if (isNode()) {
-    try {
-      const os = await import(/* @vite-ignore */ 'node:os');
-      return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-    } catch { /* fall through */ }
-  }
-  const g = globalThis as { navigator?: { hardwareConcurrency?: number } };
-  return g.navigator?.hardwareConcurrency ?? 1;
-}
-
-export class WasmKernels {
-  readonly threads: number;
-  readonly simd: boolean;
-  readonly relaxedMadd: boolean;
-  readonly features: WasmFeatures;
-  readonly heap: WasmHeap;
-  readonly shape: { gemm: GemmShape; convNc: number };
-  private readonly exports: Exports;
-  private readonly pool: ThreadPool | null;
-  private readonly threshold: number;
+/**
+ * The float32 kernels on typed arrays: matmul, the three convolutions, max pooling and a set of
+ * elementwise ops. Each call is split across the threads and run by the generated drivers.
+ */
+export class WasmKernels extends KernelRuntime {
   private readonly backwardInput: 'auto' | 'transposed' | 'col2im';
-  private readonly scratch: Array<{ ptr: number; bytes: number }> = [];
-  private disposed = false;
 
-  private constructor(init: {
-    threads: number; simd: boolean; relaxedMadd: boolean; features: WasmFeatures; heap: WasmHeap;
-    shape: { gemm: GemmShape; convNc: number }; exports: Exports; pool: ThreadPool | null; threshold: number;
-    backwardInput: 'auto' | 'transposed' | 'col2im';
-  }) {
-    this.backwardInput = init.backwardInput;
-    this.threads = init.threads;
-    this.simd = init.simd;
-    this.relaxedMadd = init.relaxedMadd;
-    this.features = init.features;
-    this.heap = init.heap;
-    this.shape = init.shape;
-    this.exports = init.exports;
-    this.pool = init.pool;
-    this.threshold = init.threshold;
+  private constructor(init: RuntimeInit, backwardInput: 'auto' | 'transposed' | 'col2im') {
+    super(init);
+    this.backwardInput = backwardInput;
   }
 
   static async create(opts: WasmKernelOptions = {}): Promise<WasmKernels> {
-    const features = probeFeatures();
-    const simd = opts.simd ?? features.simd;
-    if (simd && !features.simd) throw new Error('wasm kernels: SIMD requested but this engine does not validate wasm SIMD');
-    const relaxedMadd = simd && (opts.relaxedMadd ?? features.relaxedMadd);
-    if (relaxedMadd && !features.relaxedMadd) throw new Error('wasm kernels: relaxed madd requested but not supported by this engine');
-    const cores = await coreCount();
-    let threads = Math.max(1, Math.min(MAX_THREADS, Math.floor(opts.threads ?? cores)));
-    const shared = features.sharedMemory && opts.sharedMemory !== false;
-    if (threads > 1 && opts.sharedMemory === false) threads = 1;
-    if (threads > 1 && (!shared || !features.canBlockMainThread)) {
-      if (!opts.quiet) {
-        console.info(!features.sharedMemory
-          ? 'gmgrad wasm: SharedArrayBuffer unavailable (needs cross-origin isolation); running on one thread'
-          : 'gmgrad wasm: the page\'s main thread cannot block in Atomics.wait; running on one thread');
-      }
-      threads = 1;
-    }
-    const maximumPages = Math.min(65536, Math.floor(((opts.maxMemoryMB ?? 2048) * 1024 * 1024) / PAGE_BYTES));
-    const initialPages = Math.min(maximumPages, 64);
-    const heap = new WasmHeap({ shared, initialPages, maximumPages });
-    const shape = opts.shape ?? defaultShape(simd);
-    const bytes = buildKernelModule({ simd, relaxedMadd, sharedMemory: shared, initialPages, maximumPages, ...shape });
-    const { instance } = await WebAssembly.instantiate(bytes, { env: { memory: heap.memory } });
-    const exports = instance.exports as unknown as Exports;
-    const pool = threads > 1
-      ? await ThreadPool.create({ threads, memory: heap.memory, moduleBytes: bytes, drivers: DRIVERS, controlBase: 0, mainExports: exports })
-      : null;
-    return new WasmKernels({ threads, simd, relaxedMadd, features, heap, shape, exports, pool, threshold: opts.parallelThreshold ?? 2 ** 21, backwardInput: opts.backwardInput ?? 'auto' });
-  }
-
-  /** Stops the worker threads. Heap views stay readable; kernels cannot run afterwards. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.pool?.dispose();
-  }
-
-  /** Whether arrays from allocF32 live in the heap (shared memory), so kernels use them in place. */
-  get resident(): boolean { return this.heap.shared; }
-
-  /**
-   * A float32 array inside the heap, or a plain one when the memory is not shared. Zero-filled
-   * unless `zero` is false (then its contents are whatever the block last held).
-   */
-  allocF32(length: number, zero = true): Float32Array {
-    if (!this.heap.shared) return new Float32Array(length);
-    const a = this.heap.f32(this.heap.alloc(length * 4), length);
-    if (zero) a.fill(0);
-    return a;
-  }
-
-  /** Frees an array returned by allocF32 or a kernel; other arrays are ignored. */
-  release(a: Float32Array): void {
-    if (this.heap.shared && this.heap.owns(a)) this.heap.free(a.byteOffset);
+    return new WasmKernels(await KernelRuntime.setup(opts), opts.backwardInput ?? 'auto');
   }
 
   // ---------------------------------------------------------------- allocating forms
@@ -344,7 +227,7 @@ export class WasmKernels {
 
   private backwardInputCol2im(dy: number, w: number, out: number, p: Conv2dParams): void {
     const { mr, nr, kc, mc, nc } = this.shape.gemm;
-    const icg = p.inC / p.groups, ocg = p.outC / p.groups, khw = p.kH * p.kW, HW = p.outH * p.outW;
+    const icg = p.inC / p.groups, khw = p.kH * p.kW, HW = p.outH * p.outW;
     let parts: Fields[] = [{}];
     if (this.parallel(2 * p.n * p.outC * icg * khw * HW)) {
       const T = this.threads;
@@ -364,129 +247,86 @@ export class WasmKernels {
 
   // ---------------------------------------------------------------- plumbing
 
-  private parallel(flops: number): boolean {
-    return this.pool !== null && flops >= this.threshold;
+  // ---------------------------------------------------------------- pooling and elementwise
+
+  /** out, argmax [n, c, outH, outW] (argmax: flat h·inW + w of the first maximum in the plane) */
+  maxPool2dInto(x: Float32Array, out: Float32Array, argmax: Int32Array, p: Pool2dParams): void {
+    const planes = p.n * p.c, count = planes * p.outH * p.outW;
+    need('maxPool2d', 'x', x, planes * p.inH * p.inW);
+    this.withOutputs('maxPool2d', [[out, count], [argmax, count]], [x], ([y, arg], [X]) => {
+      const base = { ...this.poolFields(p), x: X!, y: y!, arg: arg! };
+      const parts = this.parallel(count * p.kH * p.kW * 2) ? splitRange(planes, this.threads) : [[0, planes] as [number, number]];
+      this.dispatch('maxPool2d', POOL_FIELDS, parts.map(([pl0, pl1]) => [base, { pl0, pl1 }]));
+    });
+  }
+
+  /** dx [n, c, inH, inW]: each dy added at its window's argmax */
+  maxPool2dBackwardInto(dy: Float32Array, argmax: Int32Array, out: Float32Array, p: Pool2dParams): void {
+    const planes = p.n * p.c, outCount = planes * p.outH * p.outW;
+    need('maxPool2dBackward', 'dy', dy, outCount);
+    need('maxPool2dBackward', 'argmax', argmax, outCount);
+    this.withOperands('maxPool2dBackward', out, planes * p.inH * p.inW, [dy, argmax], (dx, [D, A]) => {
+      const base = { ...this.poolFields(p), x: D!, y: dx, arg: A! };
+      const parts = this.parallel(outCount * 16) ? splitRange(planes, this.threads) : [[0, planes] as [number, number]];
+      this.dispatch('maxPool2dBackward', POOL_FIELDS, parts.map(([pl0, pl1]) => [base, { pl0, pl1 }]));
+    });
+  }
+
+  /** The unary ops with a wasm kernel (others stay with the caller's implementation). */
+  static readonly unaryOps: ReadonlySet<string> = new Set(Object.keys(WASM_UNARY));
+  static readonly binaryOps: ReadonlySet<string> = new Set(Object.keys(WASM_BINARY));
+
+  /** out[i] = op(x[i], params) for the first out.length elements of x */
+  unaryInto(op: string, x: Float32Array, out: Float32Array, params: readonly number[] = []): void {
+    const e = WASM_UNARY[op];
+    if (!e) throw new Error(`wasm unary: no kernel for '${op}'`);
+    if (params.length < e.params) throw new Error(`wasm unary(${op}): needs ${e.params} parameter(s), got ${params.length}`);
+    const count = out.length;
+    need(`unary(${op})`, 'x', x, count);
+    this.withOperands(`unary(${op})`, out, count, [x], (y, [X]) => {
+      const base = { x: X!, y, p0: f32Bits(params[0] ?? 0), p1: f32Bits(params[1] ?? 0) };
+      const parts = this.parallel(count * 8) ? splitRange(count, this.threads, 16) : [[0, count] as [number, number]];
+      this.dispatch(unaryDriverName(op), UNARY_FIELDS, parts.map(([lo, hi]) => [base, { lo, hi }]));
+    });
   }
 
   /**
-   * Runs `body` with heap addresses for the output and the inputs: arrays already in the heap are
-   * used in place, others go through temporary heap copies (the output is copied back after).
+   * out (contiguous, outShape) = op(a, b) with a and b read through strided views. Returns false,
+   * leaving out untouched, when the views do not simplify to at most two outer dimensions and a row.
    */
-  private withOperands(kernel: string, out: Words, count: number, inputs: Words[],
-    body: (out: number, inputs: number[]) => void): void {
-    this.withOutputs(kernel, [[out, count]], inputs, ([o], ins) => body(o!, ins));
-  }
-
-  private withOutputs(kernel: string, outputs: Array<[Words, number]>, inputs: Words[],
-    body: (outs: number[], inputs: number[]) => void): void {
-    for (const [out, count] of outputs) {
-      if (out.length !== count) throw new RangeError(`wasm ${kernel}: output has ${out.length} elements, expected ${count}`);
-    }
-    if (outputs.every(([, count]) => count === 0)) return;
-    const resident = (a: Words) => this.heap.shared && this.heap.owns(a);
-    const temps: number[] = [];
-    try {
-      const ins = inputs.map((a) => {
-        if (resident(a)) return a.byteOffset;
-        const ptr = this.heap.alloc(a.byteLength);
-        temps.push(ptr);
-        this.bytes(ptr, a.byteLength).set(bytesOf(a));
-        return ptr;
-      });
-      const outs = outputs.map(([a]) => {
-        if (resident(a)) return a.byteOffset;
-        const ptr = this.heap.alloc(a.byteLength);
-        temps.push(ptr);
-        return ptr;
-      });
-      body(outs, ins);
-      outputs.forEach(([a], i) => { if (!resident(a)) bytesOf(a).set(this.bytes(outs[i]!, a.byteLength)); });
-    } finally {
-      for (const t of temps) this.heap.free(t);
-    }
-  }
-
-  private bytes(ptr: number, length: number): Uint8Array {
-    return new Uint8Array(this.heap.buffer, ptr, length);
-  }
-
-  /** thread t's scratch, laid out as consecutive 64-byte aligned float32 regions of the given sizes */
-  private ensureScratch(t: number, floats: number[]): number[] {
-    const sizes = floats.map((f) => roundUp(Math.max(1, f) * 4, 64));
-    const total = sizes.reduce((s, x) => s + x, 0);
-    let s = this.scratch[t];
-    if (!s || s.bytes < total) {
-      if (s) this.heap.free(s.ptr);
-      s = { ptr: this.heap.alloc(total), bytes: total };
-      this.scratch[t] = s;
-    }
-    const out: number[] = [];
-    let at = s.ptr;
-    for (const size of sizes) { out.push(at); at += size; }
-    return out;
-  }
-
-  /**
-   * Writes one parameter block per thread (each the union of its sources, later ones winning) and
-   * runs the driver. Every field of the layout must be set.
-   */
-  private dispatch(driver: DriverName, fields: Fields, blocks: Fields[][]): void {
-    if (this.disposed) throw new Error(`wasm kernels: ${driver} called after dispose()`);
-    const words = PARAM_BLOCK_BYTES / 4;
-    const view = this.heap.i32(CONTROL_BYTES, blocks.length * words);
-    const all = fieldMask(fields);
-    const ptrs: number[] = [];
-    for (let t = 0; t < blocks.length; t++) {
-      let seen = 0;
-      for (const src of blocks[t]!) {
-        for (const name in src) {
-          const offset = fields[name];
-          if (offset === undefined) throw new Error(`wasm kernels: ${driver} has no parameter ${name}`);
-          const v = src[name]!;
-          if (!Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) {
-            throw new RangeError(`wasm kernels: ${driver} parameter ${name} = ${v} does not fit in 32 bits`);
-          }
-          view[t * words + offset / 4] = v | 0;
-          seen |= 1 << (offset / 4);
-        }
+  binaryInto(op: string, out: Float32Array, outShape: readonly number[], a: Float32Array, av: StridedLike,
+    b: Float32Array, bv: StridedLike): boolean {
+    if (!WASM_BINARY[op]) throw new Error(`wasm binary: no kernel for '${op}'`);
+    const plan = planRows(outShape, [contiguous(outShape), av, bv]);
+    if (plan.outerDims.length > 2) return false;
+    const count = out.length;
+    if (count === 0) return true;
+    const [d0, d1] = [plan.outerDims[0] ?? 1, plan.outerDims[1] ?? 1];
+    const [sa0, sa1] = [plan.outerStrides[1]![0] ?? 0, plan.outerStrides[1]![1] ?? 0];
+    const [sb0, sb1] = [plan.outerStrides[2]![0] ?? 0, plan.outerStrides[2]![1] ?? 0];
+    const n = plan.rowLength;
+    this.withOperands(`binary(${op})`, out, count, [a, b], (y, [A, B]) => {
+      const base = {
+        a: A! + plan.offsets[1]! * 4, b: B! + plan.offsets[2]! * 4, y, d1, n,
+        sa0, sa1, sar: plan.rowStrides[1]!, sb0, sb1, sbr: plan.rowStrides[2]!, i0lo: 0, i0hi: d0, rlo: 0, rhi: n,
+      };
+      let parts: Fields[] = [{}];
+      if (this.parallel(count * 8)) {
+        const T = this.threads;
+        if (d0 >= T) parts = splitRange(d0, T).map(([i0lo, i0hi]) => ({ i0lo, i0hi }));
+        else if (n >= 16 * T) parts = splitRange(n, T, 16).map(([rlo, rhi]) => ({ rlo, rhi }));
       }
-      if (seen !== all) {
-        const missing = Object.keys(fields).filter((n) => !(seen & (1 << (fields[n]! / 4))));
-        throw new Error(`wasm kernels: ${driver} parameters not set: ${missing.join(', ')}`);
-      }
-      ptrs.push(CONTROL_BYTES + t * PARAM_BLOCK_BYTES);
-    }
-    if (ptrs.length === 1 || !this.pool) {
-      for (const ptr of ptrs) this.exports[driver]!(ptr);
-    } else {
-      this.pool.run(DRIVER_INDEX.get(driver)!, ptrs);
-    }
+      this.dispatch(binaryDriverName(op), BINARY_FIELDS, parts.map((part) => [base, part]));
+    });
+    return true;
   }
-}
 
-const masks = new WeakMap<Fields, number>();
-/** bit i set for every field at word i (layouts have at most 32 fields) */
-function fieldMask(fields: Fields): number {
-  let m = masks.get(fields);
-  if (m === undefined) {
-    m = 0;
-    for (const n in fields) m |= 1 << (fields[n]! / 4);
-    masks.set(fields, m);
+  private poolFields(p: Pool2dParams): Fields {
+    return {
+      inH: p.inH, inW: p.inW, outH: p.outH, outW: p.outW, kH: p.kH, kW: p.kW,
+      sH: p.strideH, sW: p.strideW, pT: p.padTop, pL: p.padLeft,
+    };
   }
-  return m;
+
 }
 
-/** arrays of 4-byte elements the kernels read and write */
-type Words = Float32Array | Int32Array;
-
-function bytesOf(a: Words): Uint8Array {
-  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-}
-
-function need(kernel: string, name: string, a: Float32Array, n: number): void {
-  if (a.length < n) throw new RangeError(`wasm ${kernel}: ${name} has ${a.length} elements, needs ${n}`);
-}
-
-function roundUp(x: number, m: number): number {
-  return Math.ceil(x / m) * m;
-}

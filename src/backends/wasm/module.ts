@@ -31,6 +31,12 @@ export const DRIVERS: readonly string[] = [
 ];
 export type DriverName = string;
 
+/**
+ * Register and cache blocking. 4×8 keeps 8 v128 accumulators, 2 B vectors, the A splat and a
+ * product temporary live: 12 of the 15 XMM registers V8 allocates on x64 (5×8 and 6×8 spill and
+ * measured slower). kc·nr·4 = 8 KiB B micro-panels stay in L1 across an mc-row A block (128 KiB,
+ * L2); convNc keeps a packed patch block (256 KiB) in L2.
+ */
 export function defaultShape(simd: boolean): { gemm: GemmShape; convNc: number } {
   return simd
     ? { gemm: { mr: 4, nr: 8, kc: 256, mc: 128, nc: 1024 }, convNc: 256 }

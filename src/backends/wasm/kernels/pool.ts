@@ -7,7 +7,7 @@
  */
 import type { FunctionBuilder, Local, ModuleBuilder } from '../assembler.js';
 import { POOL_FIELDS } from '../layout.js';
-import { I, addTo, assign, forRange } from '../emit.js';
+import { I, addTo, assign, emit, forRange, when } from '../emit.js';
 
 function reader(f: FunctionBuilder, params: Local) {
   return (name: keyof typeof POOL_FIELDS): Local => {
@@ -24,7 +24,7 @@ export function emitPool(mod: ModuleBuilder): void {
     const kH = P('kH'), kW = P('kW'), sH = P('sH'), sW = P('sW'), pT = P('pT'), pL = P('pL');
     const L = () => f.local('i32');
     const pl = L(), base = L(), oy = L(), ox = L(), hs = L(), h0 = L(), h1 = L(), ws = L(), w0 = L(), w1 = L();
-    const h = L(), w = L(), at = L(), row = L(), o = L();
+    const h = L(), w = L(), at = L(), row = L(), o = L(), win = L(), cellAddr = L(), origin = L();
     const best = f.local('f32'), v = f.local('f32');
     const pl0 = P('pl0');
     // output element index of the first plane of this thread
@@ -39,32 +39,54 @@ export function emitPool(mod: ModuleBuilder): void {
           assign(f, ws, I.sub(I.mul(ox, sW), pL));
           assign(f, w0, I.max(ws, 0));
           assign(f, w1, I.min(I.add(ws, kW), inW));
-          assign(f, at, I.add(I.mul(h0, inW), w0));
-          f.get(base).get(at).i32(2).op('i32.shl').op('i32.add').mem('f32.load').set(best);
-          // a NaN first cell already wins
-          f.get(best).get(best).op('f32.eq');
-          f.if(() => {
-            f.block((scan) => {
-              forRange(f, h, h0, h1, 1, () => {
-                assign(f, row, I.mul(h, inW));
-                forRange(f, w, I.select(I.eq(h, h0), I.add(w0, 1), w0), w1, 1, () => {
-                  f.get(base).get(row).get(w).op('i32.add').i32(2).op('i32.shl').op('i32.add').mem('f32.load').set(v);
-                  f.get(v).get(best).op('f32.gt');
-                  f.if(() => {
-                    f.get(v).set(best);
-                    assign(f, at, I.add(row, w));
-                  }, () => {
-                    f.get(v).get(v).op('f32.ne');
-                    f.if(() => {
-                      f.get(v).set(best);
-                      assign(f, at, I.add(row, w));
-                      f.br(scan);
-                    });
-                  });
-                });
+          const generic = () => {
+            assign(f, at, I.add(I.mul(h0, inW), w0));
+            f.get(base).get(at).i32(2).op('i32.shl').op('i32.add').mem('f32.load').set(best);
+            // maxima of real data are unpredictable, so no branches: a cell wins when strictly
+            // greater, or when it is the first NaN (once best is NaN nothing compares greater)
+            forRange(f, h, h0, h1, 1, () => {
+              assign(f, row, I.mul(h, inW));
+              forRange(f, w, I.select(I.eq(h, h0), I.add(w0, 1), w0), w1, 1, () => {
+                f.get(base).get(row).get(w).op('i32.add').i32(2).op('i32.shl').op('i32.add').set(cellAddr);
+                f.get(cellAddr).mem('f32.load').set(v);
+                f.get(v).get(best).op('f32.gt');
+                f.get(v).get(v).op('f32.ne').get(best).get(best).op('f32.eq').op('i32.and');
+                f.op('i32.or').set(win);
+                f.get(v).get(best).get(win).op('select').set(best);
+                emit(f, I.select(win, I.add(row, w), at));
+                f.set(at);
               });
             });
-          });
+          };
+          // 2×2 and 3×3 windows inside the input: unrolled, the cells at constant offsets
+          const unrolled = (k: number) => {
+            const inside = I.and(I.and(I.ge(hs, 0), I.le(I.add(hs, k), inH)), I.and(I.ge(ws, 0), I.le(I.add(ws, k), inW)));
+            when(f, I.and(I.and(I.eq(kH, k), I.eq(kW, k)), inside), () => {
+              assign(f, origin, I.add(I.mul(hs, inW), ws));
+              assign(f, at, origin);
+              // base advanced to the window's first cell for this output only
+              assign(f, cellAddr, base);
+              assign(f, base, I.at4(base, origin));
+              f.get(base).mem('f32.load').set(best);
+              for (let dh = 0; dh < k; dh++) {
+                for (let dw = 0; dw < k; dw++) {
+                  if (dh === 0 && dw === 0) continue;
+                  // element offsets dh·inW + dw are dynamic in inW: fold dh into a row pointer
+                  if (dw === 0) { assign(f, row, I.at4(base, I.mul(inW, dh))); }
+                  const rowPtr = dh === 0 ? base : row;
+                  f.get(rowPtr).mem('f32.load', dw * 4).set(v);
+                  f.get(v).get(best).op('f32.gt');
+                  f.get(v).get(v).op('f32.ne').get(best).get(best).op('f32.eq').op('i32.and');
+                  f.op('i32.or').set(win);
+                  f.get(v).get(best).get(win).op('select').set(best);
+                  emit(f, I.select(win, I.add(origin, I.add(I.mul(inW, dh), dw)), at));
+                  f.set(at);
+                }
+              }
+              assign(f, base, cellAddr);
+            }, k === 3 ? generic : () => unrolled(3));
+          };
+          unrolled(2);
           f.get(y).get(o).i32(2).op('i32.shl').op('i32.add').get(best).mem('f32.store');
           f.get(arg).get(o).i32(2).op('i32.shl').op('i32.add').get(at).mem('i32.store');
           addTo(f, o, 1);

@@ -1,0 +1,76 @@
+/**
+ * Detectors for one model (the GM score when it has a GM head, Mahalanobis on clean training
+ * features always), their thresholds from held-out clean data, and the robustness evaluation.
+ */
+import type { Backend } from '../core/backend.js';
+import { keep } from '../core/scope.js';
+import type { Tensor } from '../core/tensor.js';
+import { tensor } from '../ops/creation.js';
+import { GMScoreDetector } from '../detect/gm-score.js';
+import { MahalanobisDetector } from '../detect/mahalanobis.js';
+import type { ImageData } from '../data/dataset.js';
+import type { Classifier } from '../models/classifier.js';
+import { evaluateRobustness, type NamedDetector, type RobustnessResult } from './robustness.js';
+import { makePlans, type PlanOptions } from './plans.js';
+
+/** Images in [0, 1] as a [N, C, H, W] tensor and int32 labels. */
+export function toTensors(d: ImageData, backend: Backend): { x: Tensor; y: Tensor } {
+  const x = new Float32Array(d.images.length);
+  for (let i = 0; i < x.length; i++) x[i] = d.images[i]! / 255;
+  return {
+    x: keep(tensor(x, { shape: [d.n, d.c, d.h, d.w], backend })),
+    y: keep(tensor(Int32Array.from(d.labels), { shape: [d.n], backend })),
+  };
+}
+
+export interface ModelEvaluationOptions extends Omit<PlanOptions, 'adaptiveDetector'> {
+  model: Classifier;
+  backend: Backend;
+  /** clean training images the Mahalanobis statistics are fitted on */
+  fit: ImageData;
+  /** held-out clean images τ is calibrated on (never the attacked ones) */
+  calibration: ImageData;
+  /** the images attacked */
+  evaluation: ImageData;
+  tpr?: number;
+  batchSize?: number;
+  keepFeatures?: boolean;
+  keepImages?: number;
+  onProgress?: (label: string, done: number, total: number) => void;
+  log?: (line: string) => void;
+}
+
+export interface ModelEvaluation {
+  result: RobustnessResult;
+  detectors: NamedDetector[];
+  /** the detector the adaptive attack targeted */
+  primary: string;
+}
+
+export async function evaluateModel(o: ModelEvaluationOptions): Promise<ModelEvaluation> {
+  const { model, backend } = o;
+  const log = o.log ?? (() => {});
+  const fit = toTensors(o.fit, backend);
+  const cal = toTensors(o.calibration, backend);
+  const ev = toTensors(o.evaluation, backend);
+  try {
+    model.eval();
+    const detectors: NamedDetector[] = [];
+    if (model.isGM) detectors.push({ name: 'GM score', detector: new GMScoreDetector(model) });
+    log(`fitting the Mahalanobis detector on ${o.fit.n} clean training images`);
+    detectors.push({ name: 'Mahalanobis', detector: await MahalanobisDetector.fit(model, fit.x, fit.y, { numClasses: model.meta.numClasses, batchSize: o.batchSize }) });
+    for (const d of detectors) {
+      const tau = await d.detector.calibrate(cal.x, cal.y, { tpr: o.tpr ?? 0.99, batchSize: o.batchSize });
+      log(`${d.name}: τ = ${tau.toPrecision(4)} (${100 * (o.tpr ?? 0.99)} % of ${o.calibration.n} held-out clean images accepted)`);
+    }
+    const primary = detectors[0]!;
+    const attacks = makePlans({ ...o, adaptiveDetector: primary.detector });
+    const result = await evaluateRobustness({
+      model, x: ev.x, y: ev.y, detectors, attacks, batchSize: o.batchSize,
+      keepFeatures: o.keepFeatures, keepImages: o.keepImages, onProgress: o.onProgress,
+    });
+    return { result, detectors, primary: primary.name };
+  } finally {
+    for (const t of [fit.x, fit.y, cal.x, cal.y, ev.x, ev.y]) t.dispose();
+  }
+}
