@@ -63,7 +63,7 @@ export function logTicks(lo: number, hi: number, count = 5): number[] {
   if (lo > hi) [lo, hi] = [hi, lo];
   const e0 = Math.floor(Math.log10(lo)), e1 = Math.ceil(Math.log10(hi));
   const decades = e1 - e0;
-  const mults = decades <= 2 ? [1, 2, 5] : [1];
+  const mults = Math.log10(hi / lo) <= 2 ? [1, 2, 5] : [1];
   const stride = Math.max(1, Math.ceil((decades + 1) / Math.max(2, count + 2)));
   const out: number[] = [];
   for (let e = e0; e <= e1; e++) {

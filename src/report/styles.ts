@@ -28,11 +28,14 @@ section.report-section > p.lead { margin: 0 0 14px; color: var(--muted); font-si
 h3 { font-size: 15px; margin: 0 0 8px; font-weight: 650; }
 h4 { font-size: 14px; margin: 16px 0 8px; color: var(--muted); font-weight: 600; }
 .grid { display: grid; gap: 16px; grid-template-columns: repeat(auto-fit, minmax(min(100%, 460px), 1fr)); }
-.grid.three { grid-template-columns: repeat(auto-fit, minmax(min(100%, 360px), 1fr)); }
+.grid.three { grid-template-columns: repeat(auto-fit, minmax(min(100%, 340px), 1fr)); }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 16px 18px; box-shadow: 0 1px 2px rgba(16,24,40,0.05); min-width: 0; }
 .card > .caption { margin: 8px 0 0; color: var(--muted); font-size: 13px; }
 .chart svg { display: block; width: 100%; height: auto; max-width: 100%; }
-.chart.fixed svg { width: auto; max-width: 100%; }
+.examples { display: flex; flex-wrap: wrap; gap: 4px 22px; }
+.examples svg, .colour-bar svg { display: block; max-width: 100%; height: auto; }
+.colour-bar { margin: 2px 0 6px; }
+.stack { display: grid; gap: 16px; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
@@ -42,11 +45,15 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 tbody tr:hover td { background: #f9fbfd; }
 tr.clean-row td { color: var(--muted); }
 tr.worst-row td { font-weight: 650; border-top: 2px solid var(--line); }
-td.model-cell { font-weight: 650; background: #fbfcfe; border-right: 1px solid var(--line); }
+td.model-cell { font-weight: 650; background: #fbfcfe; border-right: 1px solid var(--line); min-width: 9em; }
+table.summary td { white-space: nowrap; }
+table.summary td.model-cell { white-space: normal; }
 table.kv td:first-child { color: var(--muted); width: 40%; white-space: nowrap; }
 table.kv td { font-variant-numeric: tabular-nums; word-break: break-word; }
-.kv-columns { columns: 2 380px; column-gap: 28px; }
-.kv-columns table { break-inside: avoid; }
+.kv-columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 300px), 1fr)); column-gap: 28px; align-items: start; }
+table.kv td { padding: 4px 8px; }
+.config-grid { grid-template-columns: minmax(0, 2fr) minmax(0, 1fr); }
+@media (max-width: 900px) { .config-grid { grid-template-columns: 1fr; } }
 .kpis { display: grid; gap: 12px; grid-template-columns: repeat(auto-fit, minmax(min(100%, 250px), 1fr)); margin-bottom: 16px; }
 .kpi { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 12px 16px; }
 .kpi .name { font-weight: 650; margin-bottom: 6px; }

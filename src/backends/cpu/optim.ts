@@ -8,12 +8,12 @@ import type { TypedArray } from '../../core/dtype.js';
 /**
  * g = grad + weightDecay·param; with a momentum buffer: buf = g on the first step, else
  * buf = momentum·buf + (1 − dampening)·g; then g = g + momentum·buf (Nesterov) or g = buf;
- * param −= lr·g.
+ * param −= lr·g. With momentum 0 PyTorch keeps no buffer, so a given one is left untouched.
  */
 export function sgdStepInPlace(param: TypedArray, grad: TypedArray, buf: TypedArray | null, p: SgdParams): void {
   const { lr, momentum, dampening, weightDecay, nesterov, firstStep } = p;
   const n = param.length;
-  if (!buf) {
+  if (!buf || momentum === 0) {
     for (let i = 0; i < n; i++) {
       const w = param[i]!;
       param[i] = w - lr * (grad[i]! + weightDecay * w);

@@ -183,7 +183,18 @@ export class FunctionBuilder {
     this.code.byte(lane);
     return this;
   }
+  /** i8x16.shuffle by f32 lanes: lanes 0–3 pick from the first operand, 4–7 from the second */
+  f32x4Shuffle(lanes: readonly [number, number, number, number]): this {
+    emitOpcode(this.code, [0xfd, 0x0d]);
+    for (const l of lanes) {
+      if (!(l >= 0 && l < 8)) throw new RangeError(`assembler: shuffle lane ${l} out of range`);
+      for (let b = 0; b < 4; b++) this.code.byte(l * 4 + b);
+    }
+    return this;
+  }
   call(funcIndex: number): this { this.code.byte(0x10).u32(funcIndex); return this; }
+  /** i32.atomic.rmw.add: [address, value] → the old value (threads proposal; address 4-aligned) */
+  atomicAdd(offset = 0): this { this.code.byte(0xfe).u32(0x1e).u32(2).u32(offset); return this; }
   /** memory.copy: [dst, src, byteCount] on the stack */
   memoryCopy(): this { this.code.byte(0xfc).u32(10).byte(0).byte(0); return this; }
   /** memory.fill: [dst, byteValue, byteCount] on the stack */

@@ -78,3 +78,24 @@ export function doWhile(f: FunctionBuilder, body: () => void, cond: Ex): void {
     f.brIf(top);
   });
 }
+
+/**
+ * for (u = 0; u < count; u++) body, or, when `counter` (an address) is not 0, each iteration takes
+ * the next unit from the shared counter with an atomic add, so threads that run faster take more
+ * units (dynamic scheduling on a busy machine). `count` is re-evaluated every iteration.
+ */
+export function forUnits(f: FunctionBuilder, u: Local, count: Ex, counter: Local, body: () => void): void {
+  assign(f, u, 0);
+  f.block((exit) => {
+    f.loop((top) => {
+      when(f, counter, () => { f.get(counter).i32(1).atomicAdd().set(u); });
+      emit(f, I.ge(u, count));
+      f.brIf(exit);
+      body();
+      // static: the next unit; dynamic: the counter decides
+      emit(f, I.add(u, I.eq(counter, 0)));
+      f.set(u);
+      f.br(top);
+    });
+  });
+}

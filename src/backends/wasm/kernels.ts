@@ -8,7 +8,7 @@ import { contiguous, planRows, type StridedLike } from '../cpu/strided.js';
 import { BINARY_FIELDS, CONV_FIELDS, GEMM_FIELDS, POOL_FIELDS, UNARY_FIELDS } from './layout.js';
 import { WASM_BINARY, WASM_UNARY, binaryDriverName, unaryDriverName } from './kernels/elementwise.js';
 import { splitRange, splitsEvenly } from './partition.js';
-import { KernelRuntime, f32Bits, need, roundUp, type Fields, type RuntimeInit, type WasmKernelOptions } from './runtime.js';
+import { KernelRuntime, WORK_COUNTER, f32Bits, need, roundUp, type Fields, type RuntimeInit, type WasmKernelOptions } from './runtime.js';
 
 export type { WasmKernelOptions } from './runtime.js';
 
@@ -118,6 +118,8 @@ export class WasmKernels extends KernelRuntime {
       let partials = false;
       if (this.parallel(2 * p.n * ocg * K * HW * p.groups)) {
         const T = this.threads;
+        // static split of the images (not drawn from a counter): which thread sums which image
+        // must not vary from run to run, or the rounding of dW would
         if (splitsEvenly(p.n, T)) { parts = splitRange(p.n, T).map(([b0, b1]) => ({ b0, b1 })); partials = true; }
         else if (K >= nr * T) parts = splitRange(K, T, nr).map(([lo, hi]) => ({ lo, hi }));
       }
@@ -151,17 +153,19 @@ export class WasmKernels extends KernelRuntime {
       a, b, c, m, n, k,
       rsA: p.transA ? 1 : k, csA: p.transA ? m : 1, rsB: p.transB ? 1 : n, csB: p.transB ? k : 1, ldc: n,
       batchA: p.aBatchStride, batchB: p.bBatchStride, batchC: m * n,
-      b0: 0, b1: batch, m0: 0, m1: m, n0: 0, n1: n, accumulate: 0,
+      b0: 0, b1: batch, m0: 0, m1: m, n0: 0, n1: n, accumulate: 0, nChunk: n, dyn: 0,
     };
     let parts: Fields[] = [{}];
     if (this.parallel(2 * batch * m * n * k)) {
-      // whole matrices per thread when the batch divides well; else columns (each thread packs
-      // only its part of B) or rows, whichever leaves the smaller operand to be packed twice
+      // Threads draw work units from a shared counter: whole matrices when the batch is large
+      // enough, else chunks of columns (each chunk packs its part of B and all of A, so chunks
+      // stay ≥ 64 wide). Failing both, rows are split statically.
       const T = this.threads;
-      if (splitsEvenly(batch, T)) parts = splitRange(batch, T).map(([b0, b1]) => ({ b0, b1 }));
-      else if (m <= n && n >= nr * T) parts = splitRange(n, T, nr).map(([n0, n1]) => ({ n0, n1 }));
+      const nChunk = Math.max(64, roundUp(Math.ceil(n / (4 * T)), nr));
+      if (batch >= 2 * T) parts = new Array(T).fill({ dyn: WORK_COUNTER });
+      else if (batch * Math.ceil(n / nChunk) >= T && m <= 4 * n) parts = new Array(T).fill({ dyn: WORK_COUNTER, nChunk });
       else if (m >= mr * T) parts = splitRange(m, T, mr).map(([m0, m1]) => ({ m0, m1 }));
-      else if (n >= nr * T) parts = splitRange(n, T, nr).map(([n0, n1]) => ({ n0, n1 }));
+      else if (n >= nr * T) parts = splitRange(n, T, nr).map(([n0, n1]) => ({ n0, n1, nChunk: n1 - n0 }));
     }
     const bWidth = Math.min(nc, roundUp(n, nr));
     const blocks = parts.map((part, t) => {
@@ -186,7 +190,7 @@ export class WasmKernels extends KernelRuntime {
     return {
       n: p.n, inC: p.inC, inH: p.inH, inW: p.inW, outC: p.outC, kH: p.kH, kW: p.kW, outH: p.outH, outW: p.outW,
       sH: p.strideH, sW: p.strideW, pT: p.padTop, pL: p.padLeft, dH: p.dilationH, dW: p.dilationW, groups: p.groups,
-      accumulate: 0, nb: 0, bufC: 0,
+      nb: 0, bufC: 0, dyn: 0,
     };
   }
 
@@ -198,7 +202,8 @@ export class WasmKernels extends KernelRuntime {
     let parts: Fields[] = [{}];
     if (this.parallel(2 * p.n * p.outC * K * HW)) {
       const T = this.threads;
-      if (splitsEvenly(p.n, T)) parts = splitRange(p.n, T).map(([b0, b1]) => ({ b0, b1 }));
+      // images drawn from a shared counter; a batch too small for that splits the pixels
+      if (p.n >= T) parts = new Array(T).fill({ dyn: WORK_COUNTER });
       else if (HW >= nr * T) parts = splitRange(HW, T, nr).map(([lo, hi]) => ({ lo, hi }));
     }
     const base = { ...this.convFields(p), x, w, y, b0: 0, b1: p.n, lo: 0, hi: HW };
@@ -231,7 +236,7 @@ export class WasmKernels extends KernelRuntime {
     let parts: Fields[] = [{}];
     if (this.parallel(2 * p.n * p.outC * icg * khw * HW)) {
       const T = this.threads;
-      if (splitsEvenly(p.n, T)) parts = splitRange(p.n, T).map(([b0, b1]) => ({ b0, b1 }));
+      if (p.n >= T) parts = new Array(T).fill({ dyn: WORK_COUNTER });
       else if (icg >= T) parts = splitRange(icg, T).map(([lo, hi]) => ({ lo, hi }));
     }
     const base = { ...this.convFields(p), x: dy, w, y: out, b0: 0, b1: p.n, lo: 0, hi: icg };

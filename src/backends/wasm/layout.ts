@@ -20,6 +20,9 @@ export const GEMM_FIELDS = fields([
   'b0', 'b1', 'm0', 'm1', 'n0', 'n1',
   // 1: add into C instead of overwriting it
   'accumulate',
+  // work units are (matrix, column chunk of nChunk columns); dyn: address of a shared unit counter
+  // that threads draw units from, or 0 for this thread to do all units of its ranges
+  'nChunk', 'dyn',
   // per-thread scratch: packed A block, packed B block, one edge tile
   'bufA', 'bufB', 'tile',
 ] as const);
@@ -27,14 +30,15 @@ export const GEMM_FIELDS = fields([
 /**
  * Convolution drivers (NCHW). `lo`/`hi` is a secondary split when the batch is too small to give
  * every thread images: output pixels (forward), weight columns (weight grad), input channels within
- * a group (input grad via col2im).
+ * a group (input grad via col2im). Roles of x, w, y: forward (input, weights, output); weight grad
+ * (input, dY, dW: zeroed by the caller and accumulated into); input grad (dY, weights, dX).
  */
 export const CONV_FIELDS = fields([
   'x', 'w', 'y', 'n', 'inC', 'inH', 'inW', 'outC', 'kH', 'kW', 'outH', 'outW',
   'sH', 'sW', 'pT', 'pL', 'dH', 'dW', 'groups',
   'b0', 'b1', 'lo', 'hi',
-  // weight grad: 1 to add into y instead of overwriting it
-  'accumulate',
+  // address of a shared image counter (dynamic scheduling over images) or 0 (this thread does [b0, b1))
+  'dyn',
   // input grad via col2im: pixels per GEMM block (the dCol scratch holds rows × nb floats)
   'nb',
   'bufA', 'bufB', 'tile', 'bufC',

@@ -44,6 +44,12 @@ export type Fields = Record<string, number>;
 
 const DRIVER_INDEX: ReadonlyMap<string, number> = new Map(DRIVERS.map((d, i) => [d, i]));
 
+/**
+ * Address of the shared work counter drivers draw units from (a control word the pool leaves
+ * alone); dispatch zeroes it before every run.
+ */
+export const WORK_COUNTER = 8;
+
 /** os.availableParallelism() in Node, navigator.hardwareConcurrency in browsers */
 async function coreCount(): Promise<number> {
   if (isNode()) {
@@ -248,6 +254,7 @@ export class KernelRuntime {
       }
       ptrs.push(CONTROL_BYTES + t * PARAM_BLOCK_BYTES);
     }
+    Atomics.store(this.heap.i32(WORK_COUNTER, 1), 0, 0);
     if (ptrs.length === 1 || !this.pool) {
       for (const ptr of ptrs) this.exports[driver]!(ptr);
     } else {

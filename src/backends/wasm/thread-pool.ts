@@ -1,18 +1,27 @@
 /**
  * A pool of workers (worker_threads in Node, Web Workers in browsers) that share one
  * WebAssembly.Memory and each instantiate the same kernel module. A job is "call driver d with
- * parameter block p": the caller writes the blocks, bumps each worker's generation word with
- * Atomics and runs thread 0's share itself, then blocks in Atomics.wait until every worker has
- * counted itself done. No messages are exchanged per job.
+ * parameter block p" once per share: the caller writes the blocks, posts shares 1.. to the workers
+ * by bumping their generation words with Atomics, and runs share 0 itself. No messages are
+ * exchanged per job.
  *
- * Control words (Int32, at `controlBase` in the shared memory): [0] workers done, [1] error flag;
- * worker w (1-based) owns words 16w.. (its own cache line): [generation, driver id, parameter block].
+ * A worker claims its share (compare-exchange POSTED → RUNNING) before running it. When the caller
+ * finishes its own share it claims every share still unclaimed and runs it too, so a worker that
+ * the OS has not scheduled yet (a busy machine, more threads than cores) never holds the job up;
+ * the caller then waits in Atomics.wait only for the shares workers actually started. Which thread
+ * runs a share never changes what the share computes.
+ *
+ * Control words (Int32, at `controlBase` in the shared memory): [0] shares finished by workers,
+ * [1] error flag, [2] left to the kernels (their work counter); worker w (1-based) owns words 16w..
+ * (its own cache line): [generation, driver id, parameter block, share state].
  */
 import { CONTROL_BYTES } from './heap.js';
 
 /** spin iterations (Atomics.load) before sleeping in Atomics.wait: a few tens of microseconds */
 const SPIN = 20000;
 const SLOT_WORDS = 16;
+/** share states (word 3 of a worker's slot) */
+const IDLE = 0, POSTED = 1, RUNNING = 2, TAKEN = 3;
 export const MAX_THREADS = CONTROL_BYTES / 4 / SLOT_WORDS;
 
 type DriverFn = (paramBlock: number) => void;
@@ -29,7 +38,8 @@ interface WorkerInit {
  * The worker's whole program. It is shipped as source text (Function.prototype.toString), so it
  * must not reference anything outside its own body; SPIN and SLOT_WORDS are passed in.
  */
-function workerMain(init: WorkerInit, post: (m: { ready?: true; error?: string }) => void, spin: number, slotWords: number): Promise<void> {
+function workerMain(init: WorkerInit, post: (m: { ready?: true; error?: string }) => void, spin: number, slotWords: number,
+  states: { idle: number; posted: number; running: number }): Promise<void> {
   const ctrl = new Int32Array(init.memory.buffer, init.controlBase, 1024);
   const base = init.slot * slotWords;
   return WebAssembly.instantiate(init.bytes, { env: { memory: init.memory } }).then((result) => {
@@ -43,6 +53,8 @@ function workerMain(init: WorkerInit, post: (m: { ready?: true; error?: string }
       for (let i = 0; g === seen && i < spin; i++) g = Atomics.load(ctrl, base);
       if (g === seen) { Atomics.wait(ctrl, base, seen); continue; }
       seen = g;
+      // the caller may have run this share itself already (then the state is no longer POSTED)
+      if (Atomics.compareExchange(ctrl, base + 3, states.posted, states.running) !== states.posted) continue;
       const id = Atomics.load(ctrl, base + 1);
       if (id < 0) return;
       try {
@@ -51,16 +63,19 @@ function workerMain(init: WorkerInit, post: (m: { ready?: true; error?: string }
         post({ error: String((e as Error)?.stack ?? e) });
         Atomics.store(ctrl, 1, 1);
       }
+      Atomics.store(ctrl, base + 3, states.idle);
       Atomics.add(ctrl, 0, 1);
       Atomics.notify(ctrl, 0);
     }
   });
 }
 
+const STATES = JSON.stringify({ idle: IDLE, posted: POSTED, running: RUNNING });
+
 const NODE_WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
 const main = ${workerMain.toString()};
-main(workerData, (m) => (m.ready ? parentPort : workerData.errorPort).postMessage(m), ${SPIN}, ${SLOT_WORDS})
+main(workerData, (m) => (m.ready ? parentPort : workerData.errorPort).postMessage(m), ${SPIN}, ${SLOT_WORDS}, ${STATES})
   .catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }));
 `;
 
@@ -68,7 +83,7 @@ const BROWSER_WORKER_SOURCE = `
 const main = ${workerMain.toString()};
 self.onmessage = (ev) => {
   self.onmessage = null;
-  main(ev.data, (m) => { if (m.error) console.error('gmgrad wasm worker:', m.error); self.postMessage(m); }, ${SPIN}, ${SLOT_WORDS})
+  main(ev.data, (m) => { if (m.error) console.error('gmgrad wasm worker:', m.error); self.postMessage(m); }, ${SPIN}, ${SLOT_WORDS}, ${STATES})
     .catch((e) => self.postMessage({ error: String(e && e.stack || e) }));
 };
 `;
@@ -135,19 +150,34 @@ export class ThreadPool {
       const base = w * SLOT_WORDS;
       Atomics.store(ctrl, base + 1, driver);
       Atomics.store(ctrl, base + 2, params[w]!);
+      Atomics.store(ctrl, base + 3, POSTED);
       Atomics.add(ctrl, base, 1);
       Atomics.notify(ctrl, base, 1);
     }
     let mainError: unknown;
-    try {
-      this.mainFns[driver]!(params[0]!);
-    } catch (e) {
-      mainError = e;
+    const runHere = (share: number) => {
+      try {
+        this.mainFns[driver]!(params[share]!);
+      } catch (e) {
+        mainError ??= e;
+      }
+    };
+    runHere(0);
+    // shares no worker has started yet are run here; the others are waited for
+    let started = 0;
+    for (let w = 1; w < n; w++) {
+      const base = w * SLOT_WORDS;
+      if (Atomics.compareExchange(ctrl, base + 3, POSTED, TAKEN) === POSTED) {
+        runHere(w);
+        Atomics.store(ctrl, base + 3, IDLE);
+      } else {
+        started++;
+      }
     }
     for (;;) {
       let done = Atomics.load(ctrl, 0);
-      for (let i = 0; done < n - 1 && i < SPIN; i++) done = Atomics.load(ctrl, 0);
-      if (done >= n - 1) break;
+      for (let i = 0; done < started && i < SPIN; i++) done = Atomics.load(ctrl, 0);
+      if (done >= started) break;
       Atomics.wait(ctrl, 0, done);
     }
     if (mainError !== undefined) throw mainError;
@@ -164,6 +194,7 @@ export class ThreadPool {
     for (let w = 1; w < this.size; w++) {
       const base = w * SLOT_WORDS;
       Atomics.store(this.ctrl, base + 1, -1);
+      Atomics.store(this.ctrl, base + 3, POSTED);
       Atomics.add(this.ctrl, base, 1);
       Atomics.notify(this.ctrl, base, 1);
     }

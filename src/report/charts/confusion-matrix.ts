@@ -23,7 +23,7 @@ export function confusionMatrix(matrix: readonly ArrayLike<number>[], o: Confusi
   const labelW = Math.min(110, Math.max(18, ...Array.from({ length: k }, (_, c) => textWidth(name(c), 11)))) + 10;
   const top = (o.title ? 28 : 8) + 18;
   const widest = Math.max(0, ...Array.from({ length: k }, (_, c) => textWidth(name(c), 11)));
-  const marginL = 22 + labelW, marginR = 58;
+  const marginL = 22 + labelW, marginR = 76;
   // long class names under narrow columns are set at 45°, which needs more room below
   const slanted = widest > Math.min((o.width - marginL - marginR) / Math.max(1, k), 60) - 4;
   const marginB = slanted ? 30 + widest * 0.72 : 34;

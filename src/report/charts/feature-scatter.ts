@@ -94,8 +94,8 @@ export function featureScatter(o: FeatureScatterOptions): string {
   const ex = extent(xs) ?? [-1, 1], ey = extent(ys) ?? [-1, 1];
   let cx = (ex[0] + ex[1]) / 2, cy = (ey[0] + ey[1]) / 2;
   let half = Math.max((ex[1] - ex[0]) / 2, ((ey[1] - ey[0]) / 2) * (rect.width / rect.height), 1e-9) * 1.06;
-  if (density === 'circles' && o.means) {
-    // keep the largest circle of every class inside the view as well
+  if (density !== 'none' && o.means) {
+    // keep the largest circle (or contour) of every class inside the view as well
     const rMax = Math.max(...sigmas);
     for (let c = 0; c < k; c++) {
       const mx = o.means[2 * c]!, my = o.means[2 * c + 1]!;

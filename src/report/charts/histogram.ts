@@ -5,8 +5,8 @@
  */
 import { formatNumber, formatPercent } from '../format.js';
 import {
-  attackColor, axisBottom, axisVertical, chartTitle, CLEAN_COLOR, clipRect, el, INK, legend, linearScale, logScale,
-  niceDomain, r1, svgDocument, text, uid, type LegendItem, type Rect, type Scale,
+  attackColor, axisBottom, axisVertical, chartTitle, CLEAN_COLOR, clipRect, el, extent, INK, legend, linearScale, logScale,
+  niceDomain, niceStep, r1, svgDocument, text, uid, type LegendItem, type Rect, type Scale,
 } from '../svg.js';
 
 export interface HistogramSeries {
@@ -50,7 +50,8 @@ function shouldLog(values: number[], opt: boolean | 'auto' | undefined): boolean
   if (opt === undefined) return false;
   const pos = values.filter((v) => v > 0);
   if (pos.length < values.length * 0.95 || pos.length === 0) return false;
-  return Math.max(...pos) / Math.min(...pos) > 100;
+  const [lo, hi] = extent(pos)!;
+  return hi / lo > 100;
 }
 
 export function histogram(series: readonly HistogramSeries[], o: HistogramOptions): string {
@@ -79,7 +80,7 @@ export function histogram(series: readonly HistogramSeries[], o: HistogramOption
   // the bins span the data and τ, so the threshold is always on the chart
   const domainValues = log ? all.filter((v) => v > 0) : all;
   if (tau !== undefined && Number.isFinite(tau) && (!log || tau > 0)) domainValues.push(tau);
-  let lo = domainValues.length ? Math.min(...domainValues) : 0, hi = domainValues.length ? Math.max(...domainValues) : 1;
+  let [lo, hi] = extent(domainValues) ?? [0, 1];
   let x: Scale;
   if (log) {
     // a little air on both sides, in log space
@@ -97,8 +98,11 @@ export function histogram(series: readonly HistogramSeries[], o: HistogramOption
     const total = counts.reduce((a, b) => a + b, 0);
     return counts.map((c) => (total > 0 ? c / total : 0));
   });
-  const maxF = Math.max(0.01, ...fractions.flat());
+  const maxF = Math.max(0.01, extent(fractions.flat())?.[1] ?? 0);
   const y = linearScale(niceDomain(0, maxF * 1.05, 4), [rect.y + rect.height, rect.y]);
+  const yTickCount = Math.max(2, Math.floor(rect.height / 45));
+  // one decimal only when the tick step is below one percent, the same for every label
+  const yDecimals = niceStep(y.domain[0], y.domain[1], yTickCount) < 0.01 ? 1 : 0;
 
   const clip = uid('clip');
   const marks: string[] = [];
@@ -114,8 +118,8 @@ export function histogram(series: readonly HistogramSeries[], o: HistogramOption
 
   const parts = [
     chartTitle(o.title, 4, 17), leg.svg, clipRect(clip, rect),
-    axisVertical(y, rect, 'left', { label: 'fraction of inputs', format: (v) => formatPercent(v, v < 0.1 && v > 0 ? 1 : 0), tickCount: Math.max(2, Math.floor(rect.height / 45)) }),
-    axisBottom(x, rect, { label: o.xLabel ?? (log ? 'score (log scale)' : 'score'), tickCount: Math.max(3, Math.floor(rect.width / 80)) }),
+    axisVertical(y, rect, 'left', { label: 'fraction of inputs', format: (v) => formatPercent(v, yDecimals), tickCount: yTickCount }),
+    axisBottom(x, rect, { label: `${o.xLabel ?? 'score'}${log ? ' (log scale)' : ''}`, tickCount: Math.max(3, Math.floor(rect.width / 80)) }),
     el('g', { 'clip-path': `url(#${clip})` }, marks.join('')),
   ];
   if (tau !== undefined && Number.isFinite(tau) && (!log || tau > 0)) {

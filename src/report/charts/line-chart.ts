@@ -42,7 +42,7 @@ export interface LineChartOptions extends LinePanelOptions {
   panels?: LinePanelOptions[];
 }
 
-const MARGIN = { left: 60, rightAxis: 60, right: 18, bottom: 46, panelGap: 18 };
+const MARGIN = { left: 60, rightAxis: 60, right: 18, bottom: 46, panelGap: 28 };
 
 function isMissing(v: number | null | undefined): boolean {
   return v === null || v === undefined || !Number.isFinite(v);
@@ -54,8 +54,19 @@ function seriesDomain(list: LineSeries[], fixed: [number, number] | undefined, l
   for (const s of list) for (let i = 0; i < s.y.length; i++) { const v = s.y[i]; if (!isMissing(v) && (!log || v! > 0)) ys.push(v!); }
   const e = extent(ys);
   if (!e) return log ? [0.1, 1] : [0, 1];
-  if (log) return [10 ** Math.floor(Math.log10(e[0])), 10 ** Math.ceil(Math.log10(e[1]))];
+  if (log) return [logStepDown(e[0]), logStepUp(e[1])];
   return niceDomain(e[0], e[1], 4);
+}
+
+// log axes end on 1, 2 or 5 × 10^k: whole decades waste most of the panel on short ranges
+const LOG_STEPS = [1, 2, 5, 10];
+function logStepDown(v: number): number {
+  const p = 10 ** Math.floor(Math.log10(v));
+  return [...LOG_STEPS].reverse().map((m) => m * p).find((c) => c <= v * (1 + 1e-9)) ?? p;
+}
+function logStepUp(v: number): number {
+  const p = 10 ** Math.floor(Math.log10(v));
+  return LOG_STEPS.map((m) => m * p).find((c) => c >= v * (1 - 1e-9)) ?? 10 * p;
 }
 
 /** The path of one series, with a new "M" after every gap. */
@@ -79,7 +90,12 @@ export function lineChart(series: readonly LineSeries[], o: LineChartOptions): s
   const anyRight = series.some((s) => s.axis === 'right');
 
   let top = o.title ? 26 : 8;
-  const items: LegendItem[] = series.map((s, i) => ({ label: s.name, color: colors[i]!, swatch: s.dashed ? 'dashed' : 'line' }));
+  // series drawn alike in several panels (e.g. "train" loss and "train" accuracy) share one entry
+  const items: LegendItem[] = [];
+  series.forEach((s, i) => {
+    const item: LegendItem = { label: s.name, color: colors[i]!, swatch: s.dashed ? 'dashed' : 'line' };
+    if (!items.some((it) => it.label === item.label && it.color === item.color && it.swatch === item.swatch)) items.push(item);
+  });
   const plotLeft = MARGIN.left;
   const plotWidth = width - plotLeft - (anyRight ? MARGIN.rightAxis : MARGIN.right);
   const leg = legend(items, plotLeft, top, plotWidth);
@@ -120,7 +136,7 @@ export function lineChart(series: readonly LineSeries[], o: LineChartOptions): s
         for (let k = 0; k < n; k++) {
           const v = s.y[k];
           if (isMissing(v) || (y.log && v! <= 0)) continue;
-          const label = `${s.name} — ${formatNumber(s.x[k]!)}: ${(s.axis === 'right' ? po.y2Format : po.yFormat)?.(v!) ?? formatNumber(v!, 4)}`;
+          const label = `${s.name}${po.yLabel && s.axis !== 'right' ? ` ${po.yLabel}` : po.y2Label && s.axis === 'right' ? ` ${po.y2Label}` : ''} — ${o.xLabel ?? 'x'} ${formatNumber(s.x[k]!)}: ${(s.axis === 'right' ? po.y2Format : po.yFormat)?.(v!) ?? formatNumber(v!, 4)}`;
           marks.push(`<circle cx="${r1(x(s.x[k]!))}" cy="${r1(y(v!))}" r="2.6" fill="${s.dashed ? '#fff' : color}" stroke="${color}" stroke-width="1.4"><title>${escapeXml(label)}</title></circle>`);
         }
       }

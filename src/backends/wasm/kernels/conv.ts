@@ -15,7 +15,7 @@
  */
 import type { FunctionBuilder, Local, ModuleBuilder } from '../assembler.js';
 import { CONV_FIELDS } from '../layout.js';
-import { I, addTo, assign, emit, forRange, when, type Ex } from '../emit.js';
+import { I, addTo, assign, emit, forRange, forUnits, when, type Ex } from '../emit.js';
 import type { GemmFunctions, GemmShape } from './gemm.js';
 import type { UtilFunctions } from './util.js';
 import type { Vec } from './vec.js';
@@ -79,7 +79,9 @@ export function emitConv(mod: ModuleBuilder, vec: Vec, shape: GemmShape, convNc:
       });
     });
 
-    forRange(f, b, P('b0'), P('b1'), 1, () => {
+    const b0 = P('b0'), b1 = P('b1'), dyn = P('dyn'), u = f.local('i32');
+    forUnits(f, u, I.sub(b1, b0), dyn, () => {
+      assign(f, b, I.add(b0, u));
       forRange(f, g, 0, groups, 1, () => {
         assign(f, xg, I.at4(x, I.mul(I.add(I.mul(b, inC), I.mul(g, icg)), plane)));
         assign(f, yg, I.at4(y, I.mul(I.add(I.mul(b, outC), I.mul(g, ocg)), HW)));
@@ -167,7 +169,9 @@ export function emitConv(mod: ModuleBuilder, vec: Vec, shape: GemmShape, convNc:
     assign(f, rows, I.mul(I.sub(hi, lo), khw));
     const b = f.local('i32'), g = f.local('i32'), pb = f.local('i32'), nbb = f.local('i32');
     const dxg = f.local('i32'), dyg = f.local('i32');
-    forRange(f, b, P('b0'), P('b1'), 1, () => {
+    const b0 = P('b0'), b1 = P('b1'), dyn = P('dyn'), u = f.local('i32');
+    forUnits(f, u, I.sub(b1, b0), dyn, () => {
+      assign(f, b, I.add(b0, u));
       forRange(f, g, 0, groups, 1, () => {
         assign(f, dxg, I.at4(dx, I.mul(I.add(I.add(I.mul(b, inC), I.mul(g, icg)), lo), plane)));
         assign(f, dyg, I.at4(dy, I.mul(I.add(I.mul(b, outC), I.mul(g, ocg)), HW)));

@@ -9,7 +9,7 @@
  */
 import type { FunctionBuilder, Local, ModuleBuilder } from '../assembler.js';
 import { GEMM_FIELDS } from '../layout.js';
-import { I, assign, addTo, emit, forRange, when, doWhile, type Ex } from '../emit.js';
+import { I, assign, addTo, emit, forRange, forUnits, when, doWhile, type Ex } from '../emit.js';
 import { Vec } from './vec.js';
 
 export interface GemmShape {
@@ -126,16 +126,23 @@ export function emitGemm(mod: ModuleBuilder, vec: Vec, shape: GemmShape): GemmFu
     const field = (name: keyof typeof GEMM_FIELDS): Local => { const l = f.local('i32'); assign(f, l, P(name)); return l; };
     const rsA = field('rsA'), csA = field('csA'), rsB = field('rsB'), csB = field('csB'), ldc = field('ldc');
     const m0 = field('m0'), m1 = field('m1'), n0 = field('n0'), n1 = field('n1');
-    const bi = f.local('i32'), b1 = field('b1');
-    forRange(f, bi, P('b0'), b1, 1, () => {
+    const b0 = field('b0'), b1 = field('b1'), nChunk = field('nChunk'), dyn = field('dyn');
+    const bi = f.local('i32'), u = f.local('i32'), chunks = f.local('i32'), units = f.local('i32');
+    const ns = f.local('i32'), ne = f.local('i32');
+    assign(f, chunks, I.div(I.add(I.sub(n1, n0), I.sub(nChunk, 1)), nChunk));
+    assign(f, units, I.mul(I.sub(b1, b0), chunks));
+    forUnits(f, u, units, dyn, () => {
+      assign(f, bi, I.add(b0, I.div(u, chunks)));
+      assign(f, ns, I.add(n0, I.mul(I.rem(u, chunks), nChunk)));
+      assign(f, ne, I.min(n1, I.add(ns, nChunk)));
       // A block origin: a + bi·batchA + m0·rsA
       emit(f, I.at4(P('a'), I.add(I.mul(bi, P('batchA')), I.mul(m0, rsA))));
       emit(f, I.shl(rsA, 2)); emit(f, I.shl(csA, 2));
-      emit(f, I.at4(P('b'), I.add(I.mul(bi, P('batchB')), I.mul(n0, csB))));
+      emit(f, I.at4(P('b'), I.add(I.mul(bi, P('batchB')), I.mul(ns, csB))));
       emit(f, I.shl(rsB, 2)); emit(f, I.shl(csB, 2));
-      emit(f, I.at4(P('c'), I.add(I.add(I.mul(bi, P('batchC')), I.mul(m0, ldc)), n0)));
+      emit(f, I.at4(P('c'), I.add(I.add(I.mul(bi, P('batchC')), I.mul(m0, ldc)), ns)));
       emit(f, I.shl(ldc, 2));
-      emit(f, I.sub(m1, m0)); emit(f, I.sub(n1, n0)); emit(f, P('k'));
+      emit(f, I.sub(m1, m0)); emit(f, I.sub(ne, ns)); emit(f, P('k'));
       emit(f, P('accumulate'));
       emit(f, P('bufA')); emit(f, P('bufB')); emit(f, P('tile'));
       f.call(gemmCore);
@@ -198,7 +205,12 @@ function emitPackA(f: FunctionBuilder, vec: Vec, MR: number,
     when(f, I.eq(rows, MR), () => {
       const generic = () => {
         for (let i = 0; i < MR; i++) assign(f, rowPtr[i]!, i === 0 ? s : I.add(rowPtr[i - 1]!, rs));
-        forRange(f, p, 0, kc, 1, () => {
+        assign(f, p, 0);
+        if (vec.simd && MR === 4) {
+          // rows contiguous along k: 4×4 blocks, loaded as rows and transposed in registers
+          when(f, I.eq(cs, 4), () => emitTransposed(f, rowPtr, dst, p, kc, MR * 4));
+        }
+        forRange(f, p, p, kc, 1, () => {
           for (let i = 0; i < MR; i++) {
             f.get(dst).get(rowPtr[i]!).mem('f32.load').mem('f32.store', i * 4);
             addTo(f, rowPtr[i]!, cs);
@@ -237,12 +249,23 @@ function emitPackB(f: FunctionBuilder, vec: Vec, NR: number,
   src: Local, rs: Local, cs: Local, kc: Local, nc: Local, dst: Local): void {
   const jr = f.local('i32'), cols = f.local('i32'), p = f.local('i32'), j = f.local('i32');
   const s = f.local('i32'), t = f.local('i32');
+  const colPtr: Local[] = [];
+  for (let i = 0; i < NR; i++) colPtr.push(f.local('i32'));
   forRange(f, jr, 0, nc, NR, () => {
     assign(f, cols, I.min(I.sub(nc, jr), NR));
     assign(f, s, I.add(src, I.mul(jr, cs)));
     when(f, I.eq(cols, NR), () => {
       const generic = () => {
-        forRange(f, p, 0, kc, 1, () => {
+        assign(f, p, 0);
+        if (vec.simd && NR % 4 === 0) {
+          // B stored transposed (k contiguous per column): 4×4 blocks transposed in registers
+          when(f, I.eq(rs, 4), () => {
+            for (let i = 0; i < NR; i++) assign(f, colPtr[i]!, i === 0 ? s : I.add(colPtr[i - 1]!, cs));
+            emitTransposed(f, colPtr, dst, p, kc, NR * 4);
+            assign(f, s, colPtr[0]!);
+          });
+        }
+        forRange(f, p, p, kc, 1, () => {
           assign(f, t, s);
           for (let i = 0; i < NR; i++) {
             f.get(dst).get(t).mem('f32.load').mem('f32.store', i * 4);
@@ -274,5 +297,39 @@ function emitPackB(f: FunctionBuilder, vec: Vec, NR: number,
         addTo(f, s, rs);
       });
     });
+  });
+}
+
+/**
+ * While 4 more k steps remain: load 4 consecutive values through each pointer (4 per 4×4 block),
+ * transpose each block with shuffles (interleave pairs of rows, then pairs of pairs) and store its
+ * k step j at dst + j·stepBytes + block·16. Advances the pointers by 16 bytes, dst by 4·stepBytes
+ * and p by 4.
+ */
+function emitTransposed(f: FunctionBuilder, ptrs: Local[], dst: Local, p: Local, kc: Local, stepBytes: number): void {
+  const r = [0, 1, 2, 3].map(() => f.local('v128'));
+  const t = [0, 1, 2, 3].map(() => f.local('v128'));
+  const end = f.local('i32');
+  assign(f, end, I.sub(kc, 3));
+  forRange(f, p, p, end, 4, () => {
+    for (let block = 0; block < ptrs.length / 4; block++) {
+      for (let i = 0; i < 4; i++) {
+        const ptr = ptrs[block * 4 + i]!;
+        f.get(ptr).mem('v128.load').set(r[i]!);
+        addTo(f, ptr, 16);
+      }
+      // t0 = a0 b0 a1 b1, t1 = a2 b2 a3 b3, t2 = c0 d0 c1 d1, t3 = c2 d2 c3 d3
+      f.get(r[0]!).get(r[1]!).f32x4Shuffle([0, 4, 1, 5]).set(t[0]!);
+      f.get(r[0]!).get(r[1]!).f32x4Shuffle([2, 6, 3, 7]).set(t[1]!);
+      f.get(r[2]!).get(r[3]!).f32x4Shuffle([0, 4, 1, 5]).set(t[2]!);
+      f.get(r[2]!).get(r[3]!).f32x4Shuffle([2, 6, 3, 7]).set(t[3]!);
+      // k step j holds lane j of every pointer: a_j b_j c_j d_j
+      const at = (j: number) => j * stepBytes + block * 16;
+      f.get(dst).get(t[0]!).get(t[2]!).f32x4Shuffle([0, 1, 4, 5]).mem('v128.store', at(0));
+      f.get(dst).get(t[0]!).get(t[2]!).f32x4Shuffle([2, 3, 6, 7]).mem('v128.store', at(1));
+      f.get(dst).get(t[1]!).get(t[3]!).f32x4Shuffle([0, 1, 4, 5]).mem('v128.store', at(2));
+      f.get(dst).get(t[1]!).get(t[3]!).f32x4Shuffle([2, 3, 6, 7]).mem('v128.store', at(3));
+    }
+    addTo(f, dst, 4 * stepBytes);
   });
 }

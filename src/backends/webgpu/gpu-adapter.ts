@@ -1,0 +1,109 @@
+/**
+ * Getting a GPUDevice. Browsers: navigator.gpu. Node: Dawn's bindings from the `webgpu` package,
+ * loaded by a dynamic import whose specifier is a variable, so bundlers never pull the native
+ * addon into a browser build. The device gets the adapter's real limits (WebGPU otherwise caps
+ * every device at the spec's defaults, e.g. 128 MiB storage bindings) and the optional features
+ * the backend can use, each only when the adapter has it.
+ */
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** a CPU implementation (SwiftShader, llvmpipe/lavapipe, WARP): slower than the wasm backend */
+  isSoftware: boolean;
+}
+
+export interface AcquireOptions {
+  powerPreference?: GPUPowerPreference;
+  /** ask for the fallback (software) adapter */
+  forceFallbackAdapter?: boolean;
+}
+
+export interface AcquiredDevice {
+  device: GPUDevice;
+  adapter: GPUAdapter;
+  info: AdapterInfo;
+  features: string[];
+}
+
+const LIMITS = [
+  'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize',
+  'maxComputeWorkgroupsPerDimension', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY', 'maxComputeWorkgroupSizeZ', 'maxStorageBuffersPerShaderStage',
+  'maxUniformBufferBindingSize', 'maxBindGroups', 'maxBindingsPerBindGroup',
+] as const;
+
+const OPTIONAL_FEATURES = ['shader-f16', 'subgroups', 'timestamp-query'] as const;
+
+const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basic render|warp/i;
+
+let nodeGpu: Promise<GPU> | null = null;
+
+async function loadNodeGpu(): Promise<GPU> {
+  const specifier = 'webgpu';
+  let mod: { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
+  try {
+    mod = await import(/* @vite-ignore */ specifier);
+  } catch (e) {
+    throw new Error(`webgpu: the 'webgpu' package (Dawn for Node) could not be loaded: ${(e as Error).message}. Install it with npm install webgpu.`);
+  }
+  // Dawn's classes (GPUBufferUsage, GPUMapMode, ...) are not globals in Node unless installed
+  for (const [name, value] of Object.entries(mod.globals)) {
+    if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
+  }
+  return mod.create([]);
+}
+
+async function getGpu(): Promise<GPU | null> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return nav.gpu;
+  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+  if (!isNode) return null;
+  nodeGpu ??= loadNodeGpu();
+  return nodeGpu;
+}
+
+export function noAdapterMessage(inNode: boolean): string {
+  if (!inNode) {
+    return 'webgpu: this browser exposes no WebGPU adapter (navigator.gpu is missing or requestAdapter() returned null); ' +
+      'use a browser with WebGPU enabled, or the wasm/cpu backend.';
+  }
+  return [
+    'webgpu: no WebGPU adapter found (Dawn found no Vulkan device).',
+    'On Linux without a GPU, install the Vulkan loader and a software Vulkan driver, e.g. SwiftShader from Debian\'s chromium:',
+    '  apt-get install libvulkan1 chromium',
+    '  export VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json',
+    '  export XDG_RUNTIME_DIR=/tmp/xdg && mkdir -p $XDG_RUNTIME_DIR && chmod 700 $XDG_RUNTIME_DIR',
+    'With a GPU, install its Vulkan driver (mesa-vulkan-drivers, or the NVIDIA driver with its Vulkan ICD).',
+  ].join('\n');
+}
+
+function describe(adapter: GPUAdapter, forcedFallback: boolean): AdapterInfo {
+  const raw = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
+  const vendor = raw?.vendor ?? '', architecture = raw?.architecture ?? '';
+  const device = raw?.device ?? '', description = raw?.description ?? '';
+  const fallback = (raw as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter
+    ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? forcedFallback;
+  return { vendor, architecture, device, description, isSoftware: fallback || SOFTWARE.test(`${vendor} ${architecture} ${device} ${description}`) };
+}
+
+export async function acquireDevice(options: AcquireOptions = {}): Promise<AcquiredDevice> {
+  const gpu = await getGpu();
+  const inNode = typeof process !== 'undefined' && !!process.versions?.node;
+  if (!gpu) throw new Error(noAdapterMessage(inNode));
+  const adapter = await gpu.requestAdapter({
+    powerPreference: options.powerPreference ?? 'high-performance',
+    forceFallbackAdapter: options.forceFallbackAdapter ?? false,
+  });
+  if (!adapter) throw new Error(noAdapterMessage(inNode));
+  const requiredLimits: Record<string, number> = {};
+  const limits = adapter.limits as unknown as Record<string, number | undefined>;
+  for (const name of LIMITS) {
+    const v = limits[name];
+    if (typeof v === 'number') requiredLimits[name] = v;
+  }
+  const features = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f));
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures: features as unknown as GPUFeatureName[] });
+  return { device, adapter, info: describe(adapter, options.forceFallbackAdapter ?? false), features: [...features] };
+}

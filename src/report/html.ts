@@ -1,0 +1,48 @@
+/**
+ * The self-contained HTML report: inline CSS and inline SVG, no scripts, fonts or network. Sections
+ * appear only when their data is present.
+ */
+import { escapeXml } from './markup.js';
+import type { ReportData } from './report-data.js';
+import {
+  configSection, confusionSection, examplesSection, featureSection, footerHtml, histogramSection, robustnessSection,
+  rocSection, trainingSection, type Section,
+} from './html-sections.js';
+import { REPORT_CSS } from './styles.js';
+
+export type { ReportData } from './report-data.js';
+
+export function renderReport(data: ReportData): string {
+  const sections = [
+    configSection(data), trainingSection(data), featureSection(data), robustnessSection(data),
+    histogramSection(data), rocSection(data), examplesSection(data), confusionSection(data),
+  ].filter((s): s is Section => s !== null);
+  const badges: string[] = [];
+  if (data.backend) badges.push(`backend: ${data.backend.name}${data.backend.device ? ` (${data.backend.device})` : ''}`);
+  if (data.models.length) badges.push(`models: ${data.models.map((m) => m.name).join(', ')}`);
+  if (data.footer?.generatedAt) badges.push(data.footer.generatedAt);
+  const nav = sections.length > 1
+    ? `<nav class="toc" aria-label="Sections"><div class="wrap">${sections.map((s) => `<a href="#${s.id}">${escapeXml(s.title)}</a>`).join('')}</div></nav>`
+    : '';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="gmgrad">
+<title>${escapeXml(data.title)}</title>
+<style>${REPORT_CSS}</style>
+</head>
+<body>
+<header class="page"><div class="wrap"><h1>${escapeXml(data.title)}</h1>${data.subtitle ? `<p class="subtitle">${escapeXml(data.subtitle)}</p>` : ''}${
+  badges.length ? `<div class="meta">${badges.map((b) => `<span class="badge">${escapeXml(b)}</span>`).join('')}</div>` : ''}</div></header>
+${nav}
+<main><div class="wrap">
+${sections.map((s) => s.html).join('\n')}
+${sections.length === 0 ? '<p class="note">This report has no data yet.</p>' : ''}
+</div></main>
+${footerHtml(data)}
+</body>
+</html>
+`;
+}
