@@ -24,9 +24,9 @@ const OPTIONS: Record<string, OptionSpec> = {
   backend: { type: 'string', default: 'auto', choices: ['auto', 'webgpu', 'wasm', 'cpu'], help: 'compute backend' },
   epochs: { type: 'number', default: 3, help: 'training epochs per model' },
   'train-n': { type: 'number', default: 0, help: 'training images (0: 8000 of the embedded split, or 20000 of the full set)' },
-  n: { type: 'number', default: 300, help: 'test images attacked' },
+  n: { type: 'number', default: 200, help: 'test images attacked' },
   eps: { type: 'list', default: ['0.2'], help: 'L∞ ε of FGSM, PGD and the adaptive attack' },
-  steps: { type: 'number', default: 20, help: 'PGD and adaptive-PGD iterations' },
+  steps: { type: 'number', default: 10, help: 'PGD and adaptive-PGD iterations' },
   data: { type: 'string', help: 'folder holding the MNIST files' },
   out: { type: 'string', default: 'runs/demo', help: 'output folder' },
   seed: { type: 'number', default: 0, help: 'seed' },
@@ -78,7 +78,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
   for (const loss of ['gm', 'softmax'] as const) {
     const config: TrainConfig = {
       ...defaultConfig('mnist'), model: 'small-cnn', featureDim: 2, loss, epochs: a.epochs as number, batch: 64,
-      lr: 0.01, schedule: 'constant', rampEpochs: 1, weightDecay: 5e-4, seed: a.seed as number, backend: a.backend as 'auto', out: join(out, loss),
+      lr: 0.03, schedule: 'step', lrStep: 2, lrGamma: 0.3, rampEpochs: 1, weightDecay: 5e-4, seed: a.seed as number, backend: a.backend as 'auto', out: join(out, loss),
     };
     console.log(`\ntraining the ${loss === 'gm' ? 'GM' : 'softmax'} model (small CNN → 2-d features, ${config.epochs} epochs)`);
     const r = await trainOnData(config, backend, description, data.train, data.test, { verbose: true });
@@ -88,7 +88,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
     const evaluation = await evaluateModel({
       model: r.model, backend, fit: data.fit, calibration: data.calibration, evaluation: data.evaluation,
       attacks: ['fgsm', 'pgd', 'cw', 'deepfool', 'adaptive'], epsilons, steps: a.steps as number,
-      cwSearchSteps: 4, cwIterations: 50, seed: a.seed as number, keepFeatures: true, keepImages: 8,
+      cwSearchSteps: 3, cwIterations: 30, seed: a.seed as number, keepFeatures: true, keepImages: 8,
       log: (l) => console.log(l),
       onProgress: (label, done, total) => {
         if (label !== current) { bar?.done(); bar = new ProgressBar(label, total); current = label; }

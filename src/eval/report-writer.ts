@@ -1,10 +1,11 @@
-/** Turn evaluation results into the self-contained HTML report and write it (atomically). */
+/** Turn training histories and robustness evaluations into the self-contained HTML report. */
 import { writeFileAtomic } from '../io/node/atomic-write.js';
 import type { ImageData } from '../data/dataset.js';
 import type { Classifier } from '../models/classifier.js';
+import { GMHead } from '../nn/gm-head.js';
 import type { EpochMetrics } from '../train/trainer.js';
+import { renderReport, type ReportData, type ModelReport, type ExampleGrid, type ConfigValue } from '../report/index.js';
 import type { ModelEvaluation } from './evaluate-model.js';
-import { formatRobustness } from './summary.js';
 
 export interface ReportModelInput {
   name: string;
@@ -21,11 +22,95 @@ export interface ReportInput {
   config: Record<string, unknown>;
   models: ReportModelInput[];
   seconds?: number;
+  classNames?: string[];
+}
+
+/** K×2 means: the GM head's μ, or (softmax) the empirical class means of the clean features. */
+async function classMeans(m: ReportModelInput, points: Float32Array, labels: ArrayLike<number>): Promise<number[]> {
+  const k = m.model.meta.numClasses;
+  if (m.model.head instanceof GMHead) return Array.from(await m.model.head.means.data());
+  const sum = new Array<number>(2 * k).fill(0), count = new Array<number>(k).fill(0);
+  for (let i = 0; i < labels.length; i++) {
+    const c = labels[i]!;
+    sum[2 * c] += points[2 * i]!; sum[2 * c + 1] += points[2 * i + 1]!; count[c]!++;
+  }
+  return sum.map((s, j) => s / Math.max(1, count[Math.floor(j / 2)]!));
+}
+
+async function modelReport(m: ReportModelInput): Promise<ModelReport> {
+  const r = m.evaluation.result;
+  const labels = Array.from(m.images.labels);
+  const detectors = Object.keys(r.detection);
+  const report: ModelReport = {
+    name: m.name,
+    head: m.model.isGM ? 'gm' : 'softmax',
+    training: m.history ?? undefined,
+    robustness: {
+      n: r.n, cleanAccuracy: r.cleanAccuracy, calibrationTpr: 0.99,
+      attacks: r.runs.map((run) => ({ label: run.label, kind: run.kind, epsilon: run.epsilon, accuracy: run.accuracy, successRate: run.successRate, meanNorm: run.meanNorm, seconds: run.seconds, imagesPerSecond: run.imagesPerSecond })),
+      detection: Object.fromEntries(detectors.map((d) => [d, { tau: r.thresholds[d], perAttack: r.detection[d]!.perAttack, worstCase: r.detection[d]!.worstCase }])),
+    },
+    detection: detectors.map((d) => ({
+      detector: d,
+      tau: r.thresholds[d]!,
+      clean: Array.from(r.cleanScores[d]!).filter((_, i) => r.cleanCorrect[i]),
+      attacks: r.runs.map((run) => ({
+        label: run.label,
+        scores: Array.from(run.scores[d]!).filter((_, i) => r.cleanCorrect[i] && run.misclassified[i]),
+      })),
+    })),
+  };
+  if (r.cleanFeatures && m.model.meta.featureDim === 2) {
+    const adversarialRun = r.runs.find((x) => x.kind === 'pgd') ?? r.runs[0];
+    report.features = {
+      points: r.cleanFeatures, labels, means: await classMeans(m, r.cleanFeatures, labels),
+      adversarial: adversarialRun?.features ? { points: adversarialRun.features, name: adversarialRun.label, arrows: true, maxArrows: 60 } : undefined,
+    };
+  }
+  const per = m.images.c * m.images.h * m.images.w;
+  const primary = m.evaluation.primary;
+  const examples: ExampleGrid[] = [];
+  for (const run of r.runs) {
+    if (!run.images) continue;
+    const count = run.images.length / per;
+    const rows = Array.from({ length: count }, (_, i) => ({
+      clean: Array.from(m.images.images.subarray(i * per, (i + 1) * per), (v) => v / 255),
+      adversarial: run.images!.subarray(i * per, (i + 1) * per),
+      trueLabel: labels[i]!,
+      cleanPrediction: r.cleanPredictions[i],
+      prediction: run.predictions[i]!,
+      cleanScore: r.cleanScores[primary]![i],
+      score: run.scores[primary]![i],
+      flagged: run.scores[primary]![i]! > r.thresholds[primary]!,
+    }));
+    examples.push({ attack: run.label, shape: { channels: m.images.c as 1 | 3, height: m.images.h, width: m.images.w }, rows, detector: primary });
+  }
+  report.examples = examples;
+  const k = m.model.meta.numClasses;
+  const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  r.cleanPredictions.forEach((p, i) => { confusion[labels[i]!]![p]!++; });
+  report.confusion = confusion;
+  return report;
+}
+
+export async function buildReportData(input: ReportInput): Promise<ReportData> {
+  const [name, ...rest] = input.backend.split(' ');
+  return {
+    title: input.title,
+    config: input.config as Record<string, ConfigValue>,
+    backend: { name: name ?? input.backend, device: rest.join(' ').replace(/^\(|\)$/g, '') || undefined },
+    classNames: input.classNames,
+    models: await Promise.all(input.models.map(modelReport)),
+    footer: {
+      seconds: input.seconds,
+      generatedAt: new Date().toISOString(),
+      versions: { gmgrad: '0.1.0', node: typeof process !== 'undefined' ? process.version : 'browser' },
+      command: typeof process !== 'undefined' ? `gmgrad ${process.argv.slice(2).join(' ')}` : undefined,
+    },
+  };
 }
 
 export async function writeReport(path: string, input: ReportInput): Promise<void> {
-  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-  const tables = input.models.map((m) => `<pre>${esc(formatRobustness(`${m.name} model`, m.evaluation.result))}</pre>`).join('\n');
-  const html = `<!doctype html><meta charset="utf-8"><title>${esc(input.title)}</title><h1>${esc(input.title)}</h1><p>backend: ${esc(input.backend)}</p>${tables}`;
+  const html = renderReport(await buildReportData(input));
   await writeFileAtomic(path, new TextEncoder().encode(html));
 }

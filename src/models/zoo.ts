@@ -14,8 +14,8 @@ import {
 import { Module } from '../nn/module.js';
 import { Classifier } from './classifier.js';
 
-export type ModelName = 'mnist-6conv' | 'small-cnn' | 'resnet20';
-export const MODEL_NAMES: ModelName[] = ['mnist-6conv', 'small-cnn', 'resnet20'];
+export type ModelName = 'mnist-6conv' | 'small-cnn' | 'tiny-cnn' | 'resnet20';
+export const MODEL_NAMES: ModelName[] = ['mnist-6conv', 'small-cnn', 'tiny-cnn', 'resnet20'];
 
 export interface ModelOptions extends InitOptions {
   head: 'gm' | 'softmax';
@@ -52,6 +52,17 @@ function smallCnn(o: ModelOptions): Module {
     new Conv2d(c, 32, 5, { padding: 2, ...o }), new ReLU(), new MaxPool2d(2),
     new Conv2d(32, 64, 5, { padding: 2, ...o }), new ReLU(), new MaxPool2d(2),
     new Flatten(), new Linear(64 * spatial, 256, o), new ReLU(), new Linear(256, o.featureDim, o),
+  );
+}
+
+/** conv5×5-8, pool, conv5×5-16, pool, fc64, fc → D: for software adapters, tests and the browser. */
+function tinyCnn(o: ModelOptions): Module {
+  const [c, h, w] = o.inputShape as [number, number, number];
+  const spatial = Math.floor(Math.floor(h / 2) / 2) * Math.floor(Math.floor(w / 2) / 2);
+  return new Sequential(
+    new Conv2d(c, 8, 5, { padding: 2, ...o }), new ReLU(), new MaxPool2d(2),
+    new Conv2d(8, 16, 5, { padding: 2, ...o }), new ReLU(), new MaxPool2d(2),
+    new Flatten(), new Linear(16 * spatial, 64, o), new ReLU(), new Linear(64, o.featureDim, o),
   );
 }
 
@@ -123,6 +134,7 @@ export function createModel(name: ModelName, o: ModelOptions): Classifier {
   switch (name) {
     case 'mnist-6conv': backbone = mnist6conv(o); break;
     case 'small-cnn': backbone = smallCnn(o); break;
+    case 'tiny-cnn': backbone = tinyCnn(o); break;
     case 'resnet20': backbone = new ResNet20(o); break;
     default: throw new Error(`createModel: unknown model '${name as string}' (known: ${MODEL_NAMES.join(', ')})`);
   }

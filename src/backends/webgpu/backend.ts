@@ -15,6 +15,7 @@ import { BINARY_EXPR, UNARY_EXPR, reduceSpecialisation } from './expressions.js'
 
 const MAX_DIMS = 6;
 const SUBMIT_EVERY = 64;
+const PARAM_SLOT = 256;
 const F32_MAX = 3.4028234663852886e38;
 
 export interface WebGpuOptions {
@@ -170,6 +171,11 @@ export class WebGpuBackend implements Backend {
 
   flush(): void {
     if (!this.#encoder) return;
+    if (this.#arena) {
+      this.#arena.buffer.unmap();
+      this.#transient.push(this.#arena.buffer);
+      this.#arena = null;
+    }
     this.#device.queue.submit([this.#encoder.finish()]);
     this.#encoder = null;
     this.#pending = 0;
@@ -199,14 +205,21 @@ export class WebGpuBackend implements Backend {
     return [key, body];
   }
 
-  #params(values: number[]): GPUBuffer {
-    const n = Math.max(4, values.length);
-    const buf = this.#device.createBuffer({ size: n * 4, usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
-    new Uint32Array(buf.getMappedRange()).set(values);
-    buf.unmap();
-    this.#transient.push(buf);
-    return buf;
+  /**
+   * Parameters of every dispatch of one submit batch live in one buffer, mapped at creation and
+   * filled slot by slot (256 bytes each: the storage-offset alignment), unmapped at submit.
+   */
+  #params(values: number[]): GPUBufferBinding {
+    if (values.length > PARAM_SLOT / 4) throw new Error(`webgpu: ${values.length} kernel parameters exceed one slot`);
+    if (!this.#arena) {
+      const buffer = this.#device.createBuffer({ size: PARAM_SLOT * SUBMIT_EVERY, usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
+      this.#arena = { buffer, words: new Uint32Array(buffer.getMappedRange()), used: 0 };
+    }
+    const slot = this.#arena.used++;
+    this.#arena.words.set(values, slot * PARAM_SLOT / 4);
+    return { buffer: this.#arena.buffer, offset: slot * PARAM_SLOT, size: PARAM_SLOT };
   }
+  #arena: { buffer: GPUBuffer; words: Uint32Array; used: number } | null = null;
 
   /** Record one dispatch: grid is a thread count (1-D, folded into 2-D past the per-dimension limit) or explicit workgroups. */
   #dispatch(shader: string, includes: string[], subs: Record<string, string>, params: number[], buffers: GPUBuffer[],
@@ -220,16 +233,20 @@ export class WebGpuBackend implements Backend {
       wg = grid.workgroups;
       if (wg[0] === 0 || wg[1] === 0 || wg[2] === 0) return;
     }
+    if (this.#pending >= SUBMIT_EVERY) this.flush();
     const [key, code] = this.#code(shader, includes, subs);
     const pipeline = this.#pipeline(key, code);
-    const entries: GPUBindGroupEntry[] = [this.#params(params), ...buffers].map((buffer, binding) => ({ binding, resource: { buffer } }));
+    const entries: GPUBindGroupEntry[] = [
+      { binding: 0, resource: this.#params(params) },
+      ...buffers.map((buffer, i) => ({ binding: i + 1, resource: { buffer } })),
+    ];
     const bindGroup = this.#device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const pass = this.#enc().beginComputePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(wg[0], wg[1], wg[2]);
     pass.end();
-    if (++this.#pending >= SUBMIT_EVERY) this.flush();
+    this.#pending++;
   }
 
   /** Workgroup counts for a 1-D grid of `groups` workgroups; kernels rebuild the index as y·nx + x. */
