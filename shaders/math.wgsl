@@ -83,7 +83,7 @@ fn powI(a: i32, b: i32) -> i32 {
 fn log1pF(x: f32) -> f32 {
   let u = 1.0 + x;
   if (u == 1.0) { return x; }
-  if (!isFiniteF(u)) { return select(u, x, x > 0.0); }
+  if (!isFiniteF(u)) { return select(nan(), u, u > 0.0); }
   if (u <= 0.0) { return select(nan(), -inf(), u == 0.0); }
   return log(u) * (x / (u - 1.0));
 }
@@ -110,3 +110,43 @@ fn sigmoidF(x: f32) -> f32 {
 fn softplusF(x: f32) -> f32 { return select(log1pF(exp(x)), x, x > 20.0); }
 
 fn signF(x: f32) -> f32 { return select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0); }
+
+// sin and cos to about an ulp for |x| < 65536 (the builtins may be off by 2^-11): x is reduced by
+// q·π/2 with q = round(2x/π), π/2 split in three parts (Cody–Waite; the first has 8 bits, so q·DP1
+// is exact), then Cephes' minimax polynomials on [−π/4, π/4] and the quadrant q mod 4. Beyond that
+// range the builtin is used.
+struct Reduced { r: f32, q: i32 }
+
+fn reduceHalfPi(x: f32) -> Reduced {
+  let q = round(x * 0.63661977236758134);
+  let r = ((x - q * 1.5703125) - q * 4.837512969970703125e-4) - q * 7.54978995489188216e-8;
+  return Reduced(r, i32(q));
+}
+
+fn sinPoly(r: f32) -> f32 {
+  let z = r * r;
+  return r + r * z * (-1.6666654611e-1 + z * (8.3321608736e-3 + z * -1.9515295891e-4));
+}
+
+fn cosPoly(r: f32) -> f32 {
+  let z = r * r;
+  return 1.0 - 0.5 * z + z * z * (4.166664568298827e-2 + z * (-1.388731625493765e-3 + z * 2.443315711809948e-5));
+}
+
+fn sinF(x: f32) -> f32 {
+  if (!isFiniteF(x)) { return nan(); }
+  if (abs(x) >= 65536.0) { return sin(x); }
+  let t = reduceHalfPi(x);
+  let q = t.q & 3;
+  let v = select(sinPoly(t.r), cosPoly(t.r), (q & 1) == 1);
+  return select(v, -v, q >= 2);
+}
+
+fn cosF(x: f32) -> f32 {
+  if (!isFiniteF(x)) { return nan(); }
+  if (abs(x) >= 65536.0) { return cos(x); }
+  let t = reduceHalfPi(x);
+  let q = t.q & 3;
+  let v = select(cosPoly(t.r), sinPoly(t.r), (q & 1) == 1);
+  return select(v, -v, q == 1 || q == 2);
+}

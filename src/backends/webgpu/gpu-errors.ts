@@ -15,13 +15,13 @@ export function fail(kernel: string, message: string): never {
 export class DeviceHealth {
   #error: WebGpuError | null = null;
   #lost: string | null = null;
-  /** resolves when the device is lost (never rejects) */
-  readonly lost: Promise<string>;
+  readonly #lostListeners = new Set<(reason: string) => void>();
 
   constructor(device: GPUDevice) {
-    this.lost = device.lost.then((info) => {
+    void device.lost.then((info) => {
       this.#lost = `${info.reason ?? 'unknown'}: ${info.message || 'no message'}`;
-      return this.#lost;
+      for (const listener of this.#lostListeners) listener(this.#lost);
+      this.#lostListeners.clear();
     });
     const onError = (event: Event) => {
       const error = (event as GPUUncapturedErrorEvent).error;
@@ -38,6 +38,19 @@ export class DeviceHealth {
 
   get isLost(): boolean {
     return this.#lost !== null;
+  }
+
+  /**
+   * Calls `listener` if the device is lost before the returned function is called (at once when
+   * it already is). Waits that must not hang (a read's mapAsync) subscribe for their duration only.
+   */
+  onLost(listener: (reason: string) => void): () => void {
+    if (this.#lost !== null) {
+      listener(this.#lost);
+      return () => {};
+    }
+    this.#lostListeners.add(listener);
+    return () => this.#lostListeners.delete(listener);
   }
 
   /** Throws a recorded device error or device loss. The error stays: the device is not trusted again. */

@@ -18,8 +18,8 @@ export interface KernelSpec {
   shaders: readonly string[];
   entryPoint?: string;
   subs?: Readonly<Record<string, string | number | boolean>>;
-  /** binding i's kind; binding 0 is always the uniform parameter block */
-  layout: readonly BindingKind[];
+  /** binding i's kind (null: not bound by this entry point); binding 0 is the uniform parameter block */
+  layout: readonly (BindingKind | null)[];
 }
 
 const INCLUDE = /^\s*\/\/!include\s+([A-Za-z0-9_]+)\s*$/gm;
@@ -51,7 +51,7 @@ export function assembleShader(spec: Pick<KernelSpec, 'shaders' | 'subs'>): stri
 
 export function specKey(spec: KernelSpec): string {
   const subs = Object.entries(spec.subs ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(';');
-  return `${spec.shaders.join('+')}@${spec.entryPoint ?? 'main'}[${spec.layout.join(',')}]{${subs}}`;
+  return `${spec.shaders.join('+')}@${spec.entryPoint ?? 'main'}[${spec.layout.map((k) => k ?? '-').join(',')}]{${subs}}`;
 }
 
 export interface CompiledKernel {
@@ -94,17 +94,17 @@ export class PipelineCache {
     return compiled;
   }
 
-  #bindGroupLayout(kinds: readonly BindingKind[]): GPUBindGroupLayout {
-    const key = kinds.join(',');
+  #bindGroupLayout(kinds: readonly (BindingKind | null)[]): GPUBindGroupLayout {
+    const key = kinds.map((k) => k ?? '-').join(',');
     let layout = this.#layouts.get(key);
     if (!layout) {
       layout = this.device.createBindGroupLayout({
         label: key,
-        entries: kinds.map((kind, binding) => ({
+        entries: kinds.flatMap((kind, binding) => (kind === null ? [] : [{
           binding,
           visibility: 0x4 /* GPUShaderStage.COMPUTE */,
-          buffer: { type: kind === 'uniform' ? 'uniform' : kind === 'read' ? 'read-only-storage' : 'storage' },
-        })),
+          buffer: { type: kind === 'uniform' ? 'uniform' as const : kind === 'read' ? 'read-only-storage' as const : 'storage' as const },
+        }])),
       });
       this.#layouts.set(key, layout);
     }

@@ -41,7 +41,7 @@ export class Recorder {
   #kernelNames = new Set<string>();
   readonly #uniform: GPUBuffer;
   readonly #uniformBytes: number;
-  readonly #staging: Uint8Array;
+  readonly #staging: Uint8Array<ArrayBuffer>;
   #uniformUsed = 0;
   readonly #align: number;
   #toDestroy: GPUBuffer[] = [];
@@ -98,7 +98,7 @@ export class Recorder {
     return [max, max, z];
   }
 
-  dispatch(name: string, kernel: CompiledKernel, params: Uint8Array, buffers: readonly BufferBinding[], workgroups: number): void {
+  dispatch(name: string, kernel: CompiledKernel, params: Uint8Array, buffers: readonly (BufferBinding | null)[], workgroups: number): void {
     if (workgroups <= 0) return;
     const slot = Math.ceil(params.byteLength / this.#align) * this.#align;
     if (this.#uniformUsed + slot > this.#uniformBytes || this.#dispatches >= this.options.dispatchesPerSubmit) this.flush();
@@ -107,6 +107,7 @@ export class Recorder {
     this.#uniformUsed += slot;
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.#uniform, offset, size: params.byteLength } }];
     buffers.forEach((b, i) => {
+      if (!b) return;
       b.buffer.lastBatch = this.#batch;
       entries.push({ binding: i + 1, resource: { buffer: b.buffer.buffer, offset: 0, size: Math.max(4, Math.ceil(b.bytes / 4) * 4) } });
     });
@@ -121,12 +122,13 @@ export class Recorder {
     this.#kernelNames.add(name);
   }
 
-  copy(src: PooledBuffer, dst: PooledBuffer, bytes: number): void {
+  /** Records a buffer-to-buffer copy (offsets and size in bytes, multiples of 4). */
+  copy(src: PooledBuffer, dst: PooledBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
     if (bytes <= 0) return;
     this.#endPass();
     src.lastBatch = this.#batch;
     dst.lastBatch = this.#batch;
-    this.#begin().copyBufferToBuffer(src.buffer, 0, dst.buffer, 0, Math.ceil(bytes / 4) * 4);
+    this.#begin().copyBufferToBuffer(src.buffer, srcOffset, dst.buffer, dstOffset, Math.ceil(bytes / 4) * 4);
     this.#kernelNames.add('copy');
   }
 

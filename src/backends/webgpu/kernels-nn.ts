@@ -1,0 +1,79 @@
+/**
+ * Fused network kernels: softmax/log-softmax over the last axis (softmaxRows) and the
+ * Gaussian-mixture loss pair (gmLossRows forward, gmLossGrads backward; ../shared/docs/gm-loss.md).
+ */
+import type { GMLossParams } from '../../core/backend.js';
+import type { GpuContext } from './gpu-context.js';
+import { params, type ParamWriter } from './gpu-params.js';
+import type { WebGpuStorage } from './gpu-storage.js';
+
+/** rows up to this long are handled by one invocation each */
+const SHORT_ROW = 32;
+
+export function softmax(ctx: GpuContext, kernel: string, x: WebGpuStorage, rows: number, cols: number, log: boolean, out: WebGpuStorage): void {
+  if (rows * cols === 0) return;
+  const perThread = cols <= SHORT_ROW;
+  const wg = perThread ? 64 : cols <= 1024 ? 64 : 256;
+  ctx.run(kernel, {
+    shaders: ['softmaxRows'], entryPoint: perThread ? 'rowPerThread' : 'rowPerWorkgroup',
+    subs: { WG: wg, LOG: log }, layout: ['uniform', 'read', 'rw'],
+  }, params().u32(rows).u32(cols).bytes(), [x, out], perThread ? Math.ceil(rows / wg) : rows);
+}
+
+const LIKELIHOOD_CODE = { 'true-class': 0, 'true-class-sq': 1, 'all-class': 2 } as const;
+const GM_WG = 64;
+
+function gmParams(p: GMLossParams): ParamWriter {
+  return params().u32(p.n).u32(p.k).u32(p.d).f32(p.alpha).f32(p.lambda);
+}
+
+function gmSubs(p: GMLossParams) {
+  return { WG: GM_WG, DIAGONAL: p.diagonal, LIKELIHOOD: LIKELIHOOD_CODE[p.likelihood] };
+}
+
+export interface GmForwardOutputs {
+  loss: WebGpuStorage; logits: WebGpuStorage; logSumExp: WebGpuStorage; prediction: WebGpuStorage; score: WebGpuStorage;
+}
+
+export function gmForward(ctx: GpuContext, kernel: string, x: WebGpuStorage, means: WebGpuStorage, logVar: WebGpuStorage | null,
+  labels: WebGpuStorage, p: GMLossParams, out: GmForwardOutputs): void {
+  // per sample: [0] log-sum-exp, [1] score, [2] loss; copied out once the mean is taken
+  const stats = ctx.allocate(kernel, 3 * p.n, 'float32', false);
+  const input = (s: WebGpuStorage | null) => (s && s.size > 0 ? s : ctx.unusedInput);
+  ctx.run(kernel, {
+    shaders: ['gmLossRows'], entryPoint: 'rows', subs: gmSubs(p),
+    layout: ['uniform', 'read', 'read', 'read', 'read', 'rw', 'rw', 'rw', null],
+  }, gmParams(p).bytes(), [input(x), input(means), input(logVar), labels, out.logits, out.prediction, stats, null], p.n);
+  ctx.run(kernel, {
+    shaders: ['gmLossRows'], entryPoint: 'mean', subs: gmSubs(p),
+    layout: ['uniform', null, null, null, null, null, null, 'rw', 'rw'],
+  }, gmParams(p).bytes(), [null, null, null, null, null, null, stats, out.loss], 1);
+  ctx.recorder.copy(stats.pooled, out.logSumExp.pooled, p.n * 4, 0, 0);
+  ctx.recorder.copy(stats.pooled, out.score.pooled, p.n * 4, p.n * 4, 0);
+  ctx.release(stats);
+}
+
+export interface GmBackwardOutputs { dx: WebGpuStorage; dMeans: WebGpuStorage; dLogVar: WebGpuStorage | null }
+
+export function gmBackward(ctx: GpuContext, kernel: string, x: WebGpuStorage, means: WebGpuStorage, logVar: WebGpuStorage | null,
+  labels: WebGpuStorage, logSumExp: WebGpuStorage, gradLoss: WebGpuStorage, p: GMLossParams, out: GmBackwardOutputs): void {
+  const nk = p.n * p.k;
+  const input = (s: WebGpuStorage | null) => (s && s.size > 0 ? s : ctx.unusedInput);
+  // coef[0] = weights on d_ik, coef[1] = weights on h_k
+  const coef = ctx.allocate(kernel, 2 * nk, 'float32', false);
+  ctx.run(kernel, {
+    shaders: ['gmLossGrads'], entryPoint: 'coefficients', subs: gmSubs(p),
+    layout: ['uniform', 'read', 'read', 'read', 'read', 'read', 'read', 'rw', null, null],
+  }, gmParams(p).bytes(), [input(x), input(means), input(logVar), labels, logSumExp, gradLoss, coef, null, null], Math.ceil(nk / GM_WG));
+  if (p.d > 0) {
+    ctx.run(kernel, {
+      shaders: ['gmLossGrads'], entryPoint: 'inputGrad', subs: gmSubs(p),
+      layout: ['uniform', 'read', 'read', 'read', null, null, null, 'rw', 'rw', null],
+    }, gmParams(p).bytes(), [x, means, input(logVar), null, null, null, coef, out.dx, null], Math.ceil((p.n * p.d) / GM_WG));
+    ctx.run(kernel, {
+      shaders: ['gmLossGrads'], entryPoint: 'paramGrad', subs: gmSubs(p),
+      layout: ['uniform', 'read', 'read', 'read', null, null, null, 'rw', 'rw', 'rw'],
+    }, gmParams(p).bytes(), [x, means, input(logVar), null, null, null, coef, out.dMeans, out.dLogVar ?? ctx.unusedOutput(0)], Math.ceil((p.k * p.d) / GM_WG));
+  }
+  ctx.release(coef);
+}

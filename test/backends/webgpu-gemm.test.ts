@@ -1,0 +1,167 @@
+/**
+ * The WebGPU GEMM kernels against naive float64 references, on both GEMM cores (workgroup-tiled
+ * and register-blocked): matmul with sizes that do not divide the tiles, size-1 dimensions,
+ * transposed operands read in place, batch strides including 0, int32, K = 0, the split-K path
+ * (small M·N, long K: partial sums then a fixed-order reduction); convolution forward, input
+ * gradient and weight gradient with stride, padding, dilation and groups (fast-check parameters),
+ * batch 1, and the weight gradient's split reduction. Both cores must give the same values.
+ */
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Conv2dParams, MatmulParams } from '../../src/core/backend.js';
+import { planRegister, planSplits } from '../../src/backends/webgpu/kernels-gemm.js';
+import { createTestBackend, expectClose, randomF32, randomI32 } from './webgpu-helpers.js';
+
+const cores = { register: await createTestBackend({ gemmCore: 'register' }), tiled: await createTestBackend({ gemmCore: 'tiled' }) };
+afterAll(() => { cores.register?.dispose(); cores.tiled?.dispose(); });
+
+function naiveMatmul(a: ArrayLike<number>, b: ArrayLike<number>, p: MatmulParams): Float64Array {
+  const out = new Float64Array(p.batch * p.m * p.n);
+  for (let t = 0; t < p.batch; t++) for (let i = 0; i < p.m; i++) for (let j = 0; j < p.n; j++) {
+    let s = 0;
+    for (let q = 0; q < p.k; q++) {
+      s += a[t * p.aBatchStride + (p.transA ? q * p.m + i : i * p.k + q)]! * b[t * p.bBatchStride + (p.transB ? j * p.k + q : q * p.n + j)]!;
+    }
+    out[(t * p.m + i) * p.n + j] = s;
+  }
+  return out;
+}
+
+function naiveConv(p: Conv2dParams, x: Float32Array, w: Float32Array, dy: Float32Array) {
+  const y = new Float64Array(p.n * p.outC * p.outH * p.outW);
+  const dx = new Float64Array(x.length), dw = new Float64Array(w.length);
+  const cg = p.inC / p.groups, og = p.outC / p.groups;
+  for (let n = 0; n < p.n; n++) for (let oc = 0; oc < p.outC; oc++) {
+    const g = Math.floor(oc / og);
+    for (let oy = 0; oy < p.outH; oy++) for (let ox = 0; ox < p.outW; ox++) {
+      const yi = ((n * p.outC + oc) * p.outH + oy) * p.outW + ox;
+      for (let c = 0; c < cg; c++) for (let ky = 0; ky < p.kH; ky++) for (let kx = 0; kx < p.kW; kx++) {
+        const iy = oy * p.strideH - p.padTop + ky * p.dilationH, ix = ox * p.strideW - p.padLeft + kx * p.dilationW;
+        if (iy < 0 || iy >= p.inH || ix < 0 || ix >= p.inW) continue;
+        const xi = ((n * p.inC + g * cg + c) * p.inH + iy) * p.inW + ix, wi = ((oc * cg + c) * p.kH + ky) * p.kW + kx;
+        y[yi] += x[xi]! * w[wi]!;
+        dx[xi] += dy[yi]! * w[wi]!;
+        dw[wi] += x[xi]! * dy[yi]!;
+      }
+    }
+  }
+  return { y, dx, dw };
+}
+
+function convParams(q: Omit<Conv2dParams, 'outH' | 'outW'>): Conv2dParams {
+  return {
+    ...q,
+    outH: Math.floor((q.inH + 2 * q.padTop - q.dilationH * (q.kH - 1) - 1) / q.strideH) + 1,
+    outW: Math.floor((q.inW + 2 * q.padLeft - q.dilationW * (q.kW - 1) - 1) / q.strideW) + 1,
+  };
+}
+
+const mm = (m: number, n: number, k: number, o: Partial<MatmulParams> = {}): MatmulParams =>
+  ({ batch: 1, m, n, k, transA: false, transB: false, aBatchStride: m * k, bBatchStride: k * n, ...o });
+
+describe.each(['register', 'tiled'] as const)('webgpu GEMM kernels, %s core', (core) => {
+  const b = cores[core]!;
+  it.skipIf(!cores[core])('runs on the requested core', () => {
+    expect(b.stats().gemmCore).toBe(core);
+  });
+
+  it.skipIf(!cores[core])('matmul: awkward sizes, transposes, batch strides (incl. 0), size-1 dims', async () => {
+    const cases: MatmulParams[] = [
+      mm(1, 1, 1), mm(1, 7, 3), mm(5, 1, 9), mm(17, 33, 65), mm(70, 9, 20), mm(3, 130, 4),
+      mm(13, 11, 7, { transA: true }), mm(9, 14, 6, { transB: true }), mm(20, 19, 18, { transA: true, transB: true }),
+      mm(6, 5, 4, { batch: 3 }), mm(6, 5, 4, { batch: 3, aBatchStride: 0 }), mm(6, 5, 4, { batch: 4, bBatchStride: 0, transB: true }),
+      mm(4, 4, 4, { batch: 2, aBatchStride: 20, bBatchStride: 17 }),
+      // the register core's four plans: tall/wide block × normal/swapped orientation
+      mm(1, 1100, 5), mm(1100, 1, 5, { transA: true }), mm(3, 130, 4, { transB: true }), mm(150, 130, 9),
+    ];
+    const kinds = new Set([[1, 1100], [1100, 1], [3, 130], [150, 130]].map(([m, n]) => { const r = planRegister(m!, n!); return `${r.shader}/${r.swapped}`; }));
+    expect(kinds.size).toBe(4);
+    for (const p of cases) {
+      const aLen = p.batch > 0 ? (p.batch - 1) * p.aBatchStride + p.m * p.k : 0, bLen = p.batch > 0 ? (p.batch - 1) * p.bBatchStride + p.k * p.n : 0;
+      const a = randomF32(aLen, p.m * 31 + p.k), c = randomF32(bLen, p.n * 17 + p.k);
+      const got = await b.read(b.matmul(b.upload(a), b.upload(c), p));
+      expectClose(`matmul ${JSON.stringify(p)}`, got, naiveMatmul(a, c, p), 1e-5, 1e-5);
+    }
+  });
+
+  it.skipIf(!cores[core])('matmul with fast-check shapes', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.record({ m: fc.integer({ min: 1, max: 40 }), n: fc.integer({ min: 1, max: 40 }), k: fc.integer({ min: 1, max: 40 }),
+        batch: fc.integer({ min: 1, max: 3 }), transA: fc.boolean(), transB: fc.boolean(), seed: fc.integer({ min: 1, max: 1e6 }) }),
+      async ({ seed, ...s }) => {
+        const p = mm(s.m, s.n, s.k, { ...s, aBatchStride: s.m * s.k, bBatchStride: s.k * s.n });
+        const a = randomF32(p.batch * p.m * p.k, seed), c = randomF32(p.batch * p.k * p.n, seed + 1);
+        const A = b.upload(a), B = b.upload(c), out = b.matmul(A, B, p);
+        expectClose(`matmul ${JSON.stringify(p)}`, await b.read(out), naiveMatmul(a, c, p), 1e-5, 1e-5);
+        b.free(A); b.free(B); b.free(out);
+      }), { numRuns: 10, seed: 3 });
+  });
+
+  it.skipIf(!cores[core])('matmul: split K for small M·N with long K, int32, K = 0 and empty outputs', async () => {
+    const p = mm(3, 5, 3000);
+    expect(planSplits({ m: 3, n: 5, k: 3000, batches: 1 }).splits).toBeGreaterThan(1);
+    const a = randomF32(p.m * p.k, 1), c = randomF32(p.k * p.n, 2);
+    expectClose('split-K matmul', await b.read(b.matmul(b.upload(a), b.upload(c), p)), naiveMatmul(a, c, p), 1e-5, 2e-5);
+    const ai = randomI32(12 * 7, 3, -50, 50), ci = randomI32(7 * 9, 4, -50, 50);
+    const pi = mm(12, 9, 7);
+    expect([...await b.read(b.matmul(b.upload(ai), b.upload(ci), pi))]).toEqual([...naiveMatmul(ai, ci, pi)]);
+    expect([...await b.read(b.matmul(b.upload(new Float32Array(0)), b.upload(new Float32Array(0)), mm(3, 4, 0)))]).toEqual(new Array(12).fill(0));
+    expect((await b.read(b.matmul(b.upload(new Float32Array(0)), b.upload(randomF32(8, 5)), mm(0, 4, 2)))).length).toBe(0);
+    expect(() => b.matmul(b.upload(randomF32(5, 1)), b.upload(randomF32(6, 1)), mm(2, 3, 3))).toThrow(/webgpu\.matmul: a has 5 elements, needs 6/);
+  });
+
+  const convCase = fc.record({
+    n: fc.integer({ min: 1, max: 2 }), groups: fc.integer({ min: 1, max: 2 }), cg: fc.integer({ min: 1, max: 3 }), og: fc.integer({ min: 1, max: 3 }),
+    inH: fc.integer({ min: 1, max: 9 }), inW: fc.integer({ min: 1, max: 9 }), kH: fc.integer({ min: 1, max: 3 }), kW: fc.integer({ min: 1, max: 3 }),
+    strideH: fc.integer({ min: 1, max: 3 }), strideW: fc.integer({ min: 1, max: 2 }), padTop: fc.integer({ min: 0, max: 2 }), padLeft: fc.integer({ min: 0, max: 2 }),
+    dilationH: fc.integer({ min: 1, max: 2 }), dilationW: fc.integer({ min: 1, max: 2 }), seed: fc.integer({ min: 1, max: 1e6 }),
+  }).filter((c) => c.inH + 2 * c.padTop >= c.dilationH * (c.kH - 1) + 1 && c.inW + 2 * c.padLeft >= c.dilationW * (c.kW - 1) + 1);
+
+  async function checkConv(p: Conv2dParams, seed: number, what: string): Promise<void> {
+    const x = randomF32(p.n * p.inC * p.inH * p.inW, seed), w = randomF32(p.outC * (p.inC / p.groups) * p.kH * p.kW, seed + 1);
+    const dy = randomF32(p.n * p.outC * p.outH * p.outW, seed + 2);
+    const ref = naiveConv(p, x, w, dy);
+    const X = b.upload(x), W = b.upload(w), D = b.upload(dy);
+    const outs = [b.conv2d(X, W, p), b.conv2dBackwardInput(D, W, p), b.conv2dBackwardWeight(X, D, p)];
+    expectClose(`${what} forward`, await b.read(outs[0]!), ref.y, 1e-5, 2e-5);
+    expectClose(`${what} input grad`, await b.read(outs[1]!), ref.dx, 1e-5, 2e-5);
+    expectClose(`${what} weight grad`, await b.read(outs[2]!), ref.dw, 1e-5, 5e-5);
+    for (const s of [X, W, D, ...outs]) b.free(s);
+  }
+
+  it.skipIf(!cores[core])('conv2d forward, input and weight gradients: stride, padding, dilation, groups (fast-check)', async () => {
+    await fc.assert(fc.asyncProperty(convCase, async ({ seed, cg, og, ...q }) => {
+      const p = convParams({ ...q, inC: cg * q.groups, outC: og * q.groups });
+      await checkConv(p, seed, JSON.stringify(p));
+    }), { numRuns: 8, seed: 5 });
+  });
+
+  it.skipIf(!cores[core])('conv2d: MNIST-like layer at batch 1, 1×1 kernels, and the weight gradient split over a long reduction', async () => {
+    await checkConv(convParams({ n: 1, inC: 1, inH: 12, inW: 12, outC: 5, kH: 5, kW: 5, strideH: 1, strideW: 1, padTop: 2, padLeft: 2, dilationH: 1, dilationW: 1, groups: 1 }), 1, 'mnist 5×5');
+    await checkConv(convParams({ n: 2, inC: 6, inH: 5, inW: 4, outC: 4, kH: 1, kW: 1, strideH: 1, strideW: 1, padTop: 0, padLeft: 0, dilationH: 1, dilationW: 1, groups: 2 }), 2, '1×1 grouped');
+    const long = convParams({ n: 2, inC: 2, inH: 26, inW: 26, outC: 3, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 0, padLeft: 0, dilationH: 1, dilationW: 1, groups: 1 });
+    expect(planSplits({ m: 3, n: 18, k: 2 * 24 * 24, batches: 1 }).splits).toBeGreaterThan(1);
+    await checkConv(long, 3, 'long weight-gradient reduction');
+  });
+
+  it.skipIf(!cores[core])('conv2d: zero-size batches and channel counts give empty or zero outputs', async () => {
+    const p = convParams({ n: 0, inC: 2, inH: 4, inW: 4, outC: 3, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, groups: 1 });
+    const W = b.upload(randomF32(3 * 2 * 9, 1));
+    expect((await b.read(b.conv2d(b.upload(new Float32Array(0)), W, p))).length).toBe(0);
+    expect([...await b.read(b.conv2dBackwardWeight(b.upload(new Float32Array(0)), b.upload(new Float32Array(0)), p))]).toEqual(new Array(54).fill(0));
+    expect(() => b.conv2d(b.upload(randomF32(5, 1)), W, { ...p, n: 1 })).toThrow(/webgpu\.conv2d: x has 5 elements, expected 32/);
+  });
+});
+
+describe.skipIf(!cores.register || !cores.tiled)('the two GEMM cores', () => {
+  it('produce identical values (same summation order)', async () => {
+    const p = mm(37, 29, 300, { batch: 2 });
+    const a = randomF32(2 * 37 * 300, 8), c = randomF32(2 * 300 * 29, 9);
+    const r = await cores.register!.read(cores.register!.matmul(cores.register!.upload(a), cores.register!.upload(c), p));
+    const t = await cores.tiled!.read(cores.tiled!.matmul(cores.tiled!.upload(a), cores.tiled!.upload(c), p));
+    let diff = 0;
+    for (let i = 0; i < r.length; i++) diff = Math.max(diff, Math.abs(r[i]! - t[i]!));
+    // a fused multiply-add in one compiled kernel and not the other would show up as rounding only
+    expect(diff).toBeLessThan(1e-5);
+  });
+});

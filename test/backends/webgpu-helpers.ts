@@ -1,0 +1,59 @@
+/**
+ * Shared by the WebGPU backend tests: a backend with poisoned outputs (every fresh output is NaN,
+ * or an int32 sentinel, until a kernel writes it, so comparing against a reference proves every
+ * element was written), seeded data, and a tolerant comparison. Without an adapter the tests skip
+ * locally but FAIL when process.env.CI is set.
+ */
+import { expect } from 'vitest';
+import type { Storage } from '../../src/core/backend.js';
+import { createWebGpuBackend, type WebGpuBackend, type WebGpuBackendOptions } from '../../src/backends/webgpu/create.js';
+
+export async function createTestBackend(options: WebGpuBackendOptions = {}): Promise<WebGpuBackend | null> {
+  try {
+    return await createWebGpuBackend({ poisonOutputs: true, ...options });
+  } catch (e) {
+    if (process.env.CI) throw e;
+    console.warn(`skipping WebGPU tests: ${(e as Error).message.split('\n')[0]}`);
+    return null;
+  }
+}
+
+/** mulberry32: deterministic data so failures reproduce */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomF32(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const r = rng(seed);
+  return Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
+}
+
+export function randomI32(n: number, seed: number, lo: number, hi: number): Int32Array {
+  const r = rng(seed);
+  return Int32Array.from({ length: n }, () => lo + Math.floor((hi - lo) * r()));
+}
+
+/** |a − b| <= atol + rtol·|b| elementwise (NaN only matches NaN); names the first miss */
+export function expectClose(what: string, actual: ArrayLike<number>, expected: ArrayLike<number>, rtol = 1e-5, atol = 1e-6): void {
+  expect(actual.length, `${what}: length`).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i]!, b = expected[i]!;
+    if (Number.isNaN(b) && Number.isNaN(a)) continue;
+    if (a === b) continue;
+    if (!(Math.abs(a - b) <= atol + rtol * Math.abs(b))) expect.fail(`${what}[${i}]: got ${a}, expected ${b}`);
+  }
+}
+
+export async function readF(b: WebGpuBackend, s: Storage): Promise<Float64Array> {
+  return Float64Array.from(await b.read(s));
+}
+
+// the strided-view helpers are the CPU tests' own
+export { stridesOf, indices, offsetOf } from './cpu-helpers.js';
