@@ -18,3 +18,6 @@ export { Classifier } from './models/classifier.js';
 export { DataLoader, type DataLoaderOptions } from './data/dataloader.js';
 export { encodeSafetensors, decodeSafetensors } from './io/safetensors.js';
 export { encodeModel, decodeModel } from './train/checkpoint.js';
+export { modelMetadata } from './train/checkpoint.js';
+export { defaultConfig, type TrainConfig } from './train/config.js';
+export * as report from './report/index.js';

@@ -40,6 +40,11 @@ const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basi
 
 let nodeGpu: Promise<GPU> | null = null;
 
+/** Node (not a browser bundle): read through globalThis so that the browser build needs no Node types. */
+function isNodeRuntime(): boolean {
+  return !!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
+}
+
 async function loadNodeGpu(): Promise<GPU> {
   const specifier = 'webgpu';
   let mod: { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
@@ -58,7 +63,7 @@ async function loadNodeGpu(): Promise<GPU> {
 async function getGpu(): Promise<GPU | null> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) return nav.gpu;
-  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+  const isNode = isNodeRuntime();
   if (!isNode) return null;
   nodeGpu ??= loadNodeGpu();
   return nodeGpu;
@@ -90,7 +95,7 @@ function describe(adapter: GPUAdapter, forcedFallback: boolean): AdapterInfo {
 
 export async function acquireDevice(options: AcquireOptions = {}): Promise<AcquiredDevice> {
   const gpu = await getGpu();
-  const inNode = typeof process !== 'undefined' && !!process.versions?.node;
+  const inNode = isNodeRuntime();
   if (!gpu) throw new Error(noAdapterMessage(inNode));
   const adapter = await gpu.requestAdapter({
     powerPreference: options.powerPreference ?? 'high-performance',

@@ -1,0 +1,17 @@
+/** --help text, one place for all three benchmarks. */
+export function usage(bench: 'kernels' | 'train' | 'attack'): string {
+  const specific = {
+    kernels: '  --big               add matmul 4096 and lift the 8 s per-run cap',
+    train: '  --models a,b        small-cnn, resnet20 (default both)\n  --head gm|softmax   the classifier head (default gm)\n  --batch n           images per step (default 64)',
+    attack: '  --steps n           PGD steps (default 40; fewer on slow backends, rate per step reported)\n  --batch n           images (default 256)\n  --head gm|softmax   the classifier head (default gm)',
+  }[bench];
+  return [
+    `npm run bench:${bench} -- [options]`,
+    '  --backends a,b      cpu, wasm1, wasm, webgpu, tfjs-cpu, tfjs-wasm, tfjs-webgpu, gmgrad, tfjs, all',
+    '  --rows a,b          keep rows whose id contains one of these',
+    '  --quick             fewer rows and runs',
+    '  --budget s          seconds of timed runs per cell',
+    specific,
+    '  --out file          JSON path (default bench/results/<bench>-<date>.json); --no-json: none',
+  ].join('\n');
+}
