@@ -29,7 +29,8 @@ import { gmLossTf } from './lib/tfjs-gm.js';
 import type { TimingOptions } from './lib/timing.js';
 
 /** A software WebGPU adapter (SwiftShader: about a GFLOPS) gets rows of at most this much work. */
-const SOFTWARE_GPU_MAX_FLOP = 2e7;
+/** rows above this many FLOP shrink (or are skipped) on a software adapter; --sw-mflop sets it */
+let SOFTWARE_GPU_MAX_FLOP = 2e7;
 
 interface KernelRow {
   id: string;
@@ -247,11 +248,14 @@ async function runRow(o: Opened, row: KernelRow, timing: TimingOptions, maxRunMs
 async function main(): Promise<void> {
   let args: BenchArgs;
   try {
-    args = parseArgs(process.argv.slice(2));
+    args = parseArgs(process.argv.slice(2), ['sw-mflop']);
   } catch (e) {
     if (e instanceof HelpRequested) { console.log((await import('./lib/usage.js')).usage('kernels')); return; }
     throw e;
   }
+  const swMflop = Number(args.extra.get('sw-mflop') ?? 20);
+  if (!(swMflop > 0)) throw new Error(`--sw-mflop must be a positive number, got ${args.extra.get('sw-mflop')}`);
+  SOFTWARE_GPU_MAX_FLOP = swMflop * 1e6;
   const timing: TimingOptions = args.quick
     ? { warmup: 1, minRuns: 2, maxRuns: 5, budgetMs: (args.budgetS ?? 0.3) * 1000, coldOnlyMs: 1500 }
     : { warmup: 2, minRuns: 3, maxRuns: 15, budgetMs: (args.budgetS ?? 0.8) * 1000, coldOnlyMs: 3000 };

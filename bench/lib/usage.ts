@@ -1,7 +1,7 @@
 /** --help text, one place for all three benchmarks. */
 export function usage(bench: 'kernels' | 'train' | 'attack'): string {
   const specific = {
-    kernels: '  --big               add matmul 4096 and lift the 8 s per-run cap',
+    kernels: '  --big               add matmul 4096 and lift the 8 s per-run cap\n  --sw-mflop n        largest row (MFLOP) run at full size on a software WebGPU adapter (default 20)',
     train: '  --models a,b        small-cnn, resnet20 (default both)\n  --head gm|softmax   the classifier head (default gm)\n  --batch n           images per step (default 64)',
     attack: '  --steps n           PGD steps (default 40; fewer on slow backends, rate per step reported)\n  --batch n           images (default 256)\n  --head gm|softmax   the classifier head (default gm)',
   }[bench];

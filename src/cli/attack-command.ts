@@ -74,11 +74,11 @@ export async function attackCommand(argv: string[]): Promise<void> {
   const results = { checkpoint: path, dataset, backend: description, config, seconds: (performance.now() - t0) / 1000, options: { ...a, help: undefined }, result: robustnessJson(ev.result) };
   await writeFile(join(out, 'results.json'), JSON.stringify(results, null, 2));
   const reportPath = join(out, 'report.html');
-  await writeReport(reportPath, {
+  const written = await writeReport(reportPath, {
     title: `gmgrad attack — ${config.model} (${config.loss}) on ${dataset}`,
     backend: description,
     config: { checkpoint: path, dataset, ...config, attacks: (a.attacks as string[]).join(','), eps: epsilons.join(',') },
     models: [{ name: config.loss === 'gm' ? 'GM' : 'softmax', model, evaluation: ev, images: evaluation, history: null }],
   });
-  console.error(`wrote ${join(out, 'results.json')} and ${reportPath}`);
+  console.error(`wrote ${[join(out, 'results.json'), ...written].join(', ')}`);
 }

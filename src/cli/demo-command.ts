@@ -23,7 +23,7 @@ import { ProgressBar } from './progress.js';
 const OPTIONS: Record<string, OptionSpec> = {
   backend: { type: 'string', default: 'auto', choices: ['auto', 'webgpu', 'wasm', 'cpu'], help: 'compute backend' },
   epochs: { type: 'number', default: 3, help: 'training epochs per model' },
-  'train-n': { type: 'number', default: 0, help: 'training images (0: 8000 of the embedded split, or 20000 of the full set)' },
+  'train-n': { type: 'number', default: 0, help: 'training images (0: 8000 of the embedded split, or 10000 of the full set)' },
   n: { type: 'number', default: 200, help: 'test images attacked' },
   eps: { type: 'list', default: ['0.2'], help: 'L∞ ε of FGSM, PGD and the adaptive attack' },
   steps: { type: 'number', default: 10, help: 'PGD and adaptive-PGD iterations' },
@@ -46,7 +46,7 @@ async function demoData(dataDir: string | undefined, trainN: number, n: number):
     train = null;
   }
   if (train) {
-    const t = trainN > 0 ? trainN : 20000;
+    const t = trainN > 0 ? trainN : 10000;
     const trainSub = t < train.n ? stratifiedSlice(train, t) : train;
     const evaluation = stratifiedSlice(test, n);
     const calibration = stratifiedSlice(test, 1000, Math.ceil(n / 10) + 1);
@@ -106,12 +106,12 @@ export async function demoCommand(argv: string[]): Promise<void> {
     models: models.map((m) => ({ name: m.name, training: m.history, robustness: robustnessJson(m.evaluation.result) })),
   }, null, 2));
   const reportPath = join(out, 'report.html');
-  await writeReport(reportPath, {
+  const written = await writeReport(reportPath, {
     title: 'gmgrad demo — GM vs softmax on MNIST',
     backend: description,
     config: { data: data.source, model: 'small-cnn → 2-d features', epochs: a.epochs as number, eps: epsilons.join(','), 'PGD steps': a.steps as number, 'attacked images': data.evaluation.n },
     models: models.map((m) => ({ name: m.name, model: m.model, evaluation: m.evaluation, images: data.evaluation, history: m.history })),
     seconds,
   });
-  console.log(`wrote ${reportPath} and ${join(out, 'results.json')} in ${seconds.toFixed(0)} s (backend ${description})`);
+  console.log(`wrote ${[...written, join(out, 'results.json')].join(', ')} in ${seconds.toFixed(0)} s (backend ${description})`);
 }

@@ -4,7 +4,7 @@ import type { ImageData } from '../data/dataset.js';
 import type { Classifier } from '../models/classifier.js';
 import { GMHead } from '../nn/gm-head.js';
 import type { EpochMetrics } from '../train/trainer.js';
-import { renderReport, type ReportData, type ModelReport, type ExampleGrid, type ConfigValue } from '../report/index.js';
+import { featureScatter, renderReport, type ReportData, type ModelReport, type ExampleGrid, type ConfigValue } from '../report/index.js';
 import type { ModelEvaluation } from './evaluate-model.js';
 
 export interface ReportModelInput {
@@ -110,7 +110,25 @@ export async function buildReportData(input: ReportInput): Promise<ReportData> {
   };
 }
 
-export async function writeReport(path: string, input: ReportInput): Promise<void> {
-  const html = renderReport(await buildReportData(input));
-  await writeFileAtomic(path, new TextEncoder().encode(html));
+/**
+ * Writes the report, and next to it `features-<model>.svg` for every model with 2-D features (the
+ * scatter of the report as a standalone file, for papers and notes). Returns the paths written.
+ */
+export async function writeReport(path: string, input: ReportInput): Promise<string[]> {
+  const data = await buildReportData(input);
+  await writeFileAtomic(path, new TextEncoder().encode(renderReport(data)));
+  const written = [path];
+  const dir = path.replace(/[^/\\]*$/, '');
+  for (const m of data.models) {
+    const f = m.features;
+    if (!f) continue;
+    const svg = featureScatter({
+      width: 580, height: 580, points: f.points, labels: f.labels, means: f.means, variances: f.variances,
+      density: f.density ?? (m.head === 'gm' && f.means ? 'circles' : 'none'), classNames: data.classNames, adversarial: f.adversarial,
+    });
+    const file = `${dir}features-${m.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.svg`;
+    await writeFileAtomic(file, new TextEncoder().encode(svg));
+    written.push(file);
+  }
+  return written;
 }

@@ -37,7 +37,13 @@ function close(what: string, a: Float64Array, b: Float64Array): void {
   }
 }
 
-const BACKENDS = (process.env.GMGRAD_BACKENDS ?? 'cpu,wasm,webgpu').split(',');
+// wasm: one thread per core; wasm1: the same kernels on one thread (the split-free path)
+const BACKENDS = (process.env.GMGRAD_BACKENDS ?? 'cpu,wasm,wasm1,webgpu').split(',');
+
+async function open(name: string): Promise<Backend> {
+  if (name === 'wasm1') return (await import('../../src/backends/wasm/index.js')).createWasmBackend({ threads: 1, verbose: false });
+  return g.createBackend(name as g.BackendName, { verbose: false });
+}
 
 describe.each(BACKENDS)('backend %s equals the CPU float64 reference', (name) => {
   let backend: Backend | null = null;
@@ -45,7 +51,7 @@ describe.each(BACKENDS)('backend %s equals the CPU float64 reference', (name) =>
   beforeAll(async () => {
     reference = await g.createBackend('cpu');
     try {
-      backend = await g.createBackend(name as g.BackendName, { verbose: false });
+      backend = await open(name);
     } catch (e) {
       if (process.env.CI) throw e; // CI must really run every backend
       console.warn(`skipping backend ${name}: ${(e as Error).message}`);
