@@ -20,6 +20,8 @@ const OPTIONS: Record<string, OptionSpec> = {
   steps: { type: 'number', default: 40, help: 'PGD/BIM/MIM/adaptive iterations' },
   'cw-search': { type: 'number', default: 5, help: 'C&W binary-search steps over c' },
   'cw-iterations': { type: 'number', default: 100, help: 'C&W Adam iterations per search step' },
+  'cw-lr': { type: 'number', default: 1e-2, help: 'C&W Adam learning rate (raise it for few iterations)' },
+  'cw-c0': { type: 'number', default: 1e-3, help: 'C&W first c of the binary search (raise it when the search is short)' },
   n: { type: 'number', default: 500, help: 'test images attacked (class-balanced)' },
   calibration: { type: 'number', default: 1000, help: 'held-out clean test images that set τ (99 % TPR)' },
   'fit-n': { type: 'number', default: 10000, help: 'clean training images for the Mahalanobis statistics' },
@@ -59,7 +61,7 @@ export async function attackCommand(argv: string[]): Promise<void> {
   const t0 = performance.now();
   const ev = await evaluateModel({
     model, backend, fit, calibration, evaluation, attacks: a.attacks as string[], epsilons, steps: a.steps as number,
-    cwSearchSteps: a.cwSearch as number, cwIterations: a.cwIterations as number, seed: a.seed as number,
+    cwSearchSteps: a.cwSearch as number, cwIterations: a.cwIterations as number, cwInitialConst: a.cwC0 as number, cwLearningRate: a.cwLr as number, seed: a.seed as number,
     tpr: a.tpr as number, batchSize: a.batch as number, keepFeatures: config.featureDim === 2, keepImages: 8,
     log: (l) => console.error(l),
     onProgress: (label, done, total) => {

@@ -88,7 +88,8 @@ export async function demoCommand(argv: string[]): Promise<void> {
     const evaluation = await evaluateModel({
       model: r.model, backend, fit: data.fit, calibration: data.calibration, evaluation: data.evaluation,
       attacks: ['fgsm', 'pgd', 'cw', 'deepfool', 'adaptive'], epsilons, steps: a.steps as number,
-      cwSearchSteps: 3, cwIterations: 30, seed: a.seed as number, keepFeatures: true, keepImages: 8,
+      cwSearchSteps: 3, cwIterations: 30, cwInitialConst: 1, cwLearningRate: 0.1, // a short search must start where C&W succeeds, with larger steps
+      seed: a.seed as number, keepFeatures: true, keepImages: 8,
       log: (l) => console.log(l),
       onProgress: (label, done, total) => {
         if (label !== current) { bar?.done(); bar = new ProgressBar(label, total); current = label; }

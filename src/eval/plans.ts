@@ -11,6 +11,10 @@ export interface PlanOptions {
   /** C&W: binary-search steps and Adam iterations per step */
   cwSearchSteps?: number;
   cwIterations?: number;
+  /** C&W's first c (default 1e-3, as Carlini & Wagner; larger when the search is short) */
+  cwInitialConst?: number;
+  /** C&W's Adam step in tanh space (default 1e-2; a short budget needs more: pixels at 0 or 1 sit where tanh is flat) */
+  cwLearningRate?: number;
   deepfoolIterations?: number;
   /** the detector the adaptive attack evades */
   adaptiveDetector?: FeatureDetector;
@@ -37,7 +41,7 @@ export function makePlans(o: PlanOptions): AttackPlan[] {
         eps((e) => ({ label: `${name === 'pgd' ? 'PGD' : 'PGD-L2'}-${steps} ε=${e}`, kind: name, epsilon: e, attack: createAttack(name as 'pgd', { epsilon: e, steps, seed }) }));
         break;
       case 'cw':
-        plans.push({ label: 'C&W L2', kind: 'cw', epsilon: null, attack: createAttack('cw', { binarySearchSteps: o.cwSearchSteps ?? 5, maxIterations: o.cwIterations ?? 100, seed }) });
+        plans.push({ label: 'C&W L2', kind: 'cw', epsilon: null, attack: createAttack('cw', { binarySearchSteps: o.cwSearchSteps ?? 5, maxIterations: o.cwIterations ?? 100, initialConst: o.cwInitialConst, learningRate: o.cwLearningRate, seed }) });
         break;
       case 'deepfool': case 'deepfool-linf':
         plans.push({ label: name === 'deepfool' ? 'DeepFool L2' : 'DeepFool L∞', kind: name, epsilon: null, attack: createAttack(name as 'deepfool', { maxIterations: o.deepfoolIterations ?? 50 }) });
@@ -46,7 +50,7 @@ export function makePlans(o: PlanOptions): AttackPlan[] {
         eps((e) => ({ label: `Adaptive-PGD-${steps} ε=${e}`, kind: 'adaptive-pgd', epsilon: e, attack: createAttack('adaptive-pgd', { epsilon: e, steps, seed, detector: o.adaptiveDetector }) }));
         break;
       case 'adaptive-cw':
-        plans.push({ label: 'Adaptive C&W', kind: 'adaptive-cw', epsilon: null, attack: createAttack('adaptive-cw', { binarySearchSteps: o.cwSearchSteps ?? 5, maxIterations: o.cwIterations ?? 100, seed, detector: o.adaptiveDetector }) });
+        plans.push({ label: 'Adaptive C&W', kind: 'adaptive-cw', epsilon: null, attack: createAttack('adaptive-cw', { binarySearchSteps: o.cwSearchSteps ?? 5, maxIterations: o.cwIterations ?? 100, initialConst: o.cwInitialConst, learningRate: o.cwLearningRate, seed, detector: o.adaptiveDetector }) });
         break;
     }
   }
