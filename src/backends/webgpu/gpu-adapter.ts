@@ -45,7 +45,26 @@ function isNodeRuntime(): boolean {
   return !!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
 }
 
+/**
+ * Dawn's Vulkan loader wants XDG_RUNTIME_DIR (a private 0700 directory) and prints errors without
+ * it; give it one under the temp directory when the environment has none.
+ */
+async function ensureRuntimeDir(): Promise<void> {
+  const env = (globalThis as { process?: { env: Record<string, string | undefined>; getuid?: () => number } }).process;
+  if (!env || env.env.XDG_RUNTIME_DIR) return;
+  try {
+    const fs = await import(/* @vite-ignore */ 'node:fs');
+    const os = await import(/* @vite-ignore */ 'node:os');
+    const path = await import(/* @vite-ignore */ 'node:path');
+    const dir = path.join(os.tmpdir(), `gmgrad-xdg-${env.getuid?.() ?? 'user'}`);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.chmodSync(dir, 0o700);
+    env.env.XDG_RUNTIME_DIR = dir;
+  } catch { /* Dawn still works; it only complains */ }
+}
+
 async function loadNodeGpu(): Promise<GPU> {
+  await ensureRuntimeDir();
   const specifier = 'webgpu';
   let mod: { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
   try {
