@@ -12,6 +12,7 @@ import { inputGradient } from './gradient.js';
 import { checkLossSupported, LOSS_NAMES, type LossName } from './losses.js';
 import { forwardPass, type AttackModel } from './model.js';
 import { ascentDirection, clipToImage, type Norm } from './steps.js';
+import { linfStep } from '../ops/attack.js';
 import { checkNonNegative, checkOneOf } from './validate.js';
 
 export interface FGSMOptions extends EpsilonAttackOptions {
@@ -48,6 +49,8 @@ export class FGSM extends EpsilonAttack {
     const spec = { loss: this.loss, kappa: this.kappa };
     const adversarial = keep(tidy(() => {
       const g = inputGradient((xi) => attackObjective(ctx, spec, forwardPass(ctx.model, xi)), ctx.x);
+      // L∞: x + ε·sign(g) is inside the ε-ball already, so the fused step's projection changes nothing
+      if (this.norm === 'linf') return linfStep(ctx.x, ctx.x, g, this.epsilon, this.epsilon);
       return clipToImage(add(ctx.x, affine(ascentDirection(g, this.norm), this.epsilon, 0)));
     }));
     return { adversarial };

@@ -4,17 +4,16 @@
  */
 import { keep, tidy } from '../core/scope.js';
 import type { Tensor } from '../core/tensor.js';
-import { add } from '../ops/binary.js';
 import { zerosLike } from '../ops/creation.js';
 import { clone } from '../ops/shape.js';
-import { affine, sign } from '../ops/unary.js';
 import type { PerturbOutput } from './attack.js';
 import { attackObjective, type AttackContext } from './context.js';
 import { EpsilonAttack, type EpsilonAttackOptions } from './epsilon-attack.js';
 import { inputGradient } from './gradient.js';
 import { checkLossSupported, LOSS_NAMES, type LossName } from './losses.js';
 import { forwardPass, type AttackModel } from './model.js';
-import { clipToImage, momentumUpdate, projectLinf, type Norm } from './steps.js';
+import { momentumUpdate, type Norm } from './steps.js';
+import { linfStep } from '../ops/attack.js';
 import { checkNonNegative, checkOneOf, checkPositive, checkPositiveInt } from './validate.js';
 
 export interface MIMOptions extends EpsilonAttackOptions {
@@ -62,8 +61,7 @@ export class MIM extends EpsilonAttack {
       const [nextX, nextM] = tidy(() => {
         const g = inputGradient((xi) => attackObjective(ctx, spec, forwardPass(ctx.model, xi)), cur);
         const m = momentumUpdate(momentum, g, this.decay);
-        const moved = add(cur, affine(sign(m), this.alpha, 0));
-        return [keep(clipToImage(projectLinf(moved, ctx.x, this.epsilon))), keep(m)];
+        return [keep(linfStep(cur, ctx.x, m, this.alpha, this.epsilon)), keep(m)];
       });
       cur.dispose();
       momentum.dispose();

@@ -8,6 +8,7 @@ import type { Tensor } from '../core/tensor.js';
 import { add, maximum, minimum, div, mul, sub } from '../ops/binary.js';
 import { norm } from '../ops/reduce.js';
 import { affine, clamp, sign } from '../ops/unary.js';
+import { linfStep } from '../ops/attack.js';
 
 /** The floor under ‖g‖ in g/‖g‖: a looser one (1e-8) silently shortens steps of small gradients. */
 export const NORM_FLOOR = 1e-12;
@@ -57,8 +58,12 @@ export function clipToImage(x: Tensor): Tensor {
   return clamp(x, 0, 1);
 }
 
-/** one projected-gradient step: clip(Π_ε(x' + α·direction(g))) — project first, then clip */
+/**
+ * one projected-gradient step: clip(Π_ε(x' + α·direction(g))) — project first, then clip. The L∞
+ * step is one fused kernel (linfStep); the L2 step needs per-sample norms and is composed.
+ */
 export function ascentStep(xAdv: Tensor, x: Tensor, g: Tensor, alpha: number, eps: number, n: Norm): Tensor {
+  if (n === 'linf') return linfStep(xAdv, x, g, alpha, eps);
   const moved = add(xAdv, affine(ascentDirection(g, n), alpha, 0));
   return clipToImage(project(moved, x, eps, n));
 }

@@ -126,6 +126,18 @@ export interface GMBackwardResult {
   dLogVar?: Storage;
 }
 
+/**
+ * One fused L∞ attack step on flat storages of `size` elements:
+ * out = clamp(min(max(xAdv + alpha·sign(g), x − eps), x + eps), lo, hi). Project first, then clip.
+ */
+export interface LinfStepParams {
+  size: number;
+  alpha: number;
+  eps: number;
+  lo: number;
+  hi: number;
+}
+
 export interface SgdParams {
   lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean;
   /** first step: the momentum buffer is set to the gradient (PyTorch semantics) */
@@ -209,6 +221,10 @@ export interface Backend {
   /** gradients of the mean loss, each scaled by gradLoss (a 1-element storage: the upstream gradient) */
   gmBackward(x: Storage, means: Storage, logVar: Storage | null, labels: Storage, logSumExp: Storage,
     gradLoss: Storage, p: GMLossParams): GMBackwardResult;
+
+  // ---- attacks ----
+  /** the fused L∞ projected-gradient step (LinfStepParams); xAdv, x and g contiguous, same size and dtype */
+  linfStep(xAdv: Storage, x: Storage, g: Storage, p: LinfStepParams): Storage;
 
   // ---- optimizer updates (in place on param and state) ----
   sgdStep(param: Storage, grad: Storage, momentumBuf: Storage | null, p: SgdParams): void;

@@ -12,4 +12,5 @@ export * from './conv.js';
 export * from './pool.js';
 export * from './nn.js';
 export * from './gm.js';
+export * from './attack.js';
 export { OpError } from './util.js';

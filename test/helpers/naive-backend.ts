@@ -4,7 +4,7 @@
  */
 import type {
   AdamParams, Backend, BinaryOp, Conv2dParams, GMBackwardResult, GMForwardResult, GMLossParams, MatmulParams,
-  MemoryInfo, Operand, Pool2dParams, ReduceOp, SgdParams, Storage, StridedView, UnaryOp,
+  LinfStepParams, MemoryInfo, Operand, Pool2dParams, ReduceOp, SgdParams, Storage, StridedView, UnaryOp,
 } from '../../src/core/backend.js';
 import { typedArrayFor, type DType, type TypedArray } from '../../src/core/dtype.js';
 
@@ -323,6 +323,15 @@ export class NaiveBackend implements Backend {
       }
     }
     return { dx, dMeans: dm, ...(dv ? { dLogVar: dv } : {}) };
+  }
+  linfStep(xAdv: Storage, x: Storage, g: Storage, p: LinfStepParams): Storage {
+    const A = this.#d(xAdv), X = this.#d(x), G = this.#d(g);
+    const out = this.#new(p.size, xAdv.dtype);
+    for (let i = 0; i < p.size; i++) {
+      const v = Math.min(Math.max(A[i]! + p.alpha * Math.sign(G[i]!), X[i]! - p.eps), X[i]! + p.eps);
+      out.data[i] = Math.min(Math.max(v, p.lo), p.hi);
+    }
+    return out;
   }
   sgdStep(param: Storage, grad: Storage, buf: Storage | null, p: SgdParams): void {
     const P = this.#d(param), G = this.#d(grad), B = buf ? this.#d(buf) : null;

@@ -11,7 +11,7 @@
  */
 import type {
   AdamParams, Backend, BinaryOp, Conv2dParams, GMBackwardResult, GMForwardResult, GMLossParams, MatmulParams,
-  MemoryInfo, Operand, Pool2dParams, ReduceOp, SgdParams, Storage, StridedView, UnaryOp,
+  LinfStepParams, MemoryInfo, Operand, Pool2dParams, ReduceOp, SgdParams, Storage, StridedView, UnaryOp,
 } from '../../core/backend.js';
 import { dtypeOfArray, typedArrayFor, type DType, type TypedArray } from '../../core/dtype.js';
 import { BINARY_ROWS, binaryInto, stridedCopy, whereInto } from './binary.js';
@@ -23,6 +23,7 @@ import { checkLabels, gmBackwardInto, gmForwardInto } from './gm.js';
 import { checkIndices, gatherInto, scatterAddInto } from './indexing.js';
 import { matmulInto } from './matmul.js';
 import { adamStepInPlace, sgdStepInPlace } from './optim.js';
+import { checkLinfStep, linfStepInto } from './attack-step.js';
 import { avgPool2dBackwardInto, avgPool2dInto, checkArgmax, maxPool2dBackwardInto, maxPool2dInto } from './pool.js';
 import { reduceInto } from './reduce.js';
 import { Scratch } from './scratch.js';
@@ -450,7 +451,8 @@ export class CpuBackend implements Backend {
     return out;
   }
 
-  #gmInputs(kernel: string, x: Storage, means: Storage, logVar: Storage | null, labels: Storage, p: GMLossParams) {
+  /** validates the GM loss operands (labels included) and returns their arrays */
+  protected gmInputs(kernel: string, x: Storage, means: Storage, logVar: Storage | null, labels: Storage, p: GMLossParams) {
     const X = this.arrayOf(kernel, 'x', x), M = this.arrayOf(kernel, 'means', means);
     const Y = this.arrayOf(kernel, 'labels', labels);
     const V = logVar ? this.arrayOf(kernel, 'logVar', logVar) : null;
@@ -476,7 +478,7 @@ export class CpuBackend implements Backend {
 
   gmForward(x: Storage, means: Storage, logVar: Storage | null, labels: Storage, p: GMLossParams): GMForwardResult {
     const kernel = this.kernelName('gmForward');
-    const inputs = this.#gmInputs(kernel, x, means, logVar, labels, p);
+    const inputs = this.gmInputs(kernel, x, means, logVar, labels, p);
     const result: GMForwardResult = {
       loss: this.allocate(kernel, 1, x.dtype),
       logits: this.allocate(kernel, p.n * p.k, x.dtype),
@@ -495,7 +497,7 @@ export class CpuBackend implements Backend {
   gmBackward(x: Storage, means: Storage, logVar: Storage | null, labels: Storage, logSumExp: Storage,
     gradLoss: Storage, p: GMLossParams): GMBackwardResult {
     const kernel = this.kernelName('gmBackward');
-    const inputs = this.#gmInputs(kernel, x, means, logVar, labels, p);
+    const inputs = this.gmInputs(kernel, x, means, logVar, labels, p);
     const L = this.arrayOf(kernel, 'logSumExp', logSumExp), G = this.arrayOf(kernel, 'gradLoss', gradLoss);
     expectSize(kernel, 'logSumExp', logSumExp, p.n, 'n');
     expectSize(kernel, 'gradLoss', gradLoss, 1, 'a scalar');
@@ -517,6 +519,23 @@ export class CpuBackend implements Backend {
       expectSize(kernel, name, s, param.size, 'the size of param');
     }
     return arrays;
+  }
+
+  // ---- attacks ----
+
+  linfStep(xAdv: Storage, x: Storage, g: Storage, p: LinfStepParams): Storage {
+    const kernel = this.kernelName('linfStep');
+    checkLinfStep(kernel, p);
+    const arrays = [['xAdv', xAdv], ['x', x], ['g', g]] as const;
+    const [A, X, G] = arrays.map(([name, s]) => {
+      expectFloat(kernel, name, s);
+      expectSameDType(kernel, name, s, xAdv, 'xAdv');
+      expectSize(kernel, name, s, p.size, 'size');
+      return this.arrayOf(kernel, name, s);
+    });
+    const out = this.allocate(kernel, p.size, xAdv.dtype);
+    linfStepInto(out.data, A!, X!, G!, p);
+    return out;
   }
 
   sgdStep(param: Storage, grad: Storage, momentumBuf: Storage | null, p: SgdParams): void {

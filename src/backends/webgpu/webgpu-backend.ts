@@ -8,7 +8,7 @@
  */
 import type {
   AdamParams, Backend, BinaryOp, Conv2dParams, GMBackwardResult, GMForwardResult, GMLossParams, MatmulParams,
-  MemoryInfo, Operand, Pool2dParams, ReduceOp, SgdParams, Storage, StridedView, UnaryOp,
+  LinfStepParams, MemoryInfo, Operand, Pool2dParams, ReduceOp, SgdParams, Storage, StridedView, UnaryOp,
 } from '../../core/backend.js';
 import type { DType, TypedArray } from '../../core/dtype.js';
 import type { AdapterInfo } from './gpu-adapter.js';
@@ -19,6 +19,7 @@ import { GpuContext, type ContextOptions } from './gpu-context.js';
 import { fail } from './gpu-errors.js';
 import type { WebGpuStorage } from './gpu-storage.js';
 import { sizeOf } from './gpu-views.js';
+import * as attack from './kernels-attack.js';
 import * as elementwise from './kernels-elementwise.js';
 import * as gemm from './kernels-gemm.js';
 import * as indexing from './kernels-indexing.js';
@@ -26,6 +27,7 @@ import * as nn from './kernels-nn.js';
 import * as optim from './kernels-optim.js';
 import * as pool from './kernels-pool.js';
 import { reduce } from './kernels-reduce.js';
+import { checkLinfStep } from '../cpu/attack-step.js';
 
 const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'max', 'min', 'prod', 'argmax', 'argmin'];
 const LIKELIHOODS = ['true-class', 'true-class-sq', 'all-class'];
@@ -460,6 +462,22 @@ export class WebGpuBackend implements Backend {
     const dLogVar = V ? this.#ctx.allocate(kernel, p.k * p.d, 'float32') : null;
     nn.gmBackward(this.#ctx, kernel, X, M, V, Y, L, G, p, { dx, dMeans, dLogVar });
     return dLogVar ? { dx, dMeans, dLogVar } : { dx, dMeans };
+  }
+
+  // ---- attacks ----
+
+  linfStep(xAdv: Storage, x: Storage, g: Storage, p: LinfStepParams): Storage {
+    const kernel = this.#k('linfStep');
+    checkLinfStep(kernel, p);
+    const [A, X, G] = ([['xAdv', xAdv], ['x', x], ['g', g]] as const).map(([name, s]) => {
+      const S = this.#s(kernel, name, s);
+      expectFloat(kernel, name, S);
+      expectSize(kernel, name, S, p.size, 'size');
+      return S;
+    });
+    const out = this.#ctx.allocate(kernel, p.size, 'float32');
+    attack.linfStep(this.#ctx, kernel, A!, X!, G!, out, p);
+    return out;
   }
 
   // ---- optimizer updates ----

@@ -1,0 +1,72 @@
+/**
+ * The fused L∞ attack step equals the composed one (sign, scale, add, project, clip) on every
+ * backend, propagates a NaN gradient instead of hiding it, and rejects bad arguments by name.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import * as g from '../../src/index.js';
+import type { Backend } from '../../src/core/backend.js';
+
+const BACKENDS = (process.env.GMGRAD_BACKENDS ?? 'cpu,wasm,webgpu').split(',');
+
+function composed(xAdv: g.Tensor, x: g.Tensor, grad: g.Tensor, alpha: number, eps: number): g.Tensor {
+  const moved = g.add(xAdv, g.affine(g.sign(grad), alpha, 0));
+  return g.clamp(g.minimum(g.maximum(moved, g.affine(x, 1, -eps)), g.affine(x, 1, eps)), 0, 1);
+}
+
+describe.each(BACKENDS)('linfStep on %s', (name) => {
+  let backend: Backend | null = null;
+  beforeAll(async () => {
+    try {
+      backend = await g.createBackend(name as g.BackendName, { verbose: false });
+    } catch (e) {
+      if (process.env.CI) throw e;
+    }
+  });
+  afterAll(() => { (backend as { dispose?: () => void } | null)?.dispose?.(); });
+
+  it('equals the composed step (sign(0) = 0, values outside the ball and the image range)', async () => {
+    if (!backend) return;
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 }),
+      fc.integer({ min: 1, max: 1e6 }), fc.double({ min: 0, max: 0.5, noNaN: true }), fc.double({ min: 0, max: 0.4, noNaN: true }),
+      async (shape, seed, alpha, eps) => {
+        const gen = new g.Generator(seed);
+        const x = g.rand(shape, { generator: gen, backend: backend! });
+        const xAdv = g.add(x, g.affine(g.rand(shape, { generator: gen, backend: backend! }), 0.8, -0.4));
+        // a third of the gradient exactly zero
+        const grad = g.mul(g.randn(shape, { generator: gen, backend: backend! }), g.gt(g.rand(shape, { generator: gen, backend: backend! }), 0.33));
+        const fused = await g.linfStep(xAdv, x, grad, alpha, eps).data();
+        const ref = await composed(xAdv, x, grad, alpha, eps).data();
+        for (let i = 0; i < ref.length; i++) {
+          // WebGPU rounds ε to float32 before x ± ε (the composed ops round once): 1 ulp apart at most
+          expect(Math.abs(fused[i]! - ref[i]!), `element ${i}`).toBeLessThanOrEqual(name === 'webgpu' ? 1e-7 : 0);
+        }
+      }), { numRuns: 8, seed: 11 });
+  });
+
+  it('a NaN gradient gives NaN, never a plausible image', async () => {
+    if (!backend) return;
+    const x = g.tensor([0.5, 0.5, 0.5], { backend });
+    const grad = g.tensor([NaN, 1, -1], { backend });
+    const out = await g.linfStep(x, x, grad, 0.1, 0.2).data();
+    expect(Number.isNaN(out[0])).toBe(true);
+    expect(out[1]).toBeCloseTo(0.6, 6);
+    expect(out[2]).toBeCloseTo(0.4, 6);
+  });
+
+  it('0 elements', async () => {
+    if (!backend) return;
+    const e = g.zeros([0, 3], { backend });
+    expect((await g.linfStep(e, e, e, 0.1, 0.1).data()).length).toBe(0);
+  });
+});
+
+it('bad arguments name the op and what was expected', () => {
+  const a = g.zeros([2, 3]), b = g.zeros([3, 2]);
+  expect(() => g.linfStep(a, b, a, 0.1, 0.1)).toThrow(/linfStep: x has shape \[3, 2\], expected the shape of xAdv \[2, 3\]/);
+  expect(() => g.linfStep(a, a, a, NaN, 0.1)).toThrow(/linfStep: alpha must be a finite number >= 0, got NaN/);
+  expect(() => g.linfStep(a, a, a, 0.1, -1)).toThrow(/linfStep: eps must be >= 0/);
+  expect(() => g.linfStep(a, a, a, 0.1, 0.1, { lo: 1, hi: 0 })).toThrow(/linfStep: lo must be <= hi/);
+  expect(() => g.linfStep(a, a, g.zeros([2, 3], { dtype: 'int32' }), 0.1, 0.1)).toThrow(/linfStep/);
+});
