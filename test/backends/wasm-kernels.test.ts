@@ -3,7 +3,9 @@
  * register or cache blocks, transposed and batch-strided operands; convolutions with stride,
  * padding, dilation and groups (both input-gradient algorithms); each on SIMD and the scalar
  * fallback, on one thread and on two. Plus the assembler's encodings, the heap allocator, the
- * thread pool's error path, and a child process that must exit with the pool still running.
+ * thread pool's error path, and a child process that must exit with the pool still running. The
+ * fused GM loss and softmax against the float64 reference backend, and bit for bit across thread
+ * counts.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -12,7 +14,10 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BinaryOp, Conv2dParams, MatmulParams, Pool2dParams, Storage, StridedView, UnaryOp } from '../../src/core/backend.js';
+import type {
+  BinaryOp, Conv2dParams, GMLikelihood, GMLossParams, MatmulParams, Pool2dParams, Storage, StridedView, UnaryOp,
+} from '../../src/core/backend.js';
+import type { TypedArray } from '../../src/core/dtype.js';
 import { CpuBackend } from '../../src/backends/cpu/index.js';
 import { ByteWriter, ModuleBuilder } from '../../src/backends/wasm/assembler.js';
 import { WasmBackend, createWasmBackend } from '../../src/backends/wasm/backend.js';
@@ -463,6 +468,151 @@ describe('WasmBackend', () => {
     for (const s of [X, W, D, ...outs]) backend.free(s!);
     expect(backend.memory().liveBuffers).toBe(0);
     expect(backend.memory().pooledBytes).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('fused nn kernels (GM loss, softmax) against the float64 reference', () => {
+  const cpu = new CpuBackend();
+  // SIMD on one thread and on two (every call split), and the scalar fallback
+  const configs: Array<[string, WasmKernelOptions]> = [
+    ...(features.simd ? [['SIMD, 1 thread', { threads: 1 }], ['SIMD, 2 threads', { threads: 2, parallelThreshold: 0 }]] as Array<[string, WasmKernelOptions]> : []),
+    ['scalar, 2 threads', { threads: 2, simd: false, parallelThreshold: 0 }],
+  ];
+  const backends: Array<[string, WasmBackend]> = [];
+  beforeAll(async () => {
+    for (const [name, opts] of configs) backends.push([name, await createWasmBackend({ ...opts, verbose: false })]);
+  });
+  afterAll(() => { for (const [, b] of backends) b.dispose(); });
+
+  interface Problem { p: GMLossParams; x: Float32Array; means: Float32Array; logVar: Float32Array | null; labels: Int32Array }
+  function problem(n: number, k: number, d: number, diagonal: boolean, likelihood: GMLikelihood, alpha: number, lambda: number): Problem {
+    const rng = random(n * 10007 + k * 101 + d + (diagonal ? 7 : 0));
+    const x = randomArray(n * d, rng).map((v) => 3 * v), means = randomArray(k * d, rng).map((v) => 3 * v);
+    const labels = Int32Array.from({ length: n }, () => Math.floor((rng() + 0.5) * k) % k);
+    // a sample sitting almost on its class mean: the direct sum Σ (x − μ)² must not cancel
+    for (let j = 0; j < d; j++) x[j] = means[labels[0]! * d + j]! + 1e-3 * rng();
+    const logVar = diagonal ? randomArray(k * d, rng) : null;
+    return { p: { n, k, d, alpha, lambda, likelihood, diagonal }, x, means, logVar, labels };
+  }
+
+  type Outputs = Record<string, TypedArray>;
+  async function run(b: CpuBackend, q: Problem, f64: boolean, gradLoss = 1.5): Promise<Outputs> {
+    const up = (a: Float32Array) => b.upload(f64 ? Float64Array.from(a) : a);
+    const x = up(q.x), means = up(q.means), logVar = q.logVar ? up(q.logVar) : null, labels = b.upload(q.labels);
+    const fwd = b.gmForward(x, means, logVar, labels, q.p);
+    const g = up(new Float32Array([gradLoss]));
+    const bwd = b.gmBackward(x, means, logVar, labels, fwd.logSumExp, g, q.p);
+    const out: Outputs = {};
+    for (const [name, s] of Object.entries({ ...fwd, ...bwd })) { out[name] = await b.read(s!); b.free(s!); }
+    for (const s of [x, means, logVar, labels, g]) if (s) b.free(s);
+    return out;
+  }
+
+  const shapes: Array<[number, number, number]> = [[1, 7, 5], [6, 10, 2], [9, 13, 33], [23, 4, 64]];
+  for (const [n, k, d] of shapes) {
+    for (const diagonal of [false, true]) {
+      it(`N=${n} K=${k} D=${d} ${diagonal ? 'diagonal' : 'identity'}, every likelihood`, async () => {
+        for (const likelihood of ['true-class', 'true-class-sq', 'all-class'] as const) {
+          for (const [alpha, lambda] of [[0.7, 0.3], [0, 0]]) {
+            const q = problem(n, k, d, diagonal, likelihood, alpha, lambda);
+            const ref = await run(cpu, q, true);
+            expect(Object.keys(ref).sort()).toEqual(
+              ['dMeans', 'dx', 'logSumExp', 'logits', 'loss', 'prediction', 'score', ...(diagonal ? ['dLogVar'] : [])].sort());
+            const results: Outputs[] = [];
+            for (const [name, b] of backends) {
+              const got = await run(b, q, false);
+              results.push(got);
+              for (const [what, r] of Object.entries(ref)) {
+                const a = got[what]!, tag = `${name} ${likelihood} α=${alpha} λ=${lambda} ${what}`;
+                expect(a.length, tag).toBe(r.length);
+                if (what === 'prediction') { expect([...a], tag).toEqual([...r]); continue; }
+                for (let i = 0; i < r.length; i++) {
+                  if (!(Math.abs(a[i]! - r[i]!) <= 1e-4 + 1e-3 * Math.abs(r[i]!))) expect.fail(`${tag}[${i}]: ${a[i]} vs reference ${r[i]}`);
+                }
+              }
+            }
+            // one thread and two give the same bits
+            if (features.simd && features.sharedMemory) {
+              for (const [what, a] of Object.entries(results[0]!)) {
+                const b = results[1]![what]!;
+                for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) expect.fail(`threads 1 vs 2, ${what}[${i}]: ${a[i]} vs ${b[i]}`);
+              }
+            }
+          }
+        }
+      });
+    }
+  }
+
+  it('e^{−logVar} kernel: within 1 ulp on [−88.3, 87.3], 0 or saturated outside, NaN kept', async () => {
+    for (const [name, b] of backends) {
+      const n = 100003, x = new Float32Array(n);
+      for (let i = 0; i < n; i++) x[i] = Math.fround(-88.3 + (175.6 * i) / n);
+      const y = b.kernels.allocF32(n);
+      b.kernels.gmInvVarInto(x, y);
+      for (let i = 0; i < n; i++) {
+        const r = Math.exp(-x[i]!), ulp = 2 ** (Math.floor(Math.log2(r)) - 23);
+        if (!(Math.abs(y[i]! - r) <= ulp)) expect.fail(`${name}: e^-(${x[i]}) = ${y[i]}, expected ${r}`);
+      }
+      const edge = b.kernels.allocF32(4);
+      b.kernels.gmInvVarInto(new Float32Array([NaN, 200, -200, 0]), edge);
+      expect(edge[0], name).toBeNaN();
+      expect(edge[1] === 0 && edge[2]! > 2e38 && edge[2]! < Infinity && edge[3] === 1, `${name}: ${[...edge]}`).toBe(true);
+      b.kernels.release(y); b.kernels.release(edge);
+    }
+  });
+
+  it('softmax and log-softmax, rows with NaN, ±∞ and large logits, widths not a multiple of 4', async () => {
+    const shapes: Array<[number, number]> = [[1, 1024], [400, 3], [128, 10], [3, 1031], [64, 37]];
+    for (const [outer, inner] of shapes) {
+      const rng = random(outer * 7 + inner);
+      const x = randomArray(outer * inner, rng).map((v) => 8 * v);
+      const row = (o: number, fill: (i: number) => number) => { for (let i = 0; i < inner; i++) x[o * inner + i] = fill(i); };
+      if (outer > 5) {
+        row(1, (i) => (i === inner - 1 ? NaN : 0));
+        row(2, (i) => (i === 0 ? Infinity : 1));
+        row(3, () => -Infinity);
+        row(4, (i) => (i % 2 ? -Infinity : 1e4 + i));
+        row(5, (i) => -100 * i);
+      }
+      for (const log of [false, true]) {
+        const ref = await cpu.read(cpu.softmax(cpu.upload(Float64Array.from(x)), outer, inner, log));
+        const results: TypedArray[] = [];
+        for (const [name, b] of backends) {
+          const X = b.upload(x), Y = b.softmax(X, outer, inner, log);
+          const got = await b.read(Y);
+          b.free(X); b.free(Y);
+          results.push(got);
+          for (let i = 0; i < ref.length; i++) {
+            const a = got[i]!, r = ref[i]!;
+            if (!Object.is(a, r) && !(Math.abs(a - r) <= 1e-4 + 1e-3 * Math.abs(r))) {
+              expect.fail(`${name} ${log ? 'logSoftmax' : 'softmax'} [${outer}, ${inner}] at ${i}: ${a} vs reference ${r}`);
+            }
+          }
+        }
+        for (let i = 0; features.simd && features.sharedMemory && i < ref.length; i++) {
+          if (!Object.is(results[0]![i], results[1]![i])) expect.fail(`softmax threads 1 vs 2 at ${i}`);
+        }
+      }
+    }
+  });
+
+  it('raises the reference\'s error for a label out of range, and runs float64 through the reference', async () => {
+    const [, b] = backends[0]!;
+    const q = problem(3, 7, 5, true, 'true-class', 1, 0.1);
+    const x = b.upload(q.x), means = b.upload(q.means), logVar = b.upload(q.logVar!);
+    for (const bad of [7, -1]) {
+      const labels = b.upload(Int32Array.from([0, bad, 2]));
+      expect(() => b.gmForward(x, means, logVar, labels, q.p)).toThrow(`wasm.gmForward: label ${bad} of sample 1 is outside [0, 7)`);
+      const lse = b.upload(new Float32Array(3)), g = b.upload(new Float32Array([1]));
+      expect(() => b.gmBackward(x, means, logVar, labels, lse, g, q.p)).toThrow(`wasm.gmBackward: label ${bad} of sample 1 is outside [0, 7)`);
+      for (const s of [labels, lse, g]) b.free(s);
+    }
+    for (const s of [x, means, logVar]) b.free(s);
+    const ref = await run(cpu, q, true), got = await run(b, q, true);
+    expect(got.loss).toBeInstanceOf(Float64Array);
+    for (const [what, r] of Object.entries(ref)) expect([...got[what]!], what).toEqual([...r]);
+    expect(b.memory().liveBuffers).toBe(0);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * The WebAssembly CPU backend: the TypeScript reference backend with its float32 hot kernels
- * (matmul, the three convolutions, max pooling and the common elementwise ops) replaced by
- * generated SIMD kernels running on a thread pool.
+ * (matmul, the three convolutions, max pooling, the common elementwise ops, softmax and the fused
+ * GM loss) replaced by generated SIMD kernels running on a thread pool.
  *
  * With a shared memory every float32 storage is allocated inside the wasm heap (through the
  * `newArray`/`releaseArray` hooks), so the kernels read and write storages in place and the
@@ -9,18 +9,22 @@
  * overridden here, are the parent's.
  */
 import type {
-  BinaryOp, Conv2dParams, MatmulParams, MemoryInfo, Operand, Pool2dParams, Storage, UnaryOp,
+  BinaryOp, Conv2dParams, GMBackwardResult, GMForwardResult, GMLossParams, MatmulParams, MemoryInfo, Operand,
+  Pool2dParams, Storage, UnaryOp,
 } from '../../core/backend.js';
 import type { DType, TypedArray } from '../../core/dtype.js';
 import { binaryInto as cpuBinaryInto } from '../cpu/binary.js';
-import { checkView, expectDType, expectSize, sizeOfShape } from '../cpu/checks.js';
+import { checkView, expectCount, expectDType, expectSize, sizeOfShape } from '../cpu/checks.js';
 import { CpuBackend } from '../cpu/index.js';
 import { checkArgmax } from '../cpu/pool.js';
 import { UNARY_PARAM_COUNT } from '../cpu/unary.js';
+import { gmBackwardFloat32, gmForwardFloat32, type GmFloat32Inputs } from './gm-loss.js';
 import { WasmKernels, type WasmKernelOptions } from './kernels.js';
 
 /** below this many elements the reference's loops beat the cost of a kernel call */
 const ELEMENTWISE_MIN = 4096;
+/** the same for softmax, whose reference pays two Math.exp per element */
+const SOFTMAX_MIN = 1024;
 
 export interface WasmBackendOptions extends WasmKernelOptions {
   /** false silences the notice printed when threads are unavailable (as InitOptions.verbose) */
@@ -136,6 +140,48 @@ export class WasmBackend extends CpuBackend {
     // views that do not simplify to two outer dimensions and a row take the reference loops
     if (!this.kernels.binaryInto(op, O, outShape, A, a.view, B, b.view)) cpuBinaryInto(op, O, outShape, A, a.view, B, b.view);
     return out;
+  }
+
+  override softmax(x: Storage, outer: number, inner: number, log: boolean): Storage {
+    if (x.dtype !== 'float32' || !(outer * inner >= SOFTMAX_MIN)) return super.softmax(x, outer, inner, log);
+    const kernel = this.kernelName(log ? 'logSoftmax' : 'softmax');
+    const X = this.arrayOf(kernel, 'x', x);
+    expectCount(kernel, 'outer', outer); expectCount(kernel, 'inner', inner);
+    expectSize(kernel, 'x', x, outer * inner, `outer·inner = ${outer}·${inner}`);
+    const out = this.allocate(kernel, outer * inner, 'float32');
+    this.kernels.softmaxInto(X as Float32Array, out.data as Float32Array, outer, inner, log);
+    return out;
+  }
+
+  override gmForward(x: Storage, means: Storage, logVar: Storage | null, labels: Storage, p: GMLossParams): GMForwardResult {
+    if (x.dtype !== 'float32') return super.gmForward(x, means, logVar, labels, p);
+    const kernel = this.kernelName('gmForward');
+    // the reference's checks (shapes, dtypes, labels in [0, k)) and its errors
+    const inputs = this.gmInputs(kernel, x, means, logVar, labels, p) as GmFloat32Inputs;
+    const loss = this.allocate(kernel, 1, 'float32'), logits = this.allocate(kernel, p.n * p.k, 'float32');
+    const logSumExp = this.allocate(kernel, p.n, 'float32'), prediction = this.allocate(kernel, p.n, 'int32');
+    const score = this.allocate(kernel, p.n, 'float32');
+    gmForwardFloat32(this.kernels, inputs, p, {
+      loss: loss.data as Float32Array, logits: logits.data as Float32Array, logSumExp: logSumExp.data as Float32Array,
+      prediction: prediction.data as Int32Array, score: score.data as Float32Array,
+    });
+    return { loss, logits, logSumExp, prediction, score };
+  }
+
+  override gmBackward(x: Storage, means: Storage, logVar: Storage | null, labels: Storage, logSumExp: Storage,
+    gradLoss: Storage, p: GMLossParams): GMBackwardResult {
+    if (x.dtype !== 'float32') return super.gmBackward(x, means, logVar, labels, logSumExp, gradLoss, p);
+    const kernel = this.kernelName('gmBackward');
+    const inputs = this.gmInputs(kernel, x, means, logVar, labels, p) as GmFloat32Inputs;
+    const L = this.arrayOf(kernel, 'logSumExp', logSumExp), G = this.arrayOf(kernel, 'gradLoss', gradLoss);
+    expectSize(kernel, 'logSumExp', logSumExp, p.n, 'n');
+    expectSize(kernel, 'gradLoss', gradLoss, 1, 'a scalar');
+    const dx = this.allocate(kernel, p.n * p.d, 'float32'), dMeans = this.allocate(kernel, p.k * p.d, 'float32');
+    const dLogVar = logVar ? this.allocate(kernel, p.k * p.d, 'float32') : null;
+    gmBackwardFloat32(this.kernels, inputs, p, L, G[0]!, {
+      dx: dx.data as Float32Array, dMeans: dMeans.data as Float32Array, dLogVar: (dLogVar?.data ?? null) as Float32Array | null,
+    });
+    return dLogVar ? { dx, dMeans, dLogVar } : { dx, dMeans };
   }
 
   override conv2dBackwardWeight(x: Storage, dy: Storage, p: Conv2dParams): Storage {

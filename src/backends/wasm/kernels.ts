@@ -5,8 +5,12 @@
  */
 import type { Conv2dParams, MatmulParams, Pool2dParams } from '../../core/backend.js';
 import { contiguous, planRows, type StridedLike } from '../cpu/strided.js';
-import { BINARY_FIELDS, CONV_FIELDS, GEMM_FIELDS, POOL_FIELDS, UNARY_FIELDS } from './layout.js';
+import {
+  BINARY_FIELDS, CONV_FIELDS, GEMM_FIELDS, GM_DISTANCE_FIELDS, GM_GRAD_FIELDS, POOL_FIELDS, SOFTMAX_FIELDS, UNARY_FIELDS,
+} from './layout.js';
 import { WASM_BINARY, WASM_UNARY, binaryDriverName, unaryDriverName } from './kernels/elementwise.js';
+import { LOG_SOFTMAX_DRIVER, SOFTMAX_DRIVER } from './kernels/softmax.js';
+import { GM_INV_VAR_DRIVER, gmDistancesDriverName, gmGradDriverName } from './kernels/gm.js';
 import { splitRange, splitsEvenly } from './partition.js';
 import { KernelRuntime, WORK_COUNTER, f32Bits, need, roundUp, type Fields, type RuntimeInit, type WasmKernelOptions } from './runtime.js';
 
@@ -324,6 +328,103 @@ export class WasmKernels extends KernelRuntime {
       this.dispatch(binaryDriverName(op), BINARY_FIELDS, parts.map((part) => [base, part]));
     });
     return true;
+  }
+
+  // ---------------------------------------------------------------- softmax
+
+  /**
+   * Softmax (or log-softmax) over the rows of x viewed as [outer, inner], threads splitting the
+   * rows. Log-softmax runs two passes with the row sums' logs taken here in between (wasm has no log).
+   */
+  softmaxInto(x: Float32Array, out: Float32Array, outer: number, inner: number, log: boolean): void {
+    const name = log ? 'logSoftmax' : 'softmax', count = outer * inner;
+    need(name, 'x', x, count);
+    this.withOperands(name, out, count, [x], (y, [X]) => {
+      const stats = log ? this.heap.alloc(outer * 8) : 0;
+      try {
+        const base = { x: X!, y, stats, inner, o0: 0, o1: outer, log: log ? 1 : 0 };
+        const parts = this.parallel(count * 24) ? splitRange(outer, this.threads) : [[0, outer] as [number, number]];
+        const blocks = parts.map(([o0, o1]) => [base, { o0, o1 }]);
+        this.dispatch(SOFTMAX_DRIVER, SOFTMAX_FIELDS, blocks);
+        if (!log) return;
+        // (max, Σ) → (max, log Σ)
+        const s = this.heap.f32(stats, 2 * outer);
+        for (let o = 1; o < 2 * outer; o += 2) s[o] = Math.log(s[o]!);
+        this.dispatch(LOG_SOFTMAX_DRIVER, SOFTMAX_FIELDS, blocks);
+      } finally {
+        if (stats) this.heap.free(stats);
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- GM loss (gm-loss.ts does the rest)
+
+  /** out = e^{−logVar} elementwise in float32 (kernels/exp.ts: within 2 ulp, saturating near 1e±38) */
+  gmInvVarInto(logVar: Float32Array, out: Float32Array): void {
+    const count = out.length;
+    need('gmInvVar', 'logVar', logVar, count);
+    this.withOperands('gmInvVar', out, count, [logVar], (y, [X]) => {
+      const base = { x: X!, y, p0: 0, p1: 0 };
+      const parts = this.parallel(count * 32) ? splitRange(count, this.threads, 16) : [[0, count] as [number, number]];
+      this.dispatch(GM_INV_VAR_DRIVER, UNARY_FIELDS, parts.map(([lo, hi]) => [base, { lo, hi }]));
+    });
+  }
+
+  /**
+   * dist [n, k] = ½ Σ_j (x_ij − μ_cj)²·invVar_cj for x [n, d], means and invVar [k, d]; invVar null
+   * is identity covariance. Threads split the rows (in blocks of the kernel's four rows).
+   */
+  gmDistancesInto(x: Float32Array, means: Float32Array, invVar: Float32Array | null, dist: Float32Array,
+    n: number, k: number, d: number): void {
+    need('gmDistances', 'x', x, n * d);
+    need('gmDistances', 'means', means, k * d);
+    if (invVar) need('gmDistances', 'invVar', invVar, k * d);
+    const inputs = invVar ? [x, means, invVar] : [x, means];
+    this.withOperands('gmDistances', dist, n * k, inputs, (y, [X, M, V]) => {
+      const base = { x: X!, means: M!, invVar: V ?? 0, dist: y, k, d, r0: 0, r1: n };
+      const parts = this.parallel(4 * n * k * d) ? splitRange(n, this.threads, 4) : [[0, n] as [number, number]];
+      this.dispatch(gmDistancesDriverName(invVar ? 'diagonal' : 'identity'), GM_DISTANCE_FIELDS,
+        parts.map(([r0, r1]) => [base, { r0, r1 }]));
+    });
+  }
+
+  /**
+   * The GM loss gradients given coef [n, k] = ∂L/∂d_ic (d_ic the distance of gmDistancesInto):
+   *   dx_i = Σ_c coef_ic·(x_i − μ_c)·invVar_c,   dMeans_c = −Σ_i coef_ic·(x_i − μ_c)·invVar_c,
+   *   dLogVar_c = lvBias_c − ½ Σ_i coef_ic·(x_i − μ_c)²·invVar_c   (diagonal covariance only).
+   * Each thread does dx for a range of rows and dMeans/dLogVar for a range of classes, so every
+   * sum runs in one order whatever the thread count.
+   */
+  gmGradInto(x: Float32Array, means: Float32Array, invVar: Float32Array | null, coef: Float32Array,
+    lvBias: Float32Array | null, dx: Float32Array, dMeans: Float32Array, dLogVar: Float32Array | null,
+    n: number, k: number, d: number): void {
+    const diagonal = invVar !== null;
+    if (diagonal !== (lvBias !== null) || diagonal !== (dLogVar !== null)) {
+      throw new Error('wasm gmGrad: invVar, lvBias and dLogVar go together (diagonal covariance) or are all null');
+    }
+    need('gmGrad', 'x', x, n * d);
+    need('gmGrad', 'means', means, k * d);
+    need('gmGrad', 'coef', coef, n * k);
+    if (invVar) { need('gmGrad', 'invVar', invVar, k * d); need('gmGrad', 'lvBias', lvBias!, k); }
+    const outputs: Array<[Float32Array, number]> = [[dx, n * d], [dMeans, k * d]];
+    if (dLogVar) outputs.push([dLogVar, k * d]);
+    const inputs = invVar ? [x, means, coef, invVar, lvBias!] : [x, means, coef];
+    this.withOutputs('gmGrad', outputs, inputs, ([DX, DM, DLV], [X, M, C, V, B]) => {
+      const base = {
+        x: X!, means: M!, invVar: V ?? 0, coef: C!, lvBias: B ?? 0, dx: DX!, dMeans: DM!, dLogVar: DLV ?? 0,
+        n, k, d, r0: 0, r1: n, k0: 0, k1: k,
+      };
+      let parts: Fields[] = [{}];
+      if (this.parallel(10 * n * k * d)) {
+        const rows = splitRange(n, this.threads, 4), classes = splitRange(k, this.threads);
+        // an empty range ([0, 0)) where one split has fewer parts than the other
+        parts = Array.from({ length: Math.max(rows.length, classes.length) }, (_, t) => {
+          const [r0, r1] = rows[t] ?? [0, 0], [k0, k1] = classes[t] ?? [0, 0];
+          return { r0, r1, k0, k1 };
+        });
+      }
+      this.dispatch(gmGradDriverName(diagonal ? 'diagonal' : 'identity'), GM_GRAD_FIELDS, parts.map((part) => [base, part]));
+    });
   }
 
   private poolFields(p: Pool2dParams): Fields {

@@ -60,4 +60,26 @@ export const POOL_FIELDS = fields([
   'x', 'y', 'arg', 'inH', 'inW', 'outH', 'outW', 'kH', 'kW', 'sH', 'sW', 'pT', 'pL', 'pl0', 'pl1',
 ] as const);
 
+/**
+ * GM loss, squared distances: dist[i, c] = ½ Σ_j (x_ij − μ_cj)²·invVar_cj for rows i in [r0, r1)
+ * (x [n, d], means and invVar [k, d], dist [n, k]; invVar is 0 for identity covariance).
+ */
+export const GM_DISTANCE_FIELDS = fields(['x', 'means', 'invVar', 'dist', 'k', 'd', 'r0', 'r1'] as const);
+
+/**
+ * GM loss, gradients from coef [n, k] = ∂L/∂d_ic: dx rows [r0, r1) and, summed over every row,
+ * dMeans and dLogVar classes [k0, k1); lvBias [k] is the ½ Σ_i ∂L/∂h_c part of dLogVar.
+ * invVar, dLogVar and lvBias are 0 for identity covariance.
+ */
+export const GM_GRAD_FIELDS = fields([
+  'x', 'means', 'invVar', 'coef', 'lvBias', 'dx', 'dMeans', 'dLogVar', 'n', 'k', 'd', 'r0', 'r1', 'k0', 'k1',
+] as const);
+
+/**
+ * Softmax over rows [o0, o1) of x viewed as [outer, inner]; stats [outer, 2] holds each row's
+ * (max, Σ e^{x − max}) for log-softmax, which takes the log in TypeScript and then the shift pass.
+ * log: 0 writes the softmax to y, 1 writes only the stats.
+ */
+export const SOFTMAX_FIELDS = fields(['x', 'y', 'stats', 'inner', 'o0', 'o1', 'log'] as const);
+
 export const PARAM_BLOCK_BYTES = 256;

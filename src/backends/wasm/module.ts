@@ -8,6 +8,8 @@ import { emitConv } from './kernels/conv.js';
 import { emitUtil } from './kernels/util.js';
 import { WASM_BINARY, WASM_UNARY, binaryDriverName, emitElementwise, unaryDriverName } from './kernels/elementwise.js';
 import { emitPool } from './kernels/pool.js';
+import { LOG_SOFTMAX_DRIVER, SOFTMAX_DRIVER, emitSoftmax } from './kernels/softmax.js';
+import { GM_COVARIANCES, GM_INV_VAR_DRIVER, emitGm, gmDistancesDriverName, gmGradDriverName } from './kernels/gm.js';
 import { Vec } from './kernels/vec.js';
 
 export interface KernelModuleConfig {
@@ -28,6 +30,7 @@ export const DRIVERS: readonly string[] = [
   'gemm', 'convForward', 'convBackwardWeight', 'convBackwardInputCol2im', 'maxPool2d', 'maxPool2dBackward',
   ...Object.keys(WASM_UNARY).map(unaryDriverName),
   ...Object.keys(WASM_BINARY).map(binaryDriverName),
+  SOFTMAX_DRIVER, LOG_SOFTMAX_DRIVER, GM_INV_VAR_DRIVER, ...GM_COVARIANCES.flatMap((cov) => [gmDistancesDriverName(cov), gmGradDriverName(cov)]),
 ];
 export type DriverName = string;
 
@@ -54,5 +57,7 @@ export function buildKernelModule(cfg: KernelModuleConfig): Uint8Array<ArrayBuff
   emitConv(mod, vec, cfg.gemm, cfg.convNc, gemm, util);
   emitPool(mod);
   emitElementwise(mod, vec);
+  emitSoftmax(mod, vec);
+  emitGm(mod, vec);
   return mod.build();
 }
