@@ -84,43 +84,54 @@ export function checkLabels(kernel: string, labels: TypedArray, k: number): void
   }
 }
 
-export function gmForwardInto(inp: GMInputs, p: GMLossParams, out: GMForwardOutputs): void {
-  const { n, k: K, alpha, lambda } = p;
-  const { invVar, halfLogDet } = covariance(inp, p);
-  const dist = new Float64Array(K), z = new Float64Array(K);
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const y = inp.labels[i]!;
-    distances(inp, p, invVar, i, dist);
-    let zMax = -Infinity;
-    let best = 0, bestCrit = Infinity, minDist = Infinity;
-    let allSq = 0;
-    for (let k = 0; k < K; k++) {
-      const d = dist[k]!;
-      const zk = -halfLogDet[k]! - (k === y ? 1 + alpha : 1) * d;
-      z[k] = zk;
-      out.logits[i * K + k] = zk;
-      if (zk > zMax) zMax = zk;
-      const crit = d + halfLogDet[k]!;
-      if (crit < bestCrit) { bestCrit = crit; best = k; }
-      if (d < minDist) minDist = d;
-      allSq += 2 * d;
-    }
-    let sum = 0;
-    for (let k = 0; k < K; k++) sum += Math.exp(z[k]! - zMax);
-    const lse = zMax + Math.log(sum);
-    out.logSumExp[i] = lse;
-    out.prediction[i] = best;
-    out.score[i] = minDist;
-    let lkd: number;
-    switch (p.likelihood) {
-      case 'true-class': lkd = dist[y]! + halfLogDet[y]!; break;
-      case 'true-class-sq': lkd = 2 * dist[y]! + halfLogDet[y]!; break;
-      case 'all-class': lkd = allSq / K; break;
-    }
-    total += lse - z[y]! + lambda * lkd;
+/**
+ * The per-sample part of the forward given the sample's distances `dist` (K of them): writes the
+ * logits z_k into logits[row .. row + K), and returns the log-sum-exp, the prediction (first index
+ * on ties), the score min_k d_k and the sample's loss term. Shared by every CPU-side backend.
+ */
+export function gmRowForward(dist: Float64Array, halfLogDet: Float64Array, y: number, p: GMLossParams,
+  z: Float64Array, logits: TypedArray, row: number): { lse: number; prediction: number; score: number; loss: number } {
+  const K = p.k;
+  let zMax = -Infinity, best = 0, bestCrit = Infinity, minDist = Infinity, allSq = 0;
+  for (let k = 0; k < K; k++) {
+    const d = dist[k]!;
+    const zk = -halfLogDet[k]! - (k === y ? 1 + p.alpha : 1) * d;
+    z[k] = zk;
+    if (zk > zMax) zMax = zk;
+    // strict comparisons: the first index wins ties
+    const crit = d + halfLogDet[k]!;
+    if (crit < bestCrit) { bestCrit = crit; best = k; }
+    if (d < minDist) minDist = d;
+    allSq += 2 * d;
   }
-  out.loss[0] = total / n;
+  let sum = 0;
+  for (let k = 0; k < K; k++) {
+    sum += Math.exp(z[k]! - zMax);
+    logits[row + k] = z[k]!;
+  }
+  const lse = zMax + Math.log(sum);
+  let lkd: number;
+  switch (p.likelihood) {
+    case 'true-class': lkd = dist[y]! + halfLogDet[y]!; break;
+    case 'true-class-sq': lkd = 2 * dist[y]! + halfLogDet[y]!; break;
+    case 'all-class': lkd = allSq / K; break;
+  }
+  return { lse, prediction: best, score: minDist, loss: lse - z[y]! + p.lambda * lkd };
+}
+
+export function gmForwardInto(inp: GMInputs, p: GMLossParams, out: GMForwardOutputs): void {
+  const { invVar, halfLogDet } = covariance(inp, p);
+  const dist = new Float64Array(p.k), z = new Float64Array(p.k);
+  let total = 0;
+  for (let i = 0; i < p.n; i++) {
+    distances(inp, p, invVar, i, dist);
+    const r = gmRowForward(dist, halfLogDet, inp.labels[i]!, p, z, out.logits, i * p.k);
+    out.logSumExp[i] = r.lse;
+    out.prediction[i] = r.prediction;
+    out.score[i] = r.score;
+    total += r.loss;
+  }
+  out.loss[0] = total / p.n;
 }
 
 export function gmBackwardInto(inp: GMInputs, p: GMLossParams, logSumExp: TypedArray, gradLoss: number, out: GMBackwardOutputs): void {

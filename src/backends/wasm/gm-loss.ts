@@ -10,6 +10,7 @@
  */
 import type { GMLossParams } from '../../core/backend.js';
 import type { WasmKernels } from './kernels.js';
+import { gmRowForward } from '../cpu/gm.js';
 
 export interface GmFloat32Inputs {
   x: Float32Array;
@@ -51,7 +52,7 @@ function covariance(kernels: WasmKernels, logVar: Float32Array | null, p: GMLoss
 }
 
 export function gmForwardFloat32(kernels: WasmKernels, inp: GmFloat32Inputs, p: GMLossParams, out: GmFloat32ForwardOutputs): void {
-  const { n, k: K, d: D, alpha, lambda } = p;
+  const { n, k: K, d: D } = p;
   const { invVar, halfLogDet } = covariance(kernels, inp.logVar, p);
   // the logits buffer first receives the distances; each row is read, then overwritten with z
   try {
@@ -62,36 +63,13 @@ export function gmForwardFloat32(kernels: WasmKernels, inp: GmFloat32Inputs, p: 
   const dist = new Float64Array(K), z = new Float64Array(K);
   let total = 0;
   for (let i = 0; i < n; i++) {
-    const y = inp.labels[i]!, row = i * K;
-    let zMax = -Infinity, best = 0, bestCrit = Infinity, minDist = Infinity, allSq = 0;
-    for (let k = 0; k < K; k++) {
-      const d = out.logits[row + k]!;
-      dist[k] = d;
-      const zk = -halfLogDet[k]! - (k === y ? 1 + alpha : 1) * d;
-      z[k] = zk;
-      if (zk > zMax) zMax = zk;
-      // strict comparisons: the first index wins ties
-      const crit = d + halfLogDet[k]!;
-      if (crit < bestCrit) { bestCrit = crit; best = k; }
-      if (d < minDist) minDist = d;
-      allSq += 2 * d;
-    }
-    let sum = 0;
-    for (let k = 0; k < K; k++) {
-      sum += Math.exp(z[k]! - zMax);
-      out.logits[row + k] = z[k]!;
-    }
-    const lse = zMax + Math.log(sum);
-    out.logSumExp[i] = lse;
-    out.prediction[i] = best;
-    out.score[i] = minDist;
-    let lkd: number;
-    switch (p.likelihood) {
-      case 'true-class': lkd = dist[y]! + halfLogDet[y]!; break;
-      case 'true-class-sq': lkd = 2 * dist[y]! + halfLogDet[y]!; break;
-      case 'all-class': lkd = allSq / K; break;
-    }
-    total += lse - z[y]! + lambda * lkd;
+    const row = i * K;
+    for (let k = 0; k < K; k++) dist[k] = out.logits[row + k]!;
+    const r = gmRowForward(dist, halfLogDet, inp.labels[i]!, p, z, out.logits, row);
+    out.logSumExp[i] = r.lse;
+    out.prediction[i] = r.prediction;
+    out.score[i] = r.score;
+    total += r.loss;
   }
   out.loss[0] = total / n;
 }
