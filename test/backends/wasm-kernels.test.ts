@@ -180,6 +180,24 @@ describe('wasm heap', () => {
     expect(() => heap.alloc(64 * 65536)).toThrow(/cannot allocate/);
   });
 
+  it('when memory runs out, merges free blocks of other size classes instead of failing', () => {
+    const heap = new WasmHeap({ shared: false, initialPages: 2, maximumPages: 32 }); // 2 MiB, 64 KiB reserved
+    // fill the heap with 64 KiB blocks, then free all but a few: plenty of free bytes, none in a 1 MiB class
+    const blocks = Array.from({ length: 31 }, () => heap.alloc(65536));
+    const keep = new Set([0, 30]);
+    blocks.forEach((b, i) => { if (!keep.has(i)) heap.free(b); });
+    expect(heap.stats().freeBytes).toBe(29 * 65536);
+    const big = heap.alloc(1 << 20);
+    expect(big).toBe(blocks[1]);
+    // the remainder of the merged run is still free and usable
+    expect(heap.stats().freeBytes).toBe(29 * 65536 - (1 << 20));
+    const rest = heap.alloc(29 * 65536 - (1 << 20));
+    expect(rest).toBe(blocks[1]! + (1 << 20));
+    expect(() => heap.alloc(65536)).toThrow(/cannot allocate 65536 bytes/);
+    heap.free(big); heap.free(rest);
+    expect(heap.alloc(1 << 20)).toBe(blocks[1]);
+  });
+
   it.skipIf(!features.sharedMemory)('keeps earlier views valid when a shared memory grows', () => {
     const heap = new WasmHeap({ shared: true, initialPages: 2, maximumPages: 256 });
     const p = heap.alloc(16);

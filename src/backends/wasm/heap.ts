@@ -79,13 +79,19 @@ export class WasmHeap {
       this.sizes.set(ptr, size);
       return ptr;
     }
-    const ptr = this.top;
-    const end = ptr + size;
-    if (end > this.memory.buffer.byteLength && !this.tryGrow(end)) {
-      throw new RangeError(`wasm heap: cannot allocate ${bytes} bytes: ${this.liveBytes} live, `
-        + `${this.freeBytes} free in other size classes, maximum ${this.maximumPages * PAGE_BYTES} bytes`);
+    if (this.top + size > this.memory.buffer.byteLength && this.freeBytes >= size) {
+      // before growing the memory: merge neighbouring free blocks (of any class), take the best fit
+      const fit = this.coalesceAndFit(size);
+      if (fit !== null) return fit;
     }
-    this.top = end;
+    const ptr = this.top; // coalescing may have handed blocks back to the bump pointer
+    if (ptr + size > this.memory.buffer.byteLength) {
+      if (!this.tryGrow(ptr + size)) {
+        throw new RangeError(`wasm heap: cannot allocate ${bytes} bytes: ${this.liveBytes} live, `
+          + `${this.freeBytes} free in blocks too small even after merging neighbours, maximum ${this.maximumPages * PAGE_BYTES} bytes`);
+      }
+    }
+    this.top = ptr + size;
     this.liveBytes += size;
     this.sizes.set(ptr, size);
     return ptr;
@@ -109,11 +115,56 @@ export class WasmHeap {
       }
       return;
     }
+    this.pushFree(ptr, size);
+    this.freeBytes += size;
+  }
+
+  private pushFree(ptr: number, size: number): void {
     let list = this.freeLists.get(size);
     if (!list) { list = []; this.freeLists.set(size, list); }
     list.push(ptr);
     this.freeByEnd.set(ptr + size, ptr);
-    this.freeBytes += size;
+  }
+
+  /**
+   * The slow path when memory is exhausted: the size-class lists never merge, so a long run with
+   * shifting shapes can hold plenty of free bytes in blocks too small for the request. Merge
+   * address-adjacent free blocks, give a merged block that ends at the top back to the bump
+   * pointer, then carve the request from the smallest block that holds it (the rest stays free).
+   */
+  private coalesceAndFit(size: number): number | null {
+    const blocks: [number, number][] = [];
+    for (const [s, list] of this.freeLists) for (const p of list) blocks.push([p, s]);
+    blocks.sort((a, b) => a[0] - b[0]);
+    this.freeLists.clear();
+    this.freeByEnd.clear();
+    const merged: [number, number][] = [];
+    for (const [p, s] of blocks) {
+      const last = merged[merged.length - 1];
+      if (last && last[0] + last[1] === p) last[1] += s;
+      else merged.push([p, s]);
+    }
+    const tail = merged[merged.length - 1];
+    if (tail && tail[0] + tail[1] === this.top) {
+      this.top = tail[0];
+      this.freeBytes -= tail[1];
+      merged.pop();
+    }
+    let best = -1;
+    for (let i = 0; i < merged.length; i++) {
+      if (merged[i]![1] >= size && (best < 0 || merged[i]![1] < merged[best]![1])) best = i;
+    }
+    for (let i = 0; i < merged.length; i++) {
+      if (i === best) continue;
+      this.pushFree(merged[i]![0], merged[i]![1]);
+    }
+    if (best < 0) return null;
+    const [ptr, blockSize] = merged[best]!;
+    if (blockSize > size) this.pushFree(ptr + size, blockSize - size);
+    this.freeBytes -= size;
+    this.liveBytes += size;
+    this.sizes.set(ptr, size);
+    return ptr;
   }
 
   blockBytes(ptr: number): number {
