@@ -10,6 +10,7 @@
  * (tfjs-wasm has no Conv2DBackpropFilter: im2col + matmul, marked *). The GM loss is timed through
  * the public op on both sides (gmgrad's fused kernel vs TF.js's autodiff of the same formula).
  */
+import { measureBlas, type BlasReference } from './lib/blas.js';
 import { conv2dParams, gmLoss, tensor, tidy, valueAndGrad, type Tensor } from '../src/index.js';
 import type { Storage } from '../src/core/backend.js';
 import { HelpRequested, parseArgs, rowSelected, type BenchArgs } from './lib/args.js';
@@ -282,7 +283,8 @@ async function main(): Promise<void> {
     "agree: max |Δ| / max |reference| of the row's outputs against the TF.js result of the same shape (tolerance 1e-3)",
   ];
   console.log(renderSection(`gmgrad vs TF.js kernels (${elapsed.toFixed(0)} s)`, `${header.join('\n')}\n\n${tables}`, []));
-  const file = writeResults('kernels', args, { implementations: Object.fromEntries(o.ids.map((id) => [id, o.unavailable.get(id) ?? implLabel(o, id)])), rows: rowsForJson(results), elapsedS: elapsed });
+  const blas = blasSection(o, results);
+  const file = writeResults('kernels', args, { implementations: Object.fromEntries(o.ids.map((id) => [id, o.unavailable.get(id) ?? implLabel(o, id)])), rows: rowsForJson(results), elapsedS: elapsed, ...(blas ? { blas } : {}) });
   if (file) console.log(`\nresults: ${file}`);
   closeImpls(o);
   if (!results.every(rowAgrees)) process.exitCode = 1;
@@ -292,3 +294,28 @@ main().then(() => process.exit(process.exitCode ?? 0), (e) => {
   console.error(e instanceof Error ? e.stack ?? e.message : e);
   process.exit(2);
 });
+
+/** The matmul rows against the machine's BLAS (numpy), measured now, after the timed rows. */
+function blasSection(o: Opened, results: Row[]): BlasReference | null {
+  const matmuls = results.filter((r) => /^matmul-\d+$/.test(r.id));
+  const cpuIds = o.ids.filter((id) => !o.unavailable.has(id) && !id.includes('webgpu'));
+  if (!matmuls.length || !cpuIds.length) return null;
+  const sizes = matmuls.map((r) => Number(r.id.split('-')[1]));
+  const blas = measureBlas(sizes);
+  if ('unavailable' in blas) {
+    console.log(`\nBLAS reference: n/a (${blas.unavailable})`);
+    return blas;
+  }
+  const lines = [`matmul vs the machine's BLAS: ${blas.library}, same run (GFLOPS, and % of BLAS)`, ''];
+  lines.push(['size'.padEnd(12), 'BLAS'.padStart(8), ...cpuIds.map((id) => id.padStart(16))].join(''));
+  for (const [i, r] of matmuls.entries()) {
+    const b = blas.rows[i]!;
+    const cells = cpuIds.map((id) => {
+      const c = r.cells.find((x) => x.impl === id);
+      return (c?.status === 'ok' ? `${c.rate!.toFixed(1)} (${((100 * c.rate!) / b.gflops).toFixed(0)} %)` : 'n/a').padStart(16);
+    });
+    lines.push([`${b.n}³`.padEnd(12), b.gflops.toFixed(1).padStart(8), ...cells].join(''));
+  }
+  console.log(`\n${lines.join('\n')}`);
+  return blas;
+}
