@@ -50,17 +50,23 @@ function isNodeRuntime(): boolean {
  * it; give it one under the temp directory when the environment has none.
  */
 async function ensureRuntimeDir(): Promise<void> {
-  const env = (globalThis as { process?: { env: Record<string, string | undefined>; getuid?: () => number } }).process;
-  if (!env || env.env.XDG_RUNTIME_DIR) return;
+  // process.getBuiltinModule (Node ≥ 20.16) reaches fs without an import a browser bundler would see
+  const proc = (globalThis as { process?: NodeProcessLike }).process;
+  if (!proc || proc.env.XDG_RUNTIME_DIR || typeof proc.getBuiltinModule !== 'function') return;
   try {
-    const fs = await import(/* @vite-ignore */ 'node:fs');
-    const os = await import(/* @vite-ignore */ 'node:os');
-    const path = await import(/* @vite-ignore */ 'node:path');
-    const dir = path.join(os.tmpdir(), `gmgrad-xdg-${env.getuid?.() ?? 'user'}`);
+    const fs = proc.getBuiltinModule('node:fs') as { mkdirSync(p: string, o: object): void; chmodSync(p: string, m: number): void };
+    const os = proc.getBuiltinModule('node:os') as { tmpdir(): string };
+    const dir = `${os.tmpdir()}/gmgrad-xdg-${proc.getuid?.() ?? 'user'}`;
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.chmodSync(dir, 0o700);
-    env.env.XDG_RUNTIME_DIR = dir;
+    proc.env.XDG_RUNTIME_DIR = dir;
   } catch { /* Dawn still works; it only complains */ }
+}
+
+interface NodeProcessLike {
+  env: Record<string, string | undefined>;
+  getuid?: () => number;
+  getBuiltinModule?: (id: string) => unknown;
 }
 
 async function loadNodeGpu(): Promise<GPU> {
