@@ -3,9 +3,10 @@
  * backend) attacked on wasm and WebGPU matches the CPU float32 run. L∞ steps use sign(g), so an
  * element whose gradient is ~0 may legitimately step the other way: a tiny fraction may differ.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as g from '../../src/index.js';
 import type { Backend } from '../../src/core/backend.js';
+import { backendPerSuite } from '../helpers/backend-per-suite.js';
 import { Classifier } from '../../src/models/classifier.js';
 import { GMHead } from '../../src/nn/gm-head.js';
 import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '../../src/nn/layers.js';
@@ -42,17 +43,10 @@ async function attackAll(backend: Backend): Promise<Map<string, Float32Array>> {
 }
 
 describe.each(BACKENDS)('attacks on %s', (name) => {
-  let backend: Backend | null = null;
-  beforeAll(async () => {
-    try {
-      backend = await g.createBackend(name as g.BackendName, { verbose: false });
-    } catch (e) {
-      if (process.env.CI) throw e;
-    }
-  });
-  afterAll(() => { (backend as { dispose?: () => void } | null)?.dispose?.(); });
+  const current = backendPerSuite(name);
 
   it('FGSM, PGD, MIM and PGD-L2 match the CPU float32 reference', async () => {
+    const backend = current();
     if (!backend) return;
     const ref = await attackAll(await g.createBackend('cpu'));
     const got = await attackAll(backend);

@@ -6,17 +6,8 @@ import type { DType, TypedArray } from '../../src/core/dtype.js';
 
 export const backend = new CpuBackend();
 
-/** mulberry32: a tiny deterministic generator so failures reproduce */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/seeded-rng.js';
+export { rng };
 
 export function randomArray(n: number, seed: number, lo = -1, hi = 1): Float64Array {
   const r = rng(seed);

@@ -27,17 +27,14 @@ import { WasmKernels, type WasmKernelOptions } from '../../src/backends/wasm/ker
 import { splitRange } from '../../src/backends/wasm/partition.js';
 import { ThreadPool } from '../../src/backends/wasm/thread-pool.js';
 
+import { rng } from '../helpers/seeded-rng.js';
+
 const features = probeFeatures();
 
+/** uniform in [−0.5, 0.5), seeded */
 function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
+  const r = rng(seed);
+  return () => r() - 0.5;
 }
 
 function randomArray(n: number, rng: () => number): Float32Array {

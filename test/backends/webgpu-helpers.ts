@@ -18,17 +18,8 @@ export async function createTestBackend(options: WebGpuBackendOptions = {}): Pro
   }
 }
 
-/** mulberry32: deterministic data so failures reproduce */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/seeded-rng.js';
+export { rng };
 
 export function randomF32(n: number, seed: number, lo = -1, hi = 1): Float32Array {
   const r = rng(seed);

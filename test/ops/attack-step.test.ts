@@ -2,10 +2,10 @@
  * The fused L∞ attack step equals the composed one (sign, scale, add, project, clip) on every
  * backend, propagates a NaN gradient instead of hiding it, and rejects bad arguments by name.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as g from '../../src/index.js';
-import type { Backend } from '../../src/core/backend.js';
+import { backendPerSuite } from '../helpers/backend-per-suite.js';
 
 const BACKENDS = (process.env.GMGRAD_BACKENDS ?? 'cpu,wasm,webgpu').split(',');
 
@@ -15,27 +15,20 @@ function composed(xAdv: g.Tensor, x: g.Tensor, grad: g.Tensor, alpha: number, ep
 }
 
 describe.each(BACKENDS)('linfStep on %s', (name) => {
-  let backend: Backend | null = null;
-  beforeAll(async () => {
-    try {
-      backend = await g.createBackend(name as g.BackendName, { verbose: false });
-    } catch (e) {
-      if (process.env.CI) throw e;
-    }
-  });
-  afterAll(() => { (backend as { dispose?: () => void } | null)?.dispose?.(); });
+  const current = backendPerSuite(name);
 
   it('equals the composed step (sign(0) = 0, values outside the ball and the image range)', async () => {
+    const backend = current();
     if (!backend) return;
     await fc.assert(fc.asyncProperty(
       fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 }),
       fc.integer({ min: 1, max: 1e6 }), fc.double({ min: 0, max: 0.5, noNaN: true }), fc.double({ min: 0, max: 0.4, noNaN: true }),
       async (shape, seed, alpha, eps) => {
         const gen = new g.Generator(seed);
-        const x = g.rand(shape, { generator: gen, backend: backend! });
-        const xAdv = g.add(x, g.affine(g.rand(shape, { generator: gen, backend: backend! }), 0.8, -0.4));
+        const x = g.rand(shape, { generator: gen, backend });
+        const xAdv = g.add(x, g.affine(g.rand(shape, { generator: gen, backend }), 0.8, -0.4));
         // a third of the gradient exactly zero
-        const grad = g.mul(g.randn(shape, { generator: gen, backend: backend! }), g.gt(g.rand(shape, { generator: gen, backend: backend! }), 0.33));
+        const grad = g.mul(g.randn(shape, { generator: gen, backend }), g.gt(g.rand(shape, { generator: gen, backend }), 0.33));
         const fused = await g.linfStep(xAdv, x, grad, alpha, eps).data();
         const ref = await composed(xAdv, x, grad, alpha, eps).data();
         for (let i = 0; i < ref.length; i++) {
@@ -46,6 +39,7 @@ describe.each(BACKENDS)('linfStep on %s', (name) => {
   });
 
   it('a NaN gradient gives NaN, never a plausible image', async () => {
+    const backend = current();
     if (!backend) return;
     const x = g.tensor([0.5, 0.5, 0.5], { backend });
     const grad = g.tensor([NaN, 1, -1], { backend });
@@ -56,6 +50,7 @@ describe.each(BACKENDS)('linfStep on %s', (name) => {
   });
 
   it('0 elements', async () => {
+    const backend = current();
     if (!backend) return;
     const e = g.zeros([0, 3], { backend });
     expect((await g.linfStep(e, e, e, 0.1, 0.1).data()).length).toBe(0);

@@ -4,17 +4,8 @@
  * seven-segment digits, and confusion matrices. Seeded, so every run draws the same page.
  */
 import type { DetectorScores, ExampleGrid, FeatureData, ModelReport, ReportData, RobustnessSummary } from '../../src/report/index.js';
-
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/seeded-rng.js';
+export { rng };
 
 export function gauss(r: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());

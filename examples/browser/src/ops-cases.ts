@@ -5,7 +5,7 @@
  * every backend sees the same numbers; outputs and gradients are read back to the host.
  */
 import {
-  batchNorm, concat, conv2d, crossEntropy, gmLoss, matmul, max, maxPool2d, mean, mul, softmax, sub, sum, tensor, tidy,
+  Generator, batchNorm, concat, conv2d, crossEntropy, gmLoss, matmul, max, maxPool2d, mean, mul, softmax, sub, sum, tensor, tidy,
   valueAndGrad, type Backend, type Tensor,
 } from '../../../src/index.js';
 
@@ -16,30 +16,18 @@ export interface OpCase {
   run(backend: Backend): Promise<Outputs>;
 }
 
-/** mulberry32: a tiny seeded generator for the test inputs */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function sizeOf(shape: number[]): number { return shape.reduce((a, b) => a * b, 1); }
 
 /** uniform floats in [lo, hi) on `backend` */
 function rand(backend: Backend, shape: number[], seed: number, lo = -1, hi = 1): Tensor {
-  const r = rng(seed);
-  const data = new Float32Array(sizeOf(shape)).map(() => lo + (hi - lo) * r());
+  const data = Float32Array.from(new Generator(seed).uniform(sizeOf(shape), lo, hi));
   return tensor(data, { shape, backend });
 }
 
 function labels(backend: Backend, n: number, k: number, seed: number): Tensor {
-  const r = rng(seed);
-  return tensor(Int32Array.from({ length: n }, () => Math.floor(r() * k)), { shape: [n], backend });
+  const u = new Generator(seed).uniform(n);
+  return tensor(Int32Array.from(u, (v) => Math.floor(v * k)), { shape: [n], backend });
 }
 
 /** Σ out·G for a fixed random G: every output element gets its own cotangent */
