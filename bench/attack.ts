@@ -11,6 +11,7 @@
  * its budget); the table reports the time of PGD-40 extrapolated from them (marked ~), so
  * speed-ups compare per-step rates. Agreement: the input gradient at the clean batch.
  */
+import { runBench } from './lib/run-bench.js';
 import { crossEntropy, PGD, sum, tensor, valueAndGrad, type Classifier, type Tensor } from '../src/index.js';
 import type * as TF from '@tensorflow/tfjs-core';
 import { HelpRequested, parseArgs, rowSelected, type BenchArgs } from './lib/args.js';
@@ -245,7 +246,4 @@ async function main(): Promise<void> {
   if (!results.every(rowAgrees)) process.exitCode = 1;
 }
 
-main().then(() => process.exit(process.exitCode ?? 0), (e) => {
-  console.error(e instanceof Error ? e.stack ?? e.message : e);
-  process.exit(2);
-});
+runBench(main);

@@ -10,6 +10,7 @@
  * (tfjs-wasm has no Conv2DBackpropFilter: im2col + matmul, marked *). The GM loss is timed through
  * the public op on both sides (gmgrad's fused kernel vs TF.js's autodiff of the same formula).
  */
+import { runBench } from './lib/run-bench.js';
 import { measureBlas, type BlasReference } from './lib/blas.js';
 import { conv2dParams, gmLoss, tensor, tidy, valueAndGrad, type Tensor } from '../src/index.js';
 import type { Storage } from '../src/core/backend.js';
@@ -290,10 +291,7 @@ async function main(): Promise<void> {
   if (!results.every(rowAgrees)) process.exitCode = 1;
 }
 
-main().then(() => process.exit(process.exitCode ?? 0), (e) => {
-  console.error(e instanceof Error ? e.stack ?? e.message : e);
-  process.exit(2);
-});
+runBench(main);
 
 /** The matmul rows against the machine's BLAS (numpy), measured now, after the timed rows. */
 function blasSection(o: Opened, results: Row[]): BlasReference | null {

@@ -12,6 +12,7 @@
  * Conv2DBackpropFilter kernel, and tfjs-cpu's runs at a few MFLOPS (a minute or more per step).
  * Both train with a custom gradient whose weight part is im2col + matmul in tfjs ops (marked *).
  */
+import { runBench } from './lib/run-bench.js';
 import { SGD, tensor, tidy, type Classifier, type Tensor } from '../src/index.js';
 import { HelpRequested, parseArgs, rowSelected, type BenchArgs } from './lib/args.js';
 import { nchwToNhwc, seededLabels, seededUniform } from './lib/data.js';
@@ -186,7 +187,4 @@ async function main(): Promise<void> {
   if (!results.every(rowAgrees)) process.exitCode = 1;
 }
 
-main().then(() => process.exit(process.exitCode ?? 0), (e) => {
-  console.error(e instanceof Error ? e.stack ?? e.message : e);
-  process.exit(2);
-});
+runBench(main);
