@@ -22,6 +22,7 @@ import { ProgressBar } from './progress.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
   backend: { type: 'string', default: 'auto', choices: ['auto', 'webgpu', 'wasm', 'cpu'], help: 'compute backend' },
+  model: { type: 'string', default: 'small-cnn', choices: ['small-cnn', 'tiny-cnn'], help: 'network (both models use it, ending in 2-d features)' },
   epochs: { type: 'number', default: 3, help: 'training epochs per model' },
   'train-n': { type: 'number', default: 0, help: 'training images (0: 8000 of the embedded split, or 10000 of the full set)' },
   n: { type: 'number', default: 200, help: 'test images attacked' },
@@ -77,10 +78,10 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const models: { name: string; model: Classifier; history: EpochMetrics[]; evaluation: ModelEvaluation }[] = [];
   for (const loss of ['gm', 'softmax'] as const) {
     const config: TrainConfig = {
-      ...defaultConfig('mnist'), model: 'small-cnn', featureDim: 2, loss, epochs: a.epochs as number, batch: 64,
+      ...defaultConfig('mnist'), model: a.model as 'small-cnn' | 'tiny-cnn', featureDim: 2, loss, epochs: a.epochs as number, batch: 64,
       lr: 0.03, schedule: 'step', lrStep: 2, lrGamma: 0.3, rampEpochs: 1, weightDecay: 5e-4, seed: a.seed as number, backend: a.backend as 'auto', out: join(out, loss),
     };
-    console.log(`\ntraining the ${loss === 'gm' ? 'GM' : 'softmax'} model (small CNN → 2-d features, ${config.epochs} epochs)`);
+    console.log(`\ntraining the ${loss === 'gm' ? 'GM' : 'softmax'} model (${config.model} → 2-d features, ${config.epochs} epochs)`);
     const r = await trainOnData(config, backend, description, data.train, data.test, { verbose: true });
     console.log(`\nattacking the ${loss === 'gm' ? 'GM' : 'softmax'} model`);
     let bar = null as ProgressBar | null;
@@ -110,7 +111,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const written = await writeReport(reportPath, {
     title: 'gmgrad demo — GM vs softmax on MNIST',
     backend: description,
-    config: { data: data.source, model: 'small-cnn → 2-d features', epochs: a.epochs as number, eps: epsilons.join(','), 'PGD steps': a.steps as number, 'attacked images': data.evaluation.n },
+    config: { data: data.source, model: `${a.model as string} → 2-d features`, epochs: a.epochs as number, eps: epsilons.join(','), 'PGD steps': a.steps as number, 'attacked images': data.evaluation.n },
     models: models.map((m) => ({ name: m.name, model: m.model, evaluation: m.evaluation, images: data.evaluation, history: m.history })),
     seconds,
   });
