@@ -1,5 +1,4 @@
 /** Small helpers shared by the CPU backend tests: a seeded generator, uploads, tolerant comparison. */
-import { expect } from 'vitest';
 import { CpuBackend } from '../../src/backends/cpu/index.js';
 import type { Storage } from '../../src/core/backend.js';
 import type { DType, TypedArray } from '../../src/core/dtype.js';
@@ -7,6 +6,7 @@ import type { DType, TypedArray } from '../../src/core/dtype.js';
 export const backend = new CpuBackend();
 
 import { rng } from '../helpers/seeded-rng.js';
+import { expectCloseWithin } from '../helpers/expect-close.js';
 export { rng };
 
 export function randomArray(n: number, seed: number, lo = -1, hi = 1): Float64Array {
@@ -23,15 +23,9 @@ export function read(s: Storage): TypedArray {
   return backend.readSync(s);
 }
 
-/** |a − b| <= atol + rtol·|b| elementwise, NaN matching NaN; the message names the first miss. */
+/** expectCloseWithin with this suite's default tolerances (rtol 1e-12, atol 1e-12) */
 export function expectClose(what: string, actual: ArrayLike<number>, expected: ArrayLike<number>, rtol = 1e-12, atol = 1e-12): void {
-  expect(actual.length, `${what}: length`).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!, b = expected[i]!;
-    if (Number.isNaN(b) && Number.isNaN(a)) continue;
-    if (a === b) continue;
-    if (!(Math.abs(a - b) <= atol + rtol * Math.abs(b))) expect.fail(`${what}[${i}]: got ${a}, expected ${b}`);
-  }
+  expectCloseWithin(what, actual, expected, rtol, atol);
 }
 
 /** Row-major strides of a shape. */

@@ -8,6 +8,7 @@ import type { BinaryOp, Conv2dParams, Pool2dParams, ReduceOp, StridedView, Unary
 import type { DType } from '../../src/core/dtype.js';
 import { erf, erfc } from '../../src/backends/cpu/erf.js';
 import { backend as b, expectClose, indices, offsetOf, randomArray, read, rng, up } from './cpu-helpers.js';
+import { naiveConv } from '../helpers/reference-kernels.js';
 
 // ---------------------------------------------------------------- elementwise
 
@@ -315,25 +316,6 @@ describe('matmul', () => {
 // ---------------------------------------------------------------- convolution
 
 /** The 7-deep loop, all three results at once: y = conv(x, w), dx and dw for the upstream dy. */
-function convRef(x: ArrayLike<number>, w: ArrayLike<number>, dy: ArrayLike<number>, p: Conv2dParams) {
-  const cg = p.inC / p.groups, og = p.outC / p.groups;
-  const y = new Float64Array(p.n * p.outC * p.outH * p.outW);
-  const dx = new Float64Array(x.length), dw = new Float64Array(w.length);
-  for (let n = 0; n < p.n; n++) for (let oc = 0; oc < p.outC; oc++) for (let oy = 0; oy < p.outH; oy++) for (let ox = 0; ox < p.outW; ox++) {
-    const g = Math.floor(oc / og);
-    const yi = ((n * p.outC + oc) * p.outH + oy) * p.outW + ox;
-    for (let c = 0; c < cg; c++) for (let ky = 0; ky < p.kH; ky++) for (let kx = 0; kx < p.kW; kx++) {
-      const iy = oy * p.strideH - p.padTop + ky * p.dilationH, ix = ox * p.strideW - p.padLeft + kx * p.dilationW;
-      if (iy < 0 || iy >= p.inH || ix < 0 || ix >= p.inW) continue;
-      const xi = ((n * p.inC + g * cg + c) * p.inH + iy) * p.inW + ix, wi = ((oc * cg + c) * p.kH + ky) * p.kW + kx;
-      y[yi] += x[xi]! * w[wi]!;
-      dx[xi] += dy[yi]! * w[wi]!;
-      dw[wi] += x[xi]! * dy[yi]!;
-    }
-  }
-  return { y, dx, dw };
-}
-
 function convCase(n: number, inC: number, inH: number, inW: number, outC: number, kH: number, kW: number,
   stride: [number, number], pad: [number, number], dil: [number, number], groups: number, extra: [number, number] = [0, 0]): Conv2dParams {
   // bottom/right padding = top/left padding + extra (implied by outH/outW)
@@ -357,7 +339,7 @@ describe('conv2d and its gradients', () => {
     it(name, () => {
       const x = randomArray(p.n * p.inC * p.inH * p.inW, 20), w = randomArray(p.outC * (p.inC / p.groups) * p.kH * p.kW, 21);
       const dy = randomArray(p.n * p.outC * p.outH * p.outW, 22);
-      const { y, dx, dw } = convRef(x, w, dy, p);
+      const { y, dx, dw } = naiveConv(p, x, w, dy);
       expectClose('y f64', read(b.conv2d(up(x), up(w), p)), y, 1e-12, 1e-13);
       expectClose('dx f64', read(b.conv2dBackwardInput(up(dy), up(w), p)), dx, 1e-12, 1e-13);
       expectClose('dw f64', read(b.conv2dBackwardWeight(up(x), up(dy), p)), dw, 1e-12, 1e-13);

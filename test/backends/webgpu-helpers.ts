@@ -4,7 +4,6 @@
  * element was written), seeded data, and a tolerant comparison. Without an adapter the tests skip
  * locally but FAIL when process.env.CI is set.
  */
-import { expect } from 'vitest';
 import type { Storage } from '../../src/core/backend.js';
 import { createWebGpuBackend, type WebGpuBackend, type WebGpuBackendOptions } from '../../src/backends/webgpu/create.js';
 
@@ -19,6 +18,7 @@ export async function createTestBackend(options: WebGpuBackendOptions = {}): Pro
 }
 
 import { rng } from '../helpers/seeded-rng.js';
+import { expectCloseWithin } from '../helpers/expect-close.js';
 export { rng };
 
 export function randomF32(n: number, seed: number, lo = -1, hi = 1): Float32Array {
@@ -31,15 +31,9 @@ export function randomI32(n: number, seed: number, lo: number, hi: number): Int3
   return Int32Array.from({ length: n }, () => lo + Math.floor((hi - lo) * r()));
 }
 
-/** |a − b| <= atol + rtol·|b| elementwise (NaN only matches NaN); names the first miss */
+/** expectCloseWithin with this suite's default tolerances (rtol 1e-5, atol 1e-6) */
 export function expectClose(what: string, actual: ArrayLike<number>, expected: ArrayLike<number>, rtol = 1e-5, atol = 1e-6): void {
-  expect(actual.length, `${what}: length`).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!, b = expected[i]!;
-    if (Number.isNaN(b) && Number.isNaN(a)) continue;
-    if (a === b) continue;
-    if (!(Math.abs(a - b) <= atol + rtol * Math.abs(b))) expect.fail(`${what}[${i}]: got ${a}, expected ${b}`);
-  }
+  expectCloseWithin(what, actual, expected, rtol, atol);
 }
 
 export async function readF(b: WebGpuBackend, s: Storage): Promise<Float64Array> {

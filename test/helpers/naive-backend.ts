@@ -6,6 +6,7 @@ import type {
   AdamParams, Backend, BinaryOp, Conv2dParams, GMBackwardResult, GMForwardResult, GMLossParams, MatmulParams,
   LinfStepParams, MemoryInfo, Operand, Pool2dParams, ReduceOp, SgdParams, Storage, StridedView, UnaryOp,
 } from '../../src/core/backend.js';
+import { convIndexLoop, naiveMatmul } from './reference-kernels.js';
 import { typedArrayFor, type DType, type TypedArray } from '../../src/core/dtype.js';
 
 class NStorage implements Storage {
@@ -61,7 +62,7 @@ function at(view: StridedView, idx: number[]): number {
 }
 
 export class NaiveBackend implements Backend {
-  readonly name = 'naive';
+  readonly name: string = 'naive';
   #live = 0;
   #bytes = 0;
   supportsDType(): boolean { return true; }
@@ -137,48 +138,25 @@ export class NaiveBackend implements Backend {
   }
   matmul(a: Storage, b: Storage, p: MatmulParams): Storage {
     const out = this.#new(p.batch * p.m * p.n, a.dtype);
-    const A = this.#d(a), B = this.#d(b);
-    for (let bt = 0; bt < p.batch; bt++) for (let i = 0; i < p.m; i++) for (let j = 0; j < p.n; j++) {
-      let acc = 0;
-      for (let k = 0; k < p.k; k++) {
-        const av = A[bt * p.aBatchStride + (p.transA ? k * p.m + i : i * p.k + k)]!;
-        const bv = B[bt * p.bBatchStride + (p.transB ? j * p.k + k : k * p.n + j)]!;
-        acc += av * bv;
-      }
-      out.data[(bt * p.m + i) * p.n + j] = acc;
-    }
+    out.data.set(naiveMatmul(this.#d(a), this.#d(b), p));
     return out;
-  }
-  #convLoop(p: Conv2dParams, f: (xi: number, wi: number, yi: number) => void): void {
-    const cg = p.inC / p.groups, og = p.outC / p.groups;
-    for (let n = 0; n < p.n; n++) for (let oc = 0; oc < p.outC; oc++) {
-      const g = Math.floor(oc / og);
-      for (let oy = 0; oy < p.outH; oy++) for (let ox = 0; ox < p.outW; ox++) {
-        const yi = ((n * p.outC + oc) * p.outH + oy) * p.outW + ox;
-        for (let c = 0; c < cg; c++) for (let ky = 0; ky < p.kH; ky++) for (let kx = 0; kx < p.kW; kx++) {
-          const iy = oy * p.strideH - p.padTop + ky * p.dilationH, ix = ox * p.strideW - p.padLeft + kx * p.dilationW;
-          if (iy < 0 || iy >= p.inH || ix < 0 || ix >= p.inW) continue;
-          f(((n * p.inC + g * cg + c) * p.inH + iy) * p.inW + ix, ((oc * cg + c) * p.kH + ky) * p.kW + kx, yi);
-        }
-      }
-    }
   }
   conv2d(x: Storage, w: Storage, p: Conv2dParams): Storage {
     const out = this.#new(p.n * p.outC * p.outH * p.outW, x.dtype);
     const X = this.#d(x), W = this.#d(w);
-    this.#convLoop(p, (xi, wi, yi) => { out.data[yi] += X[xi]! * W[wi]!; });
+    convIndexLoop(p, (xi, wi, yi) => { out.data[yi] += X[xi]! * W[wi]!; });
     return out;
   }
   conv2dBackwardInput(dy: Storage, w: Storage, p: Conv2dParams): Storage {
     const out = this.#new(p.n * p.inC * p.inH * p.inW, dy.dtype);
     const D = this.#d(dy), W = this.#d(w);
-    this.#convLoop(p, (xi, wi, yi) => { out.data[xi] += D[yi]! * W[wi]!; });
+    convIndexLoop(p, (xi, wi, yi) => { out.data[xi] += D[yi]! * W[wi]!; });
     return out;
   }
   conv2dBackwardWeight(x: Storage, dy: Storage, p: Conv2dParams): Storage {
     const out = this.#new(p.outC * (p.inC / p.groups) * p.kH * p.kW, x.dtype);
     const X = this.#d(x), D = this.#d(dy);
-    this.#convLoop(p, (xi, wi, yi) => { out.data[wi] += X[xi]! * D[yi]!; });
+    convIndexLoop(p, (xi, wi, yi) => { out.data[wi] += X[xi]! * D[yi]!; });
     return out;
   }
   #poolLoop(p: Pool2dParams, f: (plane: number, oi: number, cells: number[], total: number) => void): void {
