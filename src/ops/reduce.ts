@@ -24,37 +24,45 @@ function plan(op: string, x: Tensor, axes: Axes, keepdim: boolean): Plan {
   return { axes: list, outShape, keptShape };
 }
 
-/** The raw kernel: reduce `axes` of x, returning shape `keptShape` storage. */
+/**
+ * The raw kernel: reduce `axes` of x, returning shape `keptShape` storage. Axes that are not one
+ * contiguous block (a batch-norm's [0, 2, 3]) are reduced one contiguous run at a time, innermost
+ * run first, so no transposed copy is made. argmax/argmin take one axis (or all), always one run.
+ */
 function reduceKernel(op: ReduceOp, x: Tensor, axes: readonly number[]): Tensor {
   const shape = x.shape;
   const keptShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const contiguousBlock = axes.length === 0 || axes[axes.length - 1]! - axes[0]! === axes.length - 1;
-  let source = x;
-  let outer: number, red: number, inner: number;
-  if (contiguousBlock && axes.length > 0) {
-    outer = sizeOf(shape.slice(0, axes[0]));
-    red = sizeOf(shape.slice(axes[0], axes[axes.length - 1]! + 1));
-    inner = sizeOf(shape.slice(axes[axes.length - 1]! + 1));
-  } else if (axes.length === 0) {
-    outer = 1; red = 1; inner = x.size;
-  } else {
-    // move kept axes first, reduced axes last, then reduce the trailing block
-    const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
-    const order = [...kept, ...axes];
-    const strides = contiguousStrides(shape);
-    const pshape = order.map((a) => shape[a]!);
-    source = fromStorage(x.backend.copy({ storage: x.storage, view: { shape: pshape, strides: order.map((a) => strides[a]!), offset: 0 } }), pshape, x.dtype);
-    outer = sizeOf(kept.map((a) => shape[a]!));
-    red = sizeOf(axes.map((a) => shape[a]!));
-    inner = 1;
-  }
-  if (red === 0 && op !== 'sum' && op !== 'prod') {
+  const dtype = op === 'argmax' || op === 'argmin' ? 'int32' : x.dtype;
+  if (axes.length === 0) return fromStorage(x.backend.reduce(op, x.storage, 1, 1, x.size), keptShape, dtype);
+  if (axes.some((a) => shape[a] === 0) && op !== 'sum' && op !== 'prod') {
     throw new OpError(`${op}: cannot reduce an empty dimension (shape ${formatShape(shape)}, axes [${axes.join(', ')}])`);
   }
-  const dtype = op === 'argmax' || op === 'argmin' ? 'int32' : x.dtype;
-  const out = fromStorage(x.backend.reduce(op, source.storage, outer, red, inner), keptShape, dtype);
-  if (source !== x) source.dispose();
-  return out;
+  const runs = contiguousRuns(axes);
+  if (runs.length > 1 && (op === 'argmax' || op === 'argmin')) throw new OpError(`${op}: reduces one axis, got [${axes.join(', ')}]`);
+  let current = x;
+  let currentShape = [...shape];
+  for (let r = runs.length - 1; r >= 0; r--) {
+    const [first, last] = runs[r]!;
+    const outer = sizeOf(currentShape.slice(0, first));
+    const red = sizeOf(currentShape.slice(first, last + 1));
+    const inner = sizeOf(currentShape.slice(last + 1));
+    currentShape = currentShape.map((d, i) => (i >= first && i <= last ? 1 : d));
+    const next = fromStorage(x.backend.reduce(op, current.storage, outer, red, inner), currentShape, dtype);
+    if (current !== x) current.dispose();
+    current = next;
+  }
+  return current;
+}
+
+/** Sorted axes as [first, last] runs of consecutive axes. */
+function contiguousRuns(axes: readonly number[]): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  for (const a of axes) {
+    const last = runs[runs.length - 1];
+    if (last && a === last[1] + 1) last[1] = a;
+    else runs.push([a, a]);
+  }
+  return runs;
 }
 
 /** Sum g down to `shape` (undoing broadcasting). */

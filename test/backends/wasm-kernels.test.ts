@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
-  BinaryOp, Conv2dParams, GMLikelihood, GMLossParams, MatmulParams, Pool2dParams, Storage, StridedView, UnaryOp,
+  AdamParams, BinaryOp, Conv2dParams, GMLikelihood, GMLossParams, MatmulParams, Pool2dParams, SgdParams, Storage, StridedView, UnaryOp,
 } from '../../src/core/backend.js';
 import type { TypedArray } from '../../src/core/dtype.js';
 import { CpuBackend } from '../../src/backends/cpu/index.js';
@@ -318,6 +318,63 @@ for (const cfg of CONFIGS) {
           }
         }
         wasm.free(A); wasm.free(B);
+      });
+
+      it('reductions over [outer, red, inner]: max and min exact, sums within float64-accumulation rounding', async () => {
+        const cases: Array<[number, number, number]> = [
+          [7, 1000, 1], [1, 5003, 1], [3, 50, 37], [1, 64, 4099], [1000, 9, 5], [2, 4097, 2], [2, 0, 4100],
+        ];
+        for (const [outer, red, inner] of cases) {
+          const data = specialValues(outer * red * inner, outer + red + inner);
+          const finite = Float32Array.from(data, (v) => (Number.isFinite(v) ? v : 0.25));
+          for (const op of ['sum', 'max', 'min'] as const) {
+            if (red === 0 && op !== 'sum') continue;
+            const input = op === 'sum' ? finite : data;
+            const y = await wasm.read(wasm.reduce(op, wasm.upload(input), outer, red, inner));
+            const yr = await cpu.read(cpu.reduce(op, cpu.upload(input), outer, red, inner));
+            const what = `${op} [${outer}, ${red}, ${inner}]`;
+            expect(y.length, what).toBe(yr.length);
+            for (let i = 0; i < y.length; i++) {
+              const a = y[i]!, b = yr[i]!;
+              // ±0 ties may resolve to either zero (wasm max/min order −0 < +0)
+              const ok = op === 'sum' ? Math.abs(a - b) <= 2e-7 * Math.max(1, Math.abs(b)) * Math.sqrt(red) : a === b || (Number.isNaN(a) && Number.isNaN(b));
+              if (!ok) expect.fail(`${what}[${i}]: ${a} vs reference ${b}`);
+            }
+          }
+        }
+      });
+
+      it('SGD and Adam updates give the reference bits (float64 arithmetic, state rounded as stored)', async () => {
+        const n = 5003, r = random(11);
+        const init = () => ({ w: randomArray(n, r), g: randomArray(n, r), b: randomArray(n, r), v: Float32Array.from(randomArray(n, r), Math.abs) });
+        const sgdCases: SgdParams[] = [
+          { lr: 0.1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, firstStep: false },
+          { lr: 0.01, momentum: 0.9, dampening: 0, weightDecay: 5e-4, nesterov: false, firstStep: true },
+          { lr: 0.01, momentum: 0.9, dampening: 0.1, weightDecay: 5e-4, nesterov: false, firstStep: false },
+          { lr: 0.03, momentum: 0.8, dampening: 0, weightDecay: 0, nesterov: true, firstStep: false },
+        ];
+        for (const q of sgdCases) {
+          const d = init();
+          const [P, G, B] = [d.w, d.g, d.b].map((a) => wasm.upload(a));
+          const [Pr, Gr, Br] = [d.w, d.g, d.b].map((a) => cpu.upload(a));
+          wasm.sgdStep(P!, G!, B!, q); cpu.sgdStep(Pr!, Gr!, Br!, q);
+          await same(`sgd param ${JSON.stringify(q)}`, P!, Pr!);
+          await same(`sgd buffer ${JSON.stringify(q)}`, B!, Br!);
+        }
+        const adamCases: AdamParams[] = [
+          { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, step: 1 },
+          { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-2, decoupled: true, step: 7 },
+          { lr: 3e-4, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 1e-3, decoupled: false, step: 3 },
+        ];
+        for (const q of adamCases) {
+          const d = init();
+          const [P, G, M, V] = [d.w, d.g, d.b, d.v].map((a) => wasm.upload(a));
+          const [Pr, Gr, Mr, Vr] = [d.w, d.g, d.b, d.v].map((a) => cpu.upload(a));
+          wasm.adamStep(P!, G!, M!, V!, q); cpu.adamStep(Pr!, Gr!, Mr!, Vr!, q);
+          await same(`adam param ${JSON.stringify(q)}`, P!, Pr!);
+          await same(`adam m ${JSON.stringify(q)}`, M!, Mr!);
+          await same(`adam v ${JSON.stringify(q)}`, V!, Vr!);
+        }
       });
 
       const poolCases: Array<Partial<Pool2dParams>> = [

@@ -96,6 +96,8 @@ export const opSpecs: OpSpec[] = [
   { name: 'mean', shapes: one(nonScalar), fn: (x) => g.mean(x, 0) },
   { name: 'max', shapes: one(nonScalar), fn: (x) => g.max(x, -1) },
   { name: 'min', shapes: one(nonScalar), fn: (x) => g.min(x, [0]) },
+  { name: 'max(non-contiguous axes)', shapes: fc.tuple(dim, dim, dim, dim).map((s) => [s]), fn: (x) => g.max(x, [0, 2, 3]) },
+  { name: 'mean(batch-norm axes)', shapes: fc.tuple(dim, dim, dim, dim).map((s) => [s]), fn: (x) => g.mean(x, [0, 2, 3], true) },
   { name: 'prod', shapes: one(nonScalar), domain: [0.5, 1.5], fn: (x) => g.prod(x, -1) },
   { name: 'var', shapes: fc.tuple(fc.integer({ min: 2, max: 4 }), dim).map((s) => [s]), fn: (x) => g.variance(x, 0) },
   { name: 'std', shapes: fc.tuple(fc.integer({ min: 2, max: 4 }), dim).map((s) => [s]), fn: (x) => g.std(x, 0, true) },

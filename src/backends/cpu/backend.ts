@@ -225,8 +225,13 @@ export class CpuBackend implements Backend {
     expectSize(kernel, 'x', x, outer * reduce * inner, `outer·reduce·inner = ${outer}·${reduce}·${inner}`);
     const arg = op === 'argmax' || op === 'argmin';
     const out = this.allocate(kernel, outer * inner, arg ? 'int32' : x.dtype);
-    reduceInto(op, src, out.data, outer, reduce, inner, this.scratch);
+    this.reduceArrays(op, src, out.data, outer, reduce, inner);
     return out;
+  }
+
+  /** The reduction on validated arrays (a subclass may run it elsewhere). */
+  protected reduceArrays(op: ReduceOp, x: TypedArray, out: TypedArray, outer: number, reduce: number, inner: number): void {
+    reduceInto(op, x, out, outer, reduce, inner, this.scratch);
   }
 
   // ---- linear algebra ----
@@ -541,13 +546,23 @@ export class CpuBackend implements Backend {
   sgdStep(param: Storage, grad: Storage, momentumBuf: Storage | null, p: SgdParams): void {
     const kernel = this.kernelName('sgdStep');
     const [P, G, B] = this.#checkUpdate(kernel, param, momentumBuf ? [['grad', grad], ['momentumBuf', momentumBuf]] : [['grad', grad]]);
-    sgdStepInPlace(P!, G!, B ?? null, p);
+    this.sgdUpdate(P!, G!, B ?? null, p);
+  }
+
+  /** The SGD update on validated arrays of one dtype (a subclass may run it elsewhere). */
+  protected sgdUpdate(param: TypedArray, grad: TypedArray, buf: TypedArray | null, p: SgdParams): void {
+    sgdStepInPlace(param, grad, buf, p);
   }
 
   adamStep(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): void {
     const kernel = this.kernelName('adamStep');
     if (!(Number.isInteger(p.step) && p.step >= 1)) fail(kernel, `step must be a positive integer (1-based), got ${p.step}`);
     const [P, G, M, V] = this.#checkUpdate(kernel, param, [['grad', grad], ['m', m], ['v', v]]);
-    adamStepInPlace(P!, G!, M!, V!, p);
+    this.adamUpdate(P!, G!, M!, V!, p);
+  }
+
+  /** The Adam update on validated arrays of one dtype (a subclass may run it elsewhere). */
+  protected adamUpdate(param: TypedArray, grad: TypedArray, m: TypedArray, v: TypedArray, p: AdamParams): void {
+    adamStepInPlace(param, grad, m, v, p);
   }
 }

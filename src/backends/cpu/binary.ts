@@ -58,6 +58,11 @@ export function stridedCopy(dst: TypedArray, dv: StridedLike, src: TypedArray, s
       dst.set(src.subarray(si, si + n), di);
       return;
     }
+    if (ds === 1 && ss === 0) {
+      // a broadcast row (expand): one value repeated, natively
+      dst.fill(src[si]!, di, di + n);
+      return;
+    }
     for (let t = 0; t < n; t++, di += ds, si += ss) dst[di] = src[si]!;
   });
 }

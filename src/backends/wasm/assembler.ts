@@ -90,6 +90,9 @@ const PLAIN_OPS = {
   'f32.abs': [0x8b], 'f32.neg': [0x8c], 'f32.sqrt': [0x91], 'f32.add': [0x92], 'f32.sub': [0x93],
   'f32.mul': [0x94], 'f32.div': [0x95], 'f32.min': [0x96], 'f32.max': [0x97],
   'i32.trunc_f32_s': [0xa8], 'f32.convert_i32_s': [0xb2],
+  'f64.sqrt': [0x9f], 'f64.add': [0xa0], 'f64.sub': [0xa1], 'f64.mul': [0xa2], 'f64.div': [0xa3],
+  'f32.demote_f64': [0xb6], 'f64.promote_f32': [0xbb],
+  'f64x2.splat': [0xfd, 0x14], 'f64x2.promote_low_f32x4': [0xfd, 0x5f], 'f64x2.add': [0xfd, 0xf0],
   'i32x4.splat': [0xfd, 0x11], 'f32x4.splat': [0xfd, 0x13],
   'v128.and': [0xfd, 0x4e], 'v128.or': [0xfd, 0x50], 'v128.xor': [0xfd, 0x51], 'v128.bitselect': [0xfd, 0x52],
   'v128.andnot': [0xfd, 0x4f],
@@ -109,6 +112,7 @@ export type PlainOp = keyof typeof PLAIN_OPS;
 /** Loads and stores: opcode bytes and the natural alignment (log2 bytes) used as the alignment hint. */
 const MEMORY_OPS = {
   'i32.load': [[0x28], 2], 'f32.load': [[0x2a], 2], 'i32.store': [[0x36], 2], 'f32.store': [[0x38], 2],
+  'f64.load': [[0x2b], 3], 'f64.store': [[0x39], 3],
   'v128.load': [[0xfd, 0x00], 4], 'v128.store': [[0xfd, 0x0b], 4],
   'v128.load32_splat': [[0xfd, 0x09], 2], 'v128.load64_splat': [[0xfd, 0x0a], 3],
   'v128.load32_zero': [[0xfd, 0x5c], 2], 'v128.load64_zero': [[0xfd, 0x5d], 3],
@@ -118,6 +122,7 @@ export type MemoryOp = keyof typeof MEMORY_OPS;
 const LANE_OPS = {
   'f32x4.extract_lane': [0xfd, 0x1f], 'f32x4.replace_lane': [0xfd, 0x20],
   'i32x4.extract_lane': [0xfd, 0x1b], 'i32x4.replace_lane': [0xfd, 0x1c],
+  'f64x2.extract_lane': [0xfd, 0x21],
 } as const;
 export type LaneOp = keyof typeof LANE_OPS;
 

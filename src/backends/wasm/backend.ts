@@ -9,7 +9,7 @@
  * overridden here, are the parent's.
  */
 import type {
-  BinaryOp, Conv2dParams, GMBackwardResult, GMForwardResult, GMLossParams, MatmulParams, MemoryInfo, Operand,
+  AdamParams, BinaryOp, Conv2dParams, ReduceOp, SgdParams, GMBackwardResult, GMForwardResult, GMLossParams, MatmulParams, MemoryInfo, Operand,
   Pool2dParams, Storage, UnaryOp,
 } from '../../core/backend.js';
 import type { DType, TypedArray } from '../../core/dtype.js';
@@ -20,6 +20,7 @@ import { checkArgmax } from '../cpu/pool.js';
 import { UNARY_PARAM_COUNT } from '../cpu/unary.js';
 import { gmBackwardFloat32, gmForwardFloat32, type GmFloat32Inputs } from './gm-loss.js';
 import { WasmKernels, type WasmKernelOptions } from './kernels.js';
+import type { WasmReduceOp } from './kernels/reduce.js';
 
 /** below this many elements the reference's loops beat the cost of a kernel call */
 const ELEMENTWISE_MIN = 4096;
@@ -182,6 +183,33 @@ export class WasmBackend extends CpuBackend {
       dx: dx.data as Float32Array, dMeans: dMeans.data as Float32Array, dLogVar: (dLogVar?.data ?? null) as Float32Array | null,
     });
     return dLogVar ? { dx, dMeans, dLogVar } : { dx, dMeans };
+  }
+
+  protected override reduceArrays(op: ReduceOp, x: TypedArray, out: TypedArray, outer: number, reduce: number, inner: number): void {
+    if (x instanceof Float32Array && out instanceof Float32Array && WasmKernels.reduceOps.has(op)
+      && outer * reduce * inner >= ELEMENTWISE_MIN && (reduce > 0 || op === 'sum')) {
+      this.kernels.reduceInto(op as WasmReduceOp, x, out, outer, reduce, inner);
+    } else {
+      super.reduceArrays(op, x, out, outer, reduce, inner);
+    }
+  }
+
+  protected override sgdUpdate(param: TypedArray, grad: TypedArray, buf: TypedArray | null, p: SgdParams): void {
+    if (param instanceof Float32Array && grad instanceof Float32Array && (buf === null || buf instanceof Float32Array)
+      && param.length >= ELEMENTWISE_MIN) {
+      this.kernels.sgdStepInto(param, grad, buf, p);
+    } else {
+      super.sgdUpdate(param, grad, buf, p);
+    }
+  }
+
+  protected override adamUpdate(param: TypedArray, grad: TypedArray, m: TypedArray, v: TypedArray, p: AdamParams): void {
+    if (param instanceof Float32Array && grad instanceof Float32Array && m instanceof Float32Array && v instanceof Float32Array
+      && param.length >= ELEMENTWISE_MIN) {
+      this.kernels.adamStepInto(param, grad, m, v, p);
+    } else {
+      super.adamUpdate(param, grad, m, v, p);
+    }
   }
 
   override conv2dBackwardWeight(x: Storage, dy: Storage, p: Conv2dParams): Storage {

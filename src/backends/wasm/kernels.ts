@@ -6,12 +6,15 @@
 import type { Conv2dParams, MatmulParams, Pool2dParams } from '../../core/backend.js';
 import { contiguous, planRows, type StridedLike } from '../cpu/strided.js';
 import {
-  BINARY_FIELDS, CONV_FIELDS, GEMM_FIELDS, GM_DISTANCE_FIELDS, GM_GRAD_FIELDS, POOL_FIELDS, SOFTMAX_FIELDS, UNARY_FIELDS,
+  ADAM_FIELDS, BINARY_FIELDS, CONV_FIELDS, REDUCE_FIELDS, SGD_FIELDS, GEMM_FIELDS, GM_DISTANCE_FIELDS, GM_GRAD_FIELDS, POOL_FIELDS, SOFTMAX_FIELDS, UNARY_FIELDS,
 } from './layout.js';
 import { WASM_BINARY, WASM_UNARY, binaryDriverName, unaryDriverName } from './kernels/elementwise.js';
 import { LOG_SOFTMAX_DRIVER, SOFTMAX_DRIVER } from './kernels/softmax.js';
 import { GM_INV_VAR_DRIVER, gmDistancesDriverName, gmGradDriverName } from './kernels/gm.js';
 import { splitRange, splitsEvenly } from './partition.js';
+import { WASM_REDUCE_OPS, reduceDriverName, type WasmReduceOp } from './kernels/reduce.js';
+import { ADAM_DRIVER, SGD_DRIVER, f64Words } from './kernels/optim.js';
+import type { AdamParams, SgdParams } from '../../core/backend.js';
 import { KernelRuntime, WORK_COUNTER, f32Bits, need, roundUp, type Fields, type RuntimeInit, type WasmKernelOptions } from './runtime.js';
 
 export type { WasmKernelOptions } from './runtime.js';
@@ -328,6 +331,73 @@ export class WasmKernels extends KernelRuntime {
       this.dispatch(binaryDriverName(op), BINARY_FIELDS, parts.map((part) => [base, part]));
     });
     return true;
+  }
+
+  // ---------------------------------------------------------------- reductions and optimizer updates
+
+  static readonly reduceOps: ReadonlySet<string> = new Set(WASM_REDUCE_OPS);
+
+  /**
+   * out [outer, inner] = op over the middle axis of x viewed as [outer, red, inner] (red ≥ 1 for
+   * max and min). Threads split the outer rows, or the inner columns when there are few rows.
+   */
+  reduceInto(op: WasmReduceOp, x: Float32Array, out: Float32Array, outer: number, red: number, inner: number): void {
+    if (red === 0 && op !== 'sum') throw new RangeError(`wasm reduce(${op}): cannot reduce an empty axis`);
+    const count = outer * inner;
+    need(`reduce(${op})`, 'x', x, count * red);
+    this.withOperands(`reduce(${op})`, out, count, [x], (y, [X]) => {
+      const whole = { o0: 0, o1: outer, i0: 0, i1: inner };
+      let parts = [whole];
+      if (this.parallel(count * red * 8)) {
+        const T = this.threads;
+        if (outer >= T) parts = splitRange(outer, T).map(([o0, o1]) => ({ ...whole, o0, o1 }));
+        else if (inner >= 16 * T) parts = splitRange(inner, T, 4).map(([i0, i1]) => ({ ...whole, i0, i1 }));
+      }
+      const base = { x: X!, y, red, inner };
+      this.dispatch(reduceDriverName(op), REDUCE_FIELDS, parts.map((part, t) => {
+        // the float64 accumulator row of a slab sum
+        const acc = inner > 1 && op === 'sum' ? this.ensureScratch(t, [2 * (part.i1 - part.i0)])[0]! : 0;
+        return [base, part, { acc }];
+      }));
+    });
+  }
+
+  /** SgdParams as in the Backend interface; param and buf updated in place (float64 arithmetic) */
+  sgdStepInto(param: Float32Array, grad: Float32Array, buf: Float32Array | null, p: SgdParams): void {
+    const n = param.length;
+    need('sgdStep', 'grad', grad, n);
+    if (buf) need('sgdStep', 'momentumBuf', buf, n);
+    if (n === 0) return;
+    const useBuf = buf !== null && p.momentum !== 0;
+    this.withInPlace(useBuf ? [param, grad, buf] : [param, grad], ([P, G, B]) => {
+      const [lr, lr_] = f64Words(p.lr), [momentum, momentum_] = f64Words(p.momentum);
+      const [oneMinusDampening, oneMinusDampening_] = f64Words(1 - p.dampening), [weightDecay, weightDecay_] = f64Words(p.weightDecay);
+      const base = {
+        param: P!, grad: G!, buf: B ?? 0, nesterov: p.nesterov ? 1 : 0, firstStep: p.firstStep ? 1 : 0,
+        lr, lr_, momentum, momentum_, oneMinusDampening, oneMinusDampening_, weightDecay, weightDecay_,
+      };
+      const parts = this.parallel(n * 16) ? splitRange(n, this.threads, 16) : [[0, n] as [number, number]];
+      this.dispatch(SGD_DRIVER, SGD_FIELDS, parts.map(([lo, hi]) => [base, { lo, hi }]));
+    });
+  }
+
+  /** AdamParams as in the Backend interface; param, m and v updated in place (float64 arithmetic) */
+  adamStepInto(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, p: AdamParams): void {
+    const n = param.length;
+    for (const [name, a] of [['grad', grad], ['m', m], ['v', v]] as const) need('adamStep', name, a, n);
+    if (n === 0) return;
+    this.withInPlace([param, grad, m, v], ([P, G, M, V]) => {
+      const words = (name: string, value: number) => { const [lo, hi] = f64Words(value); return { [name]: lo, [`${name}_`]: hi }; };
+      const base = {
+        param: P!, grad: G!, m: M!, v: V!,
+        ...words('stepSize', p.lr / (1 - p.beta1 ** p.step)), ...words('sqrtCorrection2', Math.sqrt(1 - p.beta2 ** p.step)),
+        ...words('decay', p.decoupled ? 1 - p.lr * p.weightDecay : 1), ...words('coupled', p.decoupled ? 0 : p.weightDecay),
+        ...words('beta1', p.beta1), ...words('oneMinusBeta1', 1 - p.beta1),
+        ...words('beta2', p.beta2), ...words('oneMinusBeta2', 1 - p.beta2), ...words('eps', p.eps),
+      };
+      const parts = this.parallel(n * 32) ? splitRange(n, this.threads, 16) : [[0, n] as [number, number]];
+      this.dispatch(ADAM_DRIVER, ADAM_FIELDS, parts.map(([lo, hi]) => [base, { lo, hi }]));
+    });
   }
 
   // ---------------------------------------------------------------- softmax

@@ -82,4 +82,24 @@ export const GM_GRAD_FIELDS = fields([
  */
 export const SOFTMAX_FIELDS = fields(['x', 'y', 'stats', 'inner', 'o0', 'o1', 'log'] as const);
 
+/**
+ * Reductions of x viewed as [outer, red, inner] into y [outer, inner]: this thread does outer rows
+ * [o0, o1) and inner columns [i0, i1). `acc` is the thread's float64 scratch of i1 − i0 sums.
+ */
+export const REDUCE_FIELDS = fields(['x', 'y', 'red', 'inner', 'o0', 'o1', 'i0', 'i1', 'acc'] as const);
+
+/**
+ * Optimizer updates on elements [lo, hi). Scalars the update computes with in float64 take two
+ * words each (the float64's little-endian halves; the kernel reads them as one f64 at the first).
+ */
+export const SGD_FIELDS = fields([
+  'param', 'grad', 'buf', 'lo', 'hi', 'nesterov', 'firstStep',
+  'lr', 'lr_', 'momentum', 'momentum_', 'oneMinusDampening', 'oneMinusDampening_', 'weightDecay', 'weightDecay_',
+] as const);
+export const ADAM_FIELDS = fields([
+  'param', 'grad', 'm', 'v', 'lo', 'hi',
+  'stepSize', 'stepSize_', 'sqrtCorrection2', 'sqrtCorrection2_', 'decay', 'decay_', 'coupled', 'coupled_',
+  'beta1', 'beta1_', 'oneMinusBeta1', 'oneMinusBeta1_', 'beta2', 'beta2_', 'oneMinusBeta2', 'oneMinusBeta2_', 'eps', 'eps_',
+] as const);
+
 export const PARAM_BLOCK_BYTES = 256;

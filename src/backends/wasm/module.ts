@@ -11,6 +11,8 @@ import { emitPool } from './kernels/pool.js';
 import { LOG_SOFTMAX_DRIVER, SOFTMAX_DRIVER, emitSoftmax } from './kernels/softmax.js';
 import { GM_COVARIANCES, GM_INV_VAR_DRIVER, emitGm, gmDistancesDriverName, gmGradDriverName } from './kernels/gm.js';
 import { Vec } from './kernels/vec.js';
+import { WASM_REDUCE_OPS, emitReduce, reduceDriverName } from './kernels/reduce.js';
+import { ADAM_DRIVER, SGD_DRIVER, emitOptim } from './kernels/optim.js';
 
 export interface KernelModuleConfig {
   simd: boolean;
@@ -31,6 +33,7 @@ export const DRIVERS: readonly string[] = [
   ...Object.keys(WASM_UNARY).map(unaryDriverName),
   ...Object.keys(WASM_BINARY).map(binaryDriverName),
   SOFTMAX_DRIVER, LOG_SOFTMAX_DRIVER, GM_INV_VAR_DRIVER, ...GM_COVARIANCES.flatMap((cov) => [gmDistancesDriverName(cov), gmGradDriverName(cov)]),
+  ...WASM_REDUCE_OPS.map(reduceDriverName), SGD_DRIVER, ADAM_DRIVER,
 ];
 export type DriverName = string;
 
@@ -59,5 +62,7 @@ export function buildKernelModule(cfg: KernelModuleConfig): Uint8Array<ArrayBuff
   emitElementwise(mod, vec);
   emitSoftmax(mod, vec);
   emitGm(mod, vec);
+  emitReduce(mod, vec);
+  emitOptim(mod);
   return mod.build();
 }

@@ -204,6 +204,28 @@ export class KernelRuntime {
     }
   }
 
+  /**
+   * Runs `body` with heap addresses for arrays it reads and updates in place: arrays in the heap
+   * are used where they are, others are copied in and back out.
+   */
+  protected withInPlace(arrays: Words[], body: (ptrs: number[]) => void): void {
+    const resident = (a: Words) => this.heap.shared && this.heap.owns(a);
+    const temps: Array<[Words, number]> = [];
+    try {
+      const ptrs = arrays.map((a) => {
+        if (resident(a)) return a.byteOffset;
+        const ptr = this.heap.alloc(Math.max(4, a.byteLength));
+        temps.push([a, ptr]);
+        this.bytes(ptr, a.byteLength).set(bytesOf(a));
+        return ptr;
+      });
+      body(ptrs);
+      for (const [a, ptr] of temps) bytesOf(a).set(this.bytes(ptr, a.byteLength));
+    } finally {
+      for (const [, ptr] of temps) this.heap.free(ptr);
+    }
+  }
+
   private bytes(ptr: number, length: number): Uint8Array {
     return new Uint8Array(this.heap.buffer, ptr, length);
   }
