@@ -58,6 +58,7 @@ function announce(r: InitResult, options: InitOptions): InitResult {
 export function describeBackend(b: Backend): string {
   const info = (b as Backend & { adapterInfo?: () => { vendor: string; architecture: string; description?: string } }).adapterInfo?.();
   if (info) return `webgpu (${[info.vendor, info.architecture, info.description].filter(Boolean).join(' ')})`;
-  const threads = (b as Backend & { threads?: number }).threads;
-  return threads !== undefined ? `${b.name} (${threads} thread${threads === 1 ? '' : 's'})` : b.name;
+  const { threads, instructions } = b as Backend & { threads?: number; instructions?: string };
+  if (threads === undefined) return b.name;
+  return `${b.name} (${threads} thread${threads === 1 ? '' : 's'}${instructions ? `, ${instructions}` : ''})`;
 }

@@ -14,8 +14,8 @@ import {
 import { Module } from '../nn/module.js';
 import { Classifier } from './classifier.js';
 
-export type ModelName = 'mnist-6conv' | 'small-cnn' | 'tiny-cnn' | 'resnet20';
-export const MODEL_NAMES: ModelName[] = ['mnist-6conv', 'small-cnn', 'tiny-cnn', 'resnet20'];
+export type ModelName = 'mnist-6conv' | 'small-cnn' | 'lenet' | 'tiny-cnn' | 'resnet20';
+export const MODEL_NAMES: ModelName[] = ['mnist-6conv', 'small-cnn', 'lenet', 'tiny-cnn', 'resnet20'];
 
 export interface ModelOptions extends InitOptions {
   head: 'gm' | 'softmax';
@@ -52,6 +52,20 @@ function smallCnn(o: ModelOptions): Module {
     new Conv2d(c, 32, 5, { padding: 2, ...o }), new ReLU(), new MaxPool2d(2),
     new Conv2d(32, 64, 5, { padding: 2, ...o }), new ReLU(), new MaxPool2d(2),
     new Flatten(), new Linear(64 * spatial, 256, o), new ReLU(), new Linear(256, o.featureDim, o),
+  );
+}
+
+/**
+ * small-cnn's layers with unpadded ("valid") convolutions, as LeNet-5 and TF.js's MNIST example:
+ * 28² → 24² → 12² → 8² → 4². A third of small-cnn's arithmetic (24 vs 69 MFLOP per training image).
+ */
+function lenet(o: ModelOptions): Module {
+  const [c, h, w] = o.inputShape as [number, number, number];
+  const side = (n: number) => Math.floor((Math.floor((n - 4) / 2) - 4) / 2);
+  return new Sequential(
+    new Conv2d(c, 32, 5, o), new ReLU(), new MaxPool2d(2),
+    new Conv2d(32, 64, 5, o), new ReLU(), new MaxPool2d(2),
+    new Flatten(), new Linear(64 * side(h) * side(w), 256, o), new ReLU(), new Linear(256, o.featureDim, o),
   );
 }
 
@@ -134,6 +148,7 @@ export function createModel(name: ModelName, o: ModelOptions): Classifier {
   switch (name) {
     case 'mnist-6conv': backbone = mnist6conv(o); break;
     case 'small-cnn': backbone = smallCnn(o); break;
+    case 'lenet': backbone = lenet(o); break;
     case 'tiny-cnn': backbone = tinyCnn(o); break;
     case 'resnet20': backbone = new ResNet20(o); break;
     default: throw new Error(`createModel: unknown model '${name as string}' (known: ${MODEL_NAMES.join(', ')})`);

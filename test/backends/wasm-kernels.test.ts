@@ -65,6 +65,8 @@ function convParams(q: Partial<Conv2dParams> & { padBottom?: number; padRight?: 
 const CONFIGS: Array<{ name: string; opts: WasmKernelOptions; needsSimd: boolean }> = [
   { name: 'SIMD, 1 thread', opts: { threads: 1 }, needsSimd: true },
   { name: 'SIMD, 2 threads', opts: { threads: 2, parallelThreshold: 0 }, needsSimd: true },
+  // relaxed madd is on by default where the engine has it (Node 20: behind a V8 flag we turn on)
+  { name: 'SIMD mul + add without relaxed madd, 2 threads', opts: { threads: 2, relaxedMadd: false, parallelThreshold: 0 }, needsSimd: true },
   { name: 'scalar fallback, 1 thread', opts: { threads: 1, simd: false }, needsSimd: false },
   { name: 'scalar fallback, 2 threads', opts: { threads: 2, simd: false, parallelThreshold: 0 }, needsSimd: false },
 ];
@@ -438,6 +440,17 @@ describe.skipIf(!features.simd)('wasm kernels, both stride-1 input-gradient algo
       }
       K.dispose();
     }
+  });
+});
+
+describe.skipIf(!features.simd)('relaxed SIMD', () => {
+  it('is used on Node by default (turning on V8\'s flag where it is experimental) and can be refused', async () => {
+    const on = await WasmKernels.create({ threads: 1 });
+    expect(on.relaxedMadd).toBe(true);
+    on.dispose();
+    const off = await WasmKernels.create({ threads: 1, relaxedMadd: false });
+    expect(off.relaxedMadd).toBe(false);
+    off.dispose();
   });
 });
 

@@ -44,6 +44,11 @@ export class WasmBackend extends CpuBackend {
     return this.kernels.threads;
   }
 
+  /** the kernels' instruction set: 'SIMD + FMA' (relaxed SIMD), 'SIMD' or 'scalar' */
+  get instructions(): string {
+    return this.kernels.relaxedMadd ? 'SIMD + FMA' : this.kernels.simd ? 'SIMD' : 'scalar';
+  }
+
   /** Stops the worker threads. Storages stay readable; kernels cannot run afterwards. */
   dispose(): void {
     this.kernels.dispose();

@@ -56,6 +56,28 @@ export function isNode(): boolean {
   return typeof p?.versions?.node === 'string';
 }
 
+/**
+ * Node 20's V8 (11.3) implements relaxed SIMD behind --experimental-wasm-relaxed-simd; V8 11.4+
+ * (Node 22, Chrome 114) ships it. Where SIMD validates but relaxed_madd does not, this turns the
+ * flag on through `v8.setFlagsFromString` (a process-wide V8 flag that only makes more modules
+ * validate) and returns whether relaxed_madd validates afterwards. The FMA micro-kernel is 1.3–1.5×
+ * faster than mul + add on x86-64. Browsers and other engines are left as they are.
+ */
+export function enableRelaxedSimdInNode(): boolean {
+  if (probeRelaxedMadd()) return true;
+  if (!isNode() || !probeSimd()) return false;
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  // process.getBuiltinModule (Node ≥ 20.16) reaches v8 without an import a browser bundler would see
+  if (typeof proc?.getBuiltinModule !== 'function') return false;
+  try {
+    const v8 = proc.getBuiltinModule('node:v8') as { setFlagsFromString(flags: string): void };
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    return false;
+  }
+  return probeRelaxedMadd();
+}
+
 export function probeFeatures(): WasmFeatures {
   const g = globalThis as { document?: unknown };
   return {

@@ -58,7 +58,7 @@ export function buildKernelModule(cfg: KernelModuleConfig): Uint8Array<ArrayBuff
   const gemm = emitGemm(mod, vec, cfg.gemm);
   const util = emitUtil(mod, vec);
   emitConv(mod, vec, cfg.gemm, cfg.convNc, gemm, util);
-  emitPool(mod);
+  emitPool(mod, vec);
   emitElementwise(mod, vec);
   emitSoftmax(mod, vec);
   emitGm(mod, vec);

@@ -7,7 +7,7 @@
  * into the heap (free them with `release`); with a non-shared memory (no SharedArrayBuffer) they
  * are copied out, because growing such a memory detaches every view of it.
  */
-import { isNode, probeFeatures, type WasmFeatures } from './features.js';
+import { enableRelaxedSimdInNode, isNode, probeFeatures, type WasmFeatures } from './features.js';
 import { CONTROL_BYTES, PAGE_BYTES, WasmHeap } from './heap.js';
 import { PARAM_BLOCK_BYTES } from './layout.js';
 import { buildKernelModule, defaultShape, DRIVERS, type DriverName } from './module.js';
@@ -19,7 +19,10 @@ export interface WasmKernelOptions {
   threads?: number;
   /** false forces the scalar (non-SIMD) kernels; default: SIMD when the engine validates it */
   simd?: boolean;
-  /** use relaxed-simd multiply-add; default: when the engine validates it */
+  /**
+   * use relaxed-simd multiply-add; default: when the engine validates it (on Node 20 after turning
+   * on V8's relaxed-SIMD flag, see enableRelaxedSimdInNode); false keeps mul + add
+   */
   relaxedMadd?: boolean;
   /** false forces a non-shared memory: one thread, results copied out of the heap (as without SharedArrayBuffer) */
   sharedMemory?: boolean;
@@ -99,6 +102,7 @@ export class KernelRuntime {
 
   /** Probes the engine, builds and instantiates the module, starts the workers. */
   protected static async setup(opts: WasmKernelOptions): Promise<RuntimeInit> {
+    if (opts.relaxedMadd !== false && opts.simd !== false) enableRelaxedSimdInNode();
     const features = probeFeatures();
     const simd = opts.simd ?? features.simd;
     if (simd && !features.simd) throw new Error('wasm kernels: SIMD requested but this engine does not validate wasm SIMD');

@@ -8,6 +8,54 @@
 import type { FunctionBuilder, Local, ModuleBuilder } from '../assembler.js';
 import { POOL_FIELDS } from '../layout.js';
 import { I, addTo, assign, emit, forRange, when } from '../emit.js';
+import type { Vec } from './vec.js';
+
+/**
+ * One output row of a 2×2, stride-2 max pool, four outputs at a time while four fit: the window's
+ * cells in scan order (0,0), (0,1), (1,0), (1,1) come from de-interleaving two vector pairs, and
+ * the reference's rule (strictly greater wins, the first NaN wins) runs lane-wise with bit
+ * selects. Leaves ox at the first output not done and o (the output index) advanced to match.
+ */
+function emitMaxPool2x2Row(f: FunctionBuilder, base: Local, y: Local, arg: Local, inW: Local, outW: Local,
+  oy: Local, ox: Local, o: Local): void {
+  const r0 = f.local('i32'), r1 = f.local('i32'), end = f.local('i32'), cellIdx = f.local('i32');
+  const a = f.local('v128'), b = f.local('v128'), c = f.local('v128'), d = f.local('v128');
+  const best = f.local('v128'), idx = f.local('v128'), origin = f.local('v128'), cand = f.local('v128'), win = f.local('v128');
+  const laneOffsets = new Uint8Array(new Int32Array([0, 2, 4, 6]).buffer);
+  assign(f, cellIdx, I.mul(I.mul(oy, 2), inW));
+  assign(f, r0, I.at4(base, cellIdx));
+  assign(f, r1, I.at4(r0, inW));
+  assign(f, end, I.sub(outW, 3));
+  forRange(f, ox, ox, end, 4, () => {
+    f.get(r0).mem('v128.load').set(a); f.get(r0).mem('v128.load', 16).set(b);
+    f.get(r1).mem('v128.load').set(c); f.get(r1).mem('v128.load', 16).set(d);
+    // flat index of each window's first cell: 2·oy·inW + 2·ox + 2·lane
+    f.get(cellIdx).op('i32x4.splat').v128Const(laneOffsets).op('i32x4.add').set(origin);
+    f.get(a).get(b).f32x4Shuffle([0, 2, 4, 6]).set(best);
+    f.get(origin).set(idx);
+    const cells: Array<[Local, Local, [number, number, number, number], () => void]> = [
+      [a, b, [1, 3, 5, 7], () => { f.i32(1); }],
+      [c, d, [0, 2, 4, 6], () => { f.get(inW); }],
+      [c, d, [1, 3, 5, 7], () => { f.get(inW).i32(1).op('i32.add'); }],
+    ];
+    for (const [lo, hi, lanes, offset] of cells) {
+      f.get(lo).get(hi).f32x4Shuffle(lanes).set(cand);
+      // win = cand > best, or cand is NaN while best is not
+      f.get(cand).get(best).op('f32x4.gt');
+      f.get(cand).get(cand).op('f32x4.ne').get(best).get(best).op('f32x4.eq').op('v128.and');
+      f.op('v128.or').set(win);
+      f.get(cand).get(best).get(win).op('v128.bitselect').set(best);
+      f.get(origin); offset(); f.op('i32x4.splat').op('i32x4.add');
+      f.get(idx).get(win).op('v128.bitselect').set(idx);
+    }
+    f.get(y).get(o).i32(2).op('i32.shl').op('i32.add').get(best).mem('v128.store');
+    f.get(arg).get(o).i32(2).op('i32.shl').op('i32.add').get(idx).mem('v128.store');
+    addTo(f, o, 4);
+    addTo(f, cellIdx, 8);
+    addTo(f, r0, 32);
+    addTo(f, r1, 32);
+  });
+}
 
 function reader(f: FunctionBuilder, params: Local) {
   return (name: keyof typeof POOL_FIELDS): Local => {
@@ -17,7 +65,7 @@ function reader(f: FunctionBuilder, params: Local) {
   };
 }
 
-export function emitPool(mod: ModuleBuilder): void {
+export function emitPool(mod: ModuleBuilder, vec: Vec): void {
   mod.func('maxPool2d', ['i32'], [], (f, params) => {
     const P = reader(f, params!);
     const x = P('x'), y = P('y'), arg = P('arg'), inH = P('inH'), inW = P('inW'), outH = P('outH'), outW = P('outW');
@@ -35,7 +83,13 @@ export function emitPool(mod: ModuleBuilder): void {
         assign(f, hs, I.sub(I.mul(oy, sH), pT));
         assign(f, h0, I.max(hs, 0));
         assign(f, h1, I.min(I.add(hs, kH), inH));
-        forRange(f, ox, 0, outW, 1, () => {
+        assign(f, ox, 0);
+        if (vec.simd) {
+          // 2×2 windows, stride 2, no padding (the common case): four outputs per step
+          const fast = I.and(I.and(I.and(I.eq(kH, 2), I.eq(kW, 2)), I.and(I.eq(sH, 2), I.eq(sW, 2))), I.eq(I.or(pT, pL), 0));
+          when(f, fast, () => emitMaxPool2x2Row(f, base, y, arg, inW, outW, oy, ox, o));
+        }
+        forRange(f, ox, ox, outW, 1, () => {
           assign(f, ws, I.sub(I.mul(ox, sW), pL));
           assign(f, w0, I.max(ws, 0));
           assign(f, w1, I.min(I.add(ws, kW), inW));
