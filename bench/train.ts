@@ -1,10 +1,10 @@
 /**
  * Training benchmark: images/s of one step (forward, backward, SGD with momentum) of the small
- * MNIST CNN (conv5×5-32, pool, conv5×5-64, pool, fc256, fc10 → GM head) and ResNet-20 (CIFAR,
- * 64-d feature → GM head) per gmgrad backend, beside TF.js training the same network from the same
+ * MNIST CNN (conv5×5-32, pool, conv5×5-64, pool, fc256, fc10 → GM head), the same layers unpadded
+ * (lenet, the demo's network) and ResNet-20 (CIFAR, 64-d feature → GM head) per gmgrad backend, beside TF.js training the same network from the same
  * weights on the same batch (tf.train.momentum, optimizer.minimize).
  *
- *   npm run bench:train -- [--quick] [--models small-cnn,resnet20] [--head gm|softmax] [--batch 64]
+ *   npm run bench:train -- [--quick] [--models small-cnn,lenet,resnet20] [--head gm|softmax] [--batch 64]
  *
  * Agreement: the losses of the first two steps (the second one is after an update, so it checks
  * the gradients and the optimizer too) against TF.js's.
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
   if (head !== 'gm' && head !== 'softmax') throw new Error(`--head must be gm or softmax, got ${head}`);
   const batch = Number(args.extra.get('batch') ?? 64);
   if (!Number.isInteger(batch) || batch < 2) throw new Error(`--batch must be an integer >= 2, got ${args.extra.get('batch')}`);
-  const names = (args.extra.get('models') ?? (args.quick ? 'small-cnn' : 'small-cnn,resnet20')).split(',');
+  const names = (args.extra.get('models') ?? (args.quick ? 'small-cnn' : 'small-cnn,lenet,resnet20')).split(',');
   const rows: TrainRow[] = names.map((n) => {
     const spec = MODEL_SPECS[n as keyof typeof MODEL_SPECS];
     if (!spec) throw new Error(`--models: unknown '${n}' (known: ${Object.keys(MODEL_SPECS).join(', ')})`);

@@ -20,8 +20,10 @@ export interface ModelSpec {
   lambda: number;
 }
 
-export const MODEL_SPECS: Record<'small-cnn' | 'resnet20', ModelSpec> = {
+export const MODEL_SPECS: Record<'small-cnn' | 'lenet' | 'resnet20', ModelSpec> = {
   'small-cnn': { name: 'small-cnn', label: 'small CNN (MNIST)', inputShape: [1, 28, 28], featureDim: 10, trainFlopPerImage: 3 * 23.5e6, alpha: 1, lambda: 0.1 },
+  // the demo's network: small-cnn's layers, unpadded
+  lenet: { name: 'lenet', label: 'LeNet (MNIST, demo)', inputShape: [1, 28, 28], featureDim: 10, trainFlopPerImage: 3 * 8.0e6, alpha: 1, lambda: 0.1 },
   resnet20: { name: 'resnet20', label: 'ResNet-20 (CIFAR)', inputShape: [3, 32, 32], featureDim: 64, trainFlopPerImage: 3 * 41e6, alpha: 0.3, lambda: 0.1 },
 };
 

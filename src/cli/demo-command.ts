@@ -22,7 +22,7 @@ import { ProgressBar } from './progress.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
   backend: { type: 'string', default: 'auto', choices: ['auto', 'webgpu', 'wasm', 'cpu'], help: 'compute backend' },
-  model: { type: 'string', default: 'small-cnn', choices: ['small-cnn', 'tiny-cnn'], help: 'network (both models use it, ending in 2-d features)' },
+  model: { type: 'string', default: 'lenet', choices: ['lenet', 'small-cnn', 'tiny-cnn'], help: 'network (both models use it, ending in 2-d features)' },
   epochs: { type: 'number', default: 3, help: 'training epochs per model' },
   'train-n': { type: 'number', default: 0, help: 'training images (0: 8000 of the embedded split, or 10000 of the full set)' },
   n: { type: 'number', default: 200, help: 'test images attacked' },
@@ -78,7 +78,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const models: { name: string; model: Classifier; history: EpochMetrics[]; evaluation: ModelEvaluation }[] = [];
   for (const loss of ['gm', 'softmax'] as const) {
     const config: TrainConfig = {
-      ...defaultConfig('mnist'), model: a.model as 'small-cnn' | 'tiny-cnn', featureDim: 2, loss, epochs: a.epochs as number, batch: 64,
+      ...defaultConfig('mnist'), model: a.model as 'lenet' | 'small-cnn' | 'tiny-cnn', featureDim: 2, loss, epochs: a.epochs as number, batch: 64,
       lr: 0.03, schedule: 'step', lrStep: 2, lrGamma: 0.3, rampEpochs: 1, weightDecay: 5e-4, seed: a.seed as number, backend: a.backend as 'auto', out: join(out, loss),
     };
     console.log(`\ntraining the ${loss === 'gm' ? 'GM' : 'softmax'} model (${config.model} → 2-d features, ${config.epochs} epochs)`);

@@ -1,6 +1,7 @@
 /**
- * The model zoo: the GM authors' MNIST network, ResNet-20 for CIFAR-10 and a small fast CNN for
- * CPU-only machines, each ending in a GM head or a softmax head.
+ * The model zoo: the GM authors' MNIST network, ResNet-20 for CIFAR-10, and smaller CNNs for
+ * machines without a GPU (small-cnn, its unpadded variant lenet — the demo's network — and
+ * tiny-cnn), each ending in a GM head or a softmax head.
  */
 import type { GMLikelihood } from '../core/backend.js';
 import type { Tensor } from '../core/tensor.js';

@@ -1,16 +1,17 @@
 /**
  * The models the page offers, all from the engine's zoo so that a checkpoint moves freely between
- * the page and `gmgrad train` / `gmgrad eval`: small-cnn (the default on a GPU), tiny-cnn (the
- * default on software adapters and CPUs, ~20× fewer multiply-adds) and mnist-6conv (the authors'
- * network, for a real GPU).
+ * the page and `gmgrad train` / `gmgrad eval`: small-cnn (the default on a GPU), lenet (its layers
+ * unpadded, a third of the work: the demo's network), tiny-cnn (the default on software adapters
+ * and CPUs, ~20× fewer multiply-adds) and mnist-6conv (the authors' network, for a real GPU).
  */
 import { createModel, decodeModel, type Backend, type Classifier, type ModelName } from '../../../src/index.js';
 import type { TrainConfig } from '../../../src/train/config.js';
 
-export type PageModelName = Extract<ModelName, 'small-cnn' | 'tiny-cnn' | 'mnist-6conv'>;
+export type PageModelName = Extract<ModelName, 'small-cnn' | 'lenet' | 'tiny-cnn' | 'mnist-6conv'>;
 
 export const PAGE_MODELS: { id: PageModelName; label: string }[] = [
   { id: 'small-cnn', label: 'small-cnn (2 conv + 2 fc)' },
+  { id: 'lenet', label: 'lenet (small-cnn unpadded; the demo’s network)' },
   { id: 'tiny-cnn', label: 'tiny-cnn (fast, for slow adapters)' },
   { id: 'mnist-6conv', label: 'mnist-6conv (the authors’ network; needs a real GPU)' },
 ];
