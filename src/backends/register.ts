@@ -9,4 +9,4 @@ import { CpuBackend } from './cpu/index.js';
 setDefaultBackendMaker(() => new CpuBackend());
 registerBackend('cpu', async () => new CpuBackend());
 registerBackend('webgpu', async (o) => (await import('./webgpu/index.js')).createWebGpuBackend({ ...o } as Record<string, unknown>));
-registerBackend('wasm', async (o) => (await import('./wasm/index.js')).createWasmBackend(o));
+registerBackend('wasm', async (o) => (await import('./wasm/index.js')).createWasmBackend({ ...o, relaxedMadd: o.wasmFma }));

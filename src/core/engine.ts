@@ -11,6 +11,11 @@ export interface InitOptions {
   backend?: BackendChoice;
   /** threads for the wasm backend (default: available cores) */
   threads?: number;
+  /**
+   * false keeps the wasm kernels on separate multiply and add; default: relaxed-SIMD multiply-add
+   * where the engine has it (Node 20 has it behind a V8 flag, which gmgrad then turns on)
+   */
+  wasmFma?: boolean;
   /** allow software WebGPU adapters (SwiftShader, llvmpipe) when backend is 'auto' (default false) */
   allowSoftwareWebGpu?: boolean;
   /** print the one-line notice on fallback (default true) */
