@@ -296,6 +296,26 @@ for (const cfg of CONFIGS) {
         wasm.free(x);
       });
 
+      it('affine (float64 scale and shift, rounded once) and strided copies', async () => {
+        const data = specialValues(4099, 4);
+        const x = wasm.upload(data), xr = cpu.upload(data);
+        for (const [scale, shift] of [[1 / 3, 0.1], [-2.5, 0], [1e-30, 1e30], [1 / 65536, -1 / 7]] as const) {
+          await same(`affine(${scale}, ${shift})`, wasm.unary('affine', x, [scale, shift]), cpu.unary('affine', xr, [scale, shift]));
+        }
+        const shape = [3, 5, 17, 19];
+        const size = shape.reduce((p, d) => p * d, 1);
+        const a = specialValues(size, 5);
+        const A = wasm.upload(a), Ar = cpu.upload(a);
+        const views: StridedView[] = [
+          { shape, strides: [5 * 17 * 19, 17 * 19, 19, 1], offset: 0 },
+          { shape, strides: [0, 1, 0, 0], offset: 3 },
+          { shape, strides: [5 * 17 * 19, 17 * 19, 1, 17], offset: 0 },
+          { shape, strides: [5 * 17 * 19, 17 * 19, 19, -1], offset: 18 },
+          { shape, strides: [1, 3, 15, 15 * 17], offset: 0 },
+        ];
+        for (const view of views) await same(`copy ${JSON.stringify(view.strides)}`, wasm.copy({ storage: A, view }), cpu.copy({ storage: Ar, view }));
+      });
+
       it('binary ops over same-shape, broadcast, strided and unmergeable views', async () => {
         const shape = [3, 5, 17, 19];
         const size = shape.reduce((p, d) => p * d, 1);

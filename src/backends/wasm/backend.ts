@@ -13,7 +13,8 @@ import type {
   Pool2dParams, Storage, UnaryOp,
 } from '../../core/backend.js';
 import type { DType, TypedArray } from '../../core/dtype.js';
-import { binaryInto as cpuBinaryInto } from '../cpu/binary.js';
+import { binaryInto as cpuBinaryInto, stridedCopy } from '../cpu/binary.js';
+import { contiguous } from '../cpu/strided.js';
 import { checkView, expectCount, expectDType, expectSize, sizeOfShape } from '../cpu/checks.js';
 import { CpuBackend } from '../cpu/index.js';
 import { checkArgmax } from '../cpu/pool.js';
@@ -120,6 +121,13 @@ export class WasmBackend extends CpuBackend {
   }
 
   override unary(op: UnaryOp, x: Storage, params: readonly number[] = []): Storage {
+    if (op === 'affine' && x.dtype === 'float32' && x.size >= ELEMENTWISE_MIN && params.length >= 2) {
+      const kernel = this.kernelName('unary(affine)');
+      const X = this.arrayOf(kernel, 'x', x);
+      const out = this.allocate(kernel, x.size, x.dtype);
+      this.kernels.affineInto(X as Float32Array, out.data as Float32Array, params[0]!, params[1]!);
+      return out;
+    }
     if (x.dtype !== 'float32' || x.size < ELEMENTWISE_MIN || !WasmKernels.unaryOps.has(op)
       || params.length < UNARY_PARAM_COUNT[op]) {
       return super.unary(op, x, params);
@@ -128,6 +136,18 @@ export class WasmBackend extends CpuBackend {
     const X = this.arrayOf(kernel, 'x', x);
     const out = this.allocate(kernel, x.size, x.dtype);
     this.kernels.unaryInto(op, X as Float32Array, out.data as Float32Array, params);
+    return out;
+  }
+
+  override copy(x: Operand): Storage {
+    const size = sizeOfShape(x.view.shape);
+    if (x.storage.dtype !== 'float32' || size < ELEMENTWISE_MIN) return super.copy(x);
+    const kernel = this.kernelName('copy');
+    const X = this.arrayOf(kernel, 'x', x.storage) as Float32Array;
+    checkView(kernel, 'x', x.storage, x.view, x.view.shape);
+    const out = this.allocate(kernel, size, 'float32');
+    const O = out.data as Float32Array;
+    if (!this.kernels.copyInto(O, x.view.shape, X, x.view)) stridedCopy(O, contiguous(x.view.shape), X, x.view, x.view.shape);
     return out;
   }
 

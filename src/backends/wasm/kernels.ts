@@ -6,9 +6,9 @@
 import type { Conv2dParams, MatmulParams, Pool2dParams } from '../../core/backend.js';
 import { contiguous, planRows, type StridedLike } from '../cpu/strided.js';
 import {
-  ADAM_FIELDS, BINARY_FIELDS, CONV_FIELDS, REDUCE_FIELDS, SGD_FIELDS, GEMM_FIELDS, GM_DISTANCE_FIELDS, GM_GRAD_FIELDS, POOL_FIELDS, SOFTMAX_FIELDS, UNARY_FIELDS,
+  ADAM_FIELDS, AFFINE_FIELDS, BINARY_FIELDS, CONV_FIELDS, REDUCE_FIELDS, SGD_FIELDS, GEMM_FIELDS, GM_DISTANCE_FIELDS, GM_GRAD_FIELDS, POOL_FIELDS, SOFTMAX_FIELDS, UNARY_FIELDS,
 } from './layout.js';
-import { WASM_BINARY, WASM_UNARY, binaryDriverName, unaryDriverName } from './kernels/elementwise.js';
+import { AFFINE_DRIVER, COPY_AS_BINARY, WASM_BINARY, WASM_UNARY, binaryDriverName, unaryDriverName } from './kernels/elementwise.js';
 import { LOG_SOFTMAX_DRIVER, SOFTMAX_DRIVER } from './kernels/softmax.js';
 import { GM_INV_VAR_DRIVER, gmDistancesDriverName, gmGradDriverName } from './kernels/gm.js';
 import { splitRange, splitsEvenly } from './partition.js';
@@ -300,6 +300,27 @@ export class WasmKernels extends KernelRuntime {
       const parts = this.parallel(count * 8) ? splitRange(count, this.threads, 16) : [[0, count] as [number, number]];
       this.dispatch(unaryDriverName(op), UNARY_FIELDS, parts.map(([lo, hi]) => [base, { lo, hi }]));
     });
+  }
+
+  /** out[i] = scale·x[i] + shift in float64, rounded once (the reference's bits) */
+  affineInto(x: Float32Array, out: Float32Array, scale: number, shift: number): void {
+    const count = out.length;
+    need('unary(affine)', 'x', x, count);
+    this.withOperands('unary(affine)', out, count, [x], (y, [X]) => {
+      const [sc, sc_] = f64Words(scale), [sh, sh_] = f64Words(shift);
+      const base = { x: X!, y, scale: sc, scale_: sc_, shift: sh, shift_: sh_ };
+      const parts = this.parallel(count * 8) ? splitRange(count, this.threads, 16) : [[0, count] as [number, number]];
+      this.dispatch(AFFINE_DRIVER, AFFINE_FIELDS, parts.map(([lo, hi]) => [base, { lo, hi }]));
+    });
+  }
+
+  /**
+   * out (contiguous, shape) = x read through a strided view (a transpose, a slice, an expand).
+   * Returns false, leaving out untouched, where the view does not simplify to two outer dimensions
+   * and a row.
+   */
+  copyInto(out: Float32Array, shape: readonly number[], x: Float32Array, view: StridedLike): boolean {
+    return this.binaryInto(COPY_AS_BINARY, out, shape, x, view, x, view);
   }
 
   /**

@@ -88,6 +88,9 @@ export const SOFTMAX_FIELDS = fields(['x', 'y', 'stats', 'inner', 'o0', 'o1', 'l
  */
 export const REDUCE_FIELDS = fields(['x', 'y', 'red', 'inner', 'o0', 'o1', 'i0', 'i1', 'acc'] as const);
 
+/** y[i] = scale·x[i] + shift for i in [lo, hi), in float64 (scale and shift: float64 word pairs) */
+export const AFFINE_FIELDS = fields(['x', 'y', 'lo', 'hi', 'scale', 'scale_', 'shift', 'shift_'] as const);
+
 /**
  * Optimizer updates on elements [lo, hi). Scalars the update computes with in float64 take two
  * words each (the float64's little-endian halves; the kernel reads them as one f64 at the first).

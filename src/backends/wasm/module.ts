@@ -6,7 +6,7 @@ import { ModuleBuilder } from './assembler.js';
 import { emitGemm, type GemmShape } from './kernels/gemm.js';
 import { emitConv } from './kernels/conv.js';
 import { emitUtil } from './kernels/util.js';
-import { WASM_BINARY, WASM_UNARY, binaryDriverName, emitElementwise, unaryDriverName } from './kernels/elementwise.js';
+import { AFFINE_DRIVER, WASM_BINARY, WASM_UNARY, binaryDriverName, emitElementwise, unaryDriverName } from './kernels/elementwise.js';
 import { emitPool } from './kernels/pool.js';
 import { LOG_SOFTMAX_DRIVER, SOFTMAX_DRIVER, emitSoftmax } from './kernels/softmax.js';
 import { GM_COVARIANCES, GM_INV_VAR_DRIVER, emitGm, gmDistancesDriverName, gmGradDriverName } from './kernels/gm.js';
@@ -33,7 +33,7 @@ export const DRIVERS: readonly string[] = [
   ...Object.keys(WASM_UNARY).map(unaryDriverName),
   ...Object.keys(WASM_BINARY).map(binaryDriverName),
   SOFTMAX_DRIVER, LOG_SOFTMAX_DRIVER, GM_INV_VAR_DRIVER, ...GM_COVARIANCES.flatMap((cov) => [gmDistancesDriverName(cov), gmGradDriverName(cov)]),
-  ...WASM_REDUCE_OPS.map(reduceDriverName), SGD_DRIVER, ADAM_DRIVER,
+  ...WASM_REDUCE_OPS.map(reduceDriverName), SGD_DRIVER, ADAM_DRIVER, AFFINE_DRIVER,
 ];
 export type DriverName = string;
 

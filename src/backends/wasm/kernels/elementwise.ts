@@ -9,7 +9,7 @@
  * signed-zero rules below follow the reference's.
  */
 import type { FunctionBuilder, Local, ModuleBuilder } from '../assembler.js';
-import { BINARY_FIELDS, UNARY_FIELDS } from '../layout.js';
+import { AFFINE_FIELDS, BINARY_FIELDS, UNARY_FIELDS } from '../layout.js';
 import { I, addTo, assign, emit, forRange, when } from '../emit.js';
 import type { Vec } from './vec.js';
 
@@ -85,7 +85,11 @@ function compare(simdOp: 'f32x4.eq' | 'f32x4.ne' | 'f32x4.lt' | 'f32x4.le' | 'f3
   };
 }
 
+/** the strided copy y = a runs as a binary op whose second operand is ignored (see copyInto) */
+export const COPY_AS_BINARY = 'copy';
+
 export const WASM_BINARY: Record<string, BinaryEmitter> = {
+  [COPY_AS_BINARY]: { simd: (f) => { f.op('drop'); }, scalar: (f) => { f.op('drop'); } },
   add: arith('f32x4.add', 'f32.add'), sub: arith('f32x4.sub', 'f32.sub'),
   mul: arith('f32x4.mul', 'f32.mul'), div: arith('f32x4.div', 'f32.div'),
   // wasm min/max propagate NaN and order −0 < +0, as Math.min/Math.max
@@ -95,9 +99,11 @@ export const WASM_BINARY: Record<string, BinaryEmitter> = {
 };
 
 export const unaryDriverName = (op: string) => `unary_${op}`;
+export const AFFINE_DRIVER = 'affine';
 export const binaryDriverName = (op: string) => `binary_${op}`;
 
 export function emitElementwise(mod: ModuleBuilder, vec: Vec): void {
+  mod.func(AFFINE_DRIVER, ['i32'], [], (f, params) => emitAffine(f, vec, params!));
   for (const [op, e] of Object.entries(WASM_UNARY)) {
     mod.func(unaryDriverName(op), ['i32'], [], (f, params) => emitUnary(f, vec, e, params!));
   }
@@ -202,5 +208,43 @@ function emitBinaryRow(f: FunctionBuilder, vec: Vec, e: BinaryEmitter,
     addTo(f, pa, sab);
     addTo(f, pb, sbb);
     addTo(f, py, 4);
+  });
+}
+
+/**
+ * y = scale·x + shift computed in float64 and rounded once, as the reference backend does (so the
+ * bits agree): two float64 lanes per half vector.
+ */
+function emitAffine(f: FunctionBuilder, vec: Vec, params: Local): void {
+  const x = f.local('i32'), y = f.local('i32'), i = f.local('i32'), hi = f.local('i32'), end = f.local('i32');
+  const scale = f.local('f64'), shift = f.local('f64');
+  assign(f, i, I.load(params, AFFINE_FIELDS.lo));
+  assign(f, hi, I.load(params, AFFINE_FIELDS.hi));
+  assign(f, x, I.at4(I.load(params, AFFINE_FIELDS.x), i));
+  assign(f, y, I.at4(I.load(params, AFFINE_FIELDS.y), i));
+  f.get(params).mem('f64.load', AFFINE_FIELDS.scale).set(scale);
+  f.get(params).mem('f64.load', AFFINE_FIELDS.shift).set(shift);
+  if (vec.simd) {
+    const v = f.local('v128'), s2 = f.local('v128'), t2 = f.local('v128');
+    f.get(scale).op('f64x2.splat').set(s2);
+    f.get(shift).op('f64x2.splat').set(t2);
+    const half = () => { f.op('f64x2.promote_low_f32x4').get(s2).op('f64x2.mul').get(t2).op('f64x2.add').op('f32x4.demote_f64x2_zero'); };
+    assign(f, end, I.sub(hi, 3));
+    forRange(f, i, i, end, 4, () => {
+      f.get(x).mem('v128.load').set(v);
+      f.get(y);
+      f.get(v); half();
+      f.get(v).get(v).f32x4Shuffle([2, 3, 0, 1]); half();
+      f.f32x4Shuffle([0, 1, 4, 5]);
+      f.mem('v128.store');
+      addTo(f, x, 16);
+      addTo(f, y, 16);
+    });
+  }
+  forRange(f, i, i, hi, 1, () => {
+    f.get(y).get(x).mem('f32.load').op('f64.promote_f32').get(scale).op('f64.mul').get(shift).op('f64.add').op('f32.demote_f64');
+    f.mem('f32.store');
+    addTo(f, x, 4);
+    addTo(f, y, 4);
   });
 }
