@@ -39,6 +39,8 @@ describe.skipIf(!browserAvailable || playwright === null)('ops in the browser: W
     expect(report.error).toBeUndefined();
     expect(report.unavailable).toEqual({});
     expect(report.backends.webgpu).toMatch(/^webgpu \(.*swiftshader/i);
+    // Chromium ships relaxed SIMD: the wasm kernels use its fused multiply-add there too
+    expect(report.backends.wasm).toMatch(/^wasm \(\d+ threads?, SIMD \+ FMA\)/);
     const failures = report.results.filter((r) => !r.ok).map((r) => `${r.backend} ${r.op}: ${r.error ?? r.outputs.filter((o) => !o.ok).map((o) => `${o.output} ${o.detail}`).join('; ')}`);
     expect(failures).toEqual([]);
     // every op ran on both backends, each with its forward output and at least one gradient
