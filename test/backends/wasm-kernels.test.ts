@@ -421,6 +421,14 @@ for (const cfg of CONFIGS) {
           const g = Float32Array.from({ length: p.n * p.c * p.outH * p.outW }, () => Math.round((rng() + 0.5) * 8) - 4);
           const dy = wasm.upload(g), dyr = cpu.upload(g);
           await same('maxPool2dBackward', wasm.maxPool2dBackward(dy, m.argmax, p), cpu.maxPool2dBackward(dyr, mr.argmax, p));
+          // average pooling: finite inputs, both padding rules, bit for bit
+          const finite = Float32Array.from(data, (v) => (Number.isNaN(v) ? 0.75 : v + rng() / 3));
+          const grads = Float32Array.from(g, (v) => v + rng() / 7);
+          for (const countIncludePad of [true, false]) {
+            const q2 = { ...p, countIncludePad };
+            await same(`avgPool2d ${countIncludePad}`, wasm.avgPool2d(wasm.upload(finite), q2), cpu.avgPool2d(cpu.upload(finite), q2));
+            await same(`avgPool2dBackward ${countIncludePad}`, wasm.avgPool2dBackward(wasm.upload(grads), q2), cpu.avgPool2dBackward(cpu.upload(grads), q2));
+          }
         });
       }
     });

@@ -391,8 +391,13 @@ export class CpuBackend implements Backend {
     this.checkPoolParams(kernel, p);
     expectSize(kernel, 'x', x, ...this.poolInputSize(p));
     const out = this.allocate(kernel, this.poolOutputSize(p)[0], x.dtype);
-    avgPool2dInto(X, out.data, p);
+    this.avgPoolArrays(X, out.data, p);
     return out;
+  }
+
+  /** Average pooling on validated arrays (a subclass may run it elsewhere). */
+  protected avgPoolArrays(x: TypedArray, out: TypedArray, p: Pool2dParams): void {
+    avgPool2dInto(x, out, p);
   }
 
   avgPool2dBackward(dy: Storage, p: Pool2dParams): Storage {
@@ -401,10 +406,15 @@ export class CpuBackend implements Backend {
     this.checkPoolParams(kernel, p);
     expectSize(kernel, 'dy', dy, ...this.poolOutputSize(p));
     const out = this.allocate(kernel, this.poolInputSize(p)[0], dy.dtype);
-    const acc = this.#accumulatorFor(out);
-    avgPool2dBackwardInto(D, acc, p);
-    if (acc !== out.data) out.data.set(acc);
+    this.avgPoolBackwardArrays(D, out, p);
     return out;
+  }
+
+  /** The average-pooling gradient on validated arrays (a subclass may run it elsewhere). */
+  protected avgPoolBackwardArrays(dy: TypedArray, out: CpuStorage, p: Pool2dParams): void {
+    const acc = this.#accumulatorFor(out);
+    avgPool2dBackwardInto(dy, acc, p);
+    if (acc !== out.data) out.data.set(acc);
   }
 
   // ---- indexing ----

@@ -63,7 +63,8 @@ export function maxPool2dBackwardInto(dy: TypedArray, argmax: TypedArray, dx: Fl
 }
 
 /** 1/divisor of each output cell of one plane (the same for every plane) */
-function inverseDivisors(p: Pool2dParams): Float64Array {
+/** 1 / (cells counted in each window), per output position (countIncludePad decides which cells count) */
+export function inverseDivisors(p: Pool2dParams): Float64Array {
   const { inH, inW, outH, outW, kH, kW, strideH, strideW, padTop, padLeft } = p;
   const inv = new Float64Array(outH * outW);
   for (let oy = 0; oy < outH; oy++) {

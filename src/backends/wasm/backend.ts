@@ -17,6 +17,7 @@ import { binaryInto as cpuBinaryInto, stridedCopy } from '../cpu/binary.js';
 import { contiguous } from '../cpu/strided.js';
 import { checkView, expectCount, expectDType, expectSize, sizeOfShape } from '../cpu/checks.js';
 import { CpuBackend } from '../cpu/index.js';
+import type { CpuStorage } from '../cpu/storage.js';
 import { checkArgmax } from '../cpu/pool.js';
 import { UNARY_PARAM_COUNT } from '../cpu/unary.js';
 import { gmBackwardFloat32, gmForwardFloat32, type GmFloat32Inputs } from './gm-loss.js';
@@ -208,6 +209,16 @@ export class WasmBackend extends CpuBackend {
       dx: dx.data as Float32Array, dMeans: dMeans.data as Float32Array, dLogVar: (dLogVar?.data ?? null) as Float32Array | null,
     });
     return dLogVar ? { dx, dMeans, dLogVar } : { dx, dMeans };
+  }
+
+  protected override avgPoolArrays(x: TypedArray, out: TypedArray, p: Pool2dParams): void {
+    if (x instanceof Float32Array && out instanceof Float32Array) this.kernels.avgPool2dInto(x, out, p);
+    else super.avgPoolArrays(x, out, p);
+  }
+
+  protected override avgPoolBackwardArrays(dy: TypedArray, out: CpuStorage, p: Pool2dParams): void {
+    if (dy instanceof Float32Array && out.data instanceof Float32Array) this.kernels.avgPool2dBackwardInto(dy, out.data, p);
+    else super.avgPoolBackwardArrays(dy, out, p);
   }
 
   protected override reduceArrays(op: ReduceOp, x: TypedArray, out: TypedArray, outer: number, reduce: number, inner: number): void {

@@ -5,8 +5,9 @@
  */
 import type { Conv2dParams, MatmulParams, Pool2dParams } from '../../core/backend.js';
 import { contiguous, planRows, type StridedLike } from '../cpu/strided.js';
+import { inverseDivisors } from '../cpu/pool.js';
 import {
-  ADAM_FIELDS, AFFINE_FIELDS, BINARY_FIELDS, CONV_FIELDS, REDUCE_FIELDS, SGD_FIELDS, GEMM_FIELDS, GM_DISTANCE_FIELDS, GM_GRAD_FIELDS, POOL_FIELDS, SOFTMAX_FIELDS, UNARY_FIELDS,
+  ADAM_FIELDS, AFFINE_FIELDS, AVG_POOL_FIELDS, BINARY_FIELDS, CONV_FIELDS, REDUCE_FIELDS, SGD_FIELDS, GEMM_FIELDS, GM_DISTANCE_FIELDS, GM_GRAD_FIELDS, POOL_FIELDS, SOFTMAX_FIELDS, UNARY_FIELDS,
 } from './layout.js';
 import { AFFINE_DRIVER, COPY_AS_BINARY, WASM_BINARY, WASM_UNARY, binaryDriverName, unaryDriverName } from './kernels/elementwise.js';
 import { LOG_SOFTMAX_DRIVER, SOFTMAX_DRIVER } from './kernels/softmax.js';
@@ -282,6 +283,54 @@ export class WasmKernels extends KernelRuntime {
       const parts = this.parallel(outCount * 16) ? splitRange(planes, this.threads) : [[0, planes] as [number, number]];
       this.dispatch('maxPool2dBackward', POOL_FIELDS, parts.map(([pl0, pl1]) => [base, { pl0, pl1 }]));
     });
+  }
+
+  /** out [n, c, outH, outW]: window means (float64 sums times 1/divisor, rounded once) */
+  avgPool2dInto(x: Float32Array, out: Float32Array, p: Pool2dParams): void {
+    const planes = p.n * p.c, count = planes * p.outH * p.outW;
+    need('avgPool2d', 'x', x, planes * p.inH * p.inW);
+    this.withOperands('avgPool2d', out, count, [x], (y, [X]) => {
+      this.withInverseDivisors(p, (inv) => {
+        const base = { ...this.avgPoolFields(p), x: X!, y, inv, acc: 0 };
+        const parts = this.parallel(count * p.kH * p.kW * 2) ? splitRange(planes, this.threads) : [[0, planes] as [number, number]];
+        this.dispatch('avgPool2d', AVG_POOL_FIELDS, parts.map(([pl0, pl1]) => [base, { pl0, pl1 }]));
+      });
+    });
+  }
+
+  /** dx [n, c, inH, inW]: every window's dy/divisor summed per input cell in float64, rounded once */
+  avgPool2dBackwardInto(dy: Float32Array, out: Float32Array, p: Pool2dParams): void {
+    const planes = p.n * p.c, outCount = planes * p.outH * p.outW;
+    need('avgPool2dBackward', 'dy', dy, outCount);
+    this.withOperands('avgPool2dBackward', out, planes * p.inH * p.inW, [dy], (dx, [D]) => {
+      this.withInverseDivisors(p, (inv) => {
+        const base = { ...this.avgPoolFields(p), x: D!, y: dx, inv };
+        const parts = this.parallel(outCount * p.kH * p.kW * 2) ? splitRange(planes, this.threads) : [[0, planes] as [number, number]];
+        this.dispatch('avgPool2dBackward', AVG_POOL_FIELDS, parts.map(([pl0, pl1], t) => {
+          const [acc] = this.ensureScratch(t, [2 * p.inH * p.inW]);
+          return [base, { pl0, pl1, acc: acc! }];
+        }));
+      });
+    });
+  }
+
+  private avgPoolFields(p: Pool2dParams): Fields {
+    return {
+      inH: p.inH, inW: p.inW, outH: p.outH, outW: p.outW, kH: p.kH, kW: p.kW,
+      sH: p.strideH, sW: p.strideW, pT: p.padTop, pL: p.padLeft,
+    };
+  }
+
+  /** the reference's 1/divisor table, as float64 in the heap for the duration of body */
+  private withInverseDivisors(p: Pool2dParams, body: (inv: number) => void): void {
+    const table = inverseDivisors(p);
+    const inv = this.heap.alloc(Math.max(8, table.byteLength));
+    try {
+      new Float64Array(this.heap.buffer, inv, table.length).set(table);
+      body(inv);
+    } finally {
+      this.heap.free(inv);
+    }
   }
 
   /** The unary ops with a wasm kernel (others stay with the caller's implementation). */

@@ -61,6 +61,14 @@ export const POOL_FIELDS = fields([
 ] as const);
 
 /**
+ * Average pooling over planes [pl0, pl1): `inv` is a float64 array of 1/divisor per output
+ * position; `acc` the thread's float64 scratch plane (inH·inW) for the gradient's sums.
+ */
+export const AVG_POOL_FIELDS = fields([
+  'x', 'y', 'inv', 'acc', 'inH', 'inW', 'outH', 'outW', 'kH', 'kW', 'sH', 'sW', 'pT', 'pL', 'pl0', 'pl1',
+] as const);
+
+/**
  * GM loss, squared distances: dist[i, c] = ½ Σ_j (x_ij − μ_cj)²·invVar_cj for rows i in [r0, r1)
  * (x [n, d], means and invVar [k, d], dist [n, k]; invVar is 0 for identity covariance).
  */

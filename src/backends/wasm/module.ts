@@ -7,7 +7,7 @@ import { emitGemm, type GemmShape } from './kernels/gemm.js';
 import { emitConv } from './kernels/conv.js';
 import { emitUtil } from './kernels/util.js';
 import { AFFINE_DRIVER, WASM_BINARY, WASM_UNARY, binaryDriverName, emitElementwise, unaryDriverName } from './kernels/elementwise.js';
-import { emitPool } from './kernels/pool.js';
+import { emitAvgPool, emitPool } from './kernels/pool.js';
 import { LOG_SOFTMAX_DRIVER, SOFTMAX_DRIVER, emitSoftmax } from './kernels/softmax.js';
 import { GM_COVARIANCES, GM_INV_VAR_DRIVER, emitGm, gmDistancesDriverName, gmGradDriverName } from './kernels/gm.js';
 import { Vec } from './kernels/vec.js';
@@ -29,7 +29,7 @@ export interface KernelModuleConfig {
 
 /** Exported driver names; each takes one i32: the address of a parameter block. */
 export const DRIVERS: readonly string[] = [
-  'gemm', 'convForward', 'convBackwardWeight', 'convBackwardInputCol2im', 'maxPool2d', 'maxPool2dBackward',
+  'gemm', 'convForward', 'convBackwardWeight', 'convBackwardInputCol2im', 'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward',
   ...Object.keys(WASM_UNARY).map(unaryDriverName),
   ...Object.keys(WASM_BINARY).map(binaryDriverName),
   SOFTMAX_DRIVER, LOG_SOFTMAX_DRIVER, GM_INV_VAR_DRIVER, ...GM_COVARIANCES.flatMap((cov) => [gmDistancesDriverName(cov), gmGradDriverName(cov)]),
@@ -59,6 +59,7 @@ export function buildKernelModule(cfg: KernelModuleConfig): Uint8Array<ArrayBuff
   const util = emitUtil(mod, vec);
   emitConv(mod, vec, cfg.gemm, cfg.convNc, gemm, util);
   emitPool(mod, vec);
+  emitAvgPool(mod);
   emitElementwise(mod, vec);
   emitSoftmax(mod, vec);
   emitGm(mod, vec);

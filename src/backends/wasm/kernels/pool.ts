@@ -6,7 +6,7 @@
  * scatter-add never races.
  */
 import type { FunctionBuilder, Local, ModuleBuilder } from '../assembler.js';
-import { POOL_FIELDS } from '../layout.js';
+import { AVG_POOL_FIELDS, POOL_FIELDS } from '../layout.js';
 import { I, addTo, assign, emit, forRange, when } from '../emit.js';
 import type { Vec } from './vec.js';
 
@@ -172,6 +172,94 @@ export function emitPool(mod: ModuleBuilder, vec: Vec): void {
         f.get(cell).get(cell).mem('f32.load').get(src).mem('f32.load').op('f32.add').mem('f32.store');
         addTo(f, src, 4);
         addTo(f, a, 4);
+      });
+    });
+  });
+}
+
+/**
+ * Average pooling and its gradient, in float64 as the reference backend (window sums, then times
+ * 1/divisor from the `inv` table; the gradient sums every window's share per input cell in output
+ * order in a float64 plane and rounds once), so the bits agree. Threads split the planes.
+ */
+export function emitAvgPool(mod: ModuleBuilder): void {
+  const read = (f: FunctionBuilder, params: Local) => (name: keyof typeof AVG_POOL_FIELDS): Local => {
+    const l = f.local('i32');
+    assign(f, l, I.load(params, AVG_POOL_FIELDS[name]));
+    return l;
+  };
+  /** for every output of planes [pl0, pl1): window rows [h0, h1), columns [w0, w1); o counts outputs */
+  const windows = (f: FunctionBuilder, P: (name: keyof typeof AVG_POOL_FIELDS) => Local,
+    perPlane: (pl: Local) => void, perOutput: (o: Local, pos: Local, h0: Local, h1: Local, w0: Local, w1: Local) => void,
+    afterPlane: (pl: Local) => void) => {
+    const inH = P('inH'), inW = P('inW'), outH = P('outH'), outW = P('outW'), kH = P('kH'), kW = P('kW');
+    const sH = P('sH'), sW = P('sW'), pT = P('pT'), pL = P('pL'), pl0 = P('pl0'), pl1 = P('pl1');
+    const L = () => f.local('i32');
+    const pl = L(), oy = L(), ox = L(), hs = L(), ws = L(), h0 = L(), h1 = L(), w0 = L(), w1 = L(), o = L(), pos = L();
+    assign(f, o, I.mul(pl0, I.mul(outH, outW)));
+    forRange(f, pl, pl0, pl1, 1, () => {
+      perPlane(pl);
+      assign(f, pos, 0);
+      forRange(f, oy, 0, outH, 1, () => {
+        assign(f, hs, I.sub(I.mul(oy, sH), pT));
+        assign(f, h0, I.max(hs, 0));
+        assign(f, h1, I.min(I.add(hs, kH), inH));
+        forRange(f, ox, 0, outW, 1, () => {
+          assign(f, ws, I.sub(I.mul(ox, sW), pL));
+          assign(f, w0, I.max(ws, 0));
+          assign(f, w1, I.min(I.add(ws, kW), inW));
+          perOutput(o, pos, h0, h1, w0, w1);
+          addTo(f, o, 1);
+          addTo(f, pos, 1);
+        });
+      });
+      afterPlane(pl);
+    });
+  };
+
+  mod.func('avgPool2d', ['i32'], [], (f, params) => {
+    const P = read(f, params!);
+    const x = P('x'), y = P('y'), inv = P('inv'), inH = P('inH'), inW = P('inW');
+    const base = f.local('i32'), h = f.local('i32'), w = f.local('i32'), row = f.local('i32'), s = f.local('f64');
+    windows(f, P, (pl) => { assign(f, base, I.at4(x, I.mul(pl, I.mul(inH, inW)))); }, (o, pos, h0, h1, w0, w1) => {
+      f.f32(0).op('f64.promote_f32').set(s);
+      forRange(f, h, h0, h1, 1, () => {
+        assign(f, row, I.at4(base, I.mul(h, inW)));
+        forRange(f, w, w0, w1, 1, () => {
+          f.get(s).get(row).get(w).i32(2).op('i32.shl').op('i32.add').mem('f32.load').op('f64.promote_f32').op('f64.add').set(s);
+        });
+      });
+      f.get(y).get(o).i32(2).op('i32.shl').op('i32.add');
+      f.get(s).get(inv).get(pos).i32(3).op('i32.shl').op('i32.add').mem('f64.load').op('f64.mul').op('f32.demote_f64');
+      f.mem('f32.store');
+    }, () => {});
+  });
+
+  // x = dy, y = dx
+  mod.func('avgPool2dBackward', ['i32'], [], (f, params) => {
+    const P = read(f, params!);
+    const dy = P('x'), dx = P('y'), inv = P('inv'), acc = P('acc'), inH = P('inH'), inW = P('inW');
+    const plane = f.local('i32'), i = f.local('i32'), h = f.local('i32'), w = f.local('i32'), row = f.local('i32');
+    const g = f.local('f64'), cell = f.local('i32');
+    assign(f, plane, I.mul(inH, inW));
+    windows(f, P, () => {
+      forRange(f, i, 0, plane, 1, () => { f.get(acc).get(i).i32(3).op('i32.shl').op('i32.add').f32(0).op('f64.promote_f32').mem('f64.store'); });
+    }, (o, pos, h0, h1, w0, w1) => {
+      f.get(dy).get(o).i32(2).op('i32.shl').op('i32.add').mem('f32.load').op('f64.promote_f32');
+      f.get(inv).get(pos).i32(3).op('i32.shl').op('i32.add').mem('f64.load').op('f64.mul').set(g);
+      forRange(f, h, h0, h1, 1, () => {
+        assign(f, row, I.mul(h, inW));
+        forRange(f, w, w0, w1, 1, () => {
+          assign(f, cell, I.add(acc, I.shl(I.add(row, w), 3)));
+          f.get(cell).get(cell).mem('f64.load').get(g).op('f64.add').mem('f64.store');
+        });
+      });
+    }, (pl) => {
+      assign(f, row, I.at4(dx, I.mul(pl, plane)));
+      forRange(f, i, 0, plane, 1, () => {
+        f.get(row).get(i).i32(2).op('i32.shl').op('i32.add');
+        f.get(acc).get(i).i32(3).op('i32.shl').op('i32.add').mem('f64.load').op('f32.demote_f64');
+        f.mem('f32.store');
       });
     });
   });
