@@ -138,6 +138,34 @@ export interface LinfStepParams {
   hi: number;
 }
 
+/**
+ * Training-mode batch normalisation of x viewed as [outer, c, inner] (NCHW: outer = N, inner = H·W),
+ * per channel over the outer·inner values.
+ */
+export interface BatchNormParams {
+  outer: number;
+  c: number;
+  inner: number;
+  eps: number;
+}
+
+export interface BatchNormForwardResult {
+  /** (x − mean)/√(variance + eps) · weight + bias, x's shape */
+  out: Storage;
+  /** [c] batch mean */
+  mean: Storage;
+  /** [c] biased batch variance */
+  variance: Storage;
+}
+
+export interface BatchNormBackwardResult {
+  dx: Storage;
+  /** [c] Σ dy·x̂ */
+  dWeight: Storage;
+  /** [c] Σ dy */
+  dBias: Storage;
+}
+
 export interface SgdParams {
   lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean;
   /** first step: the momentum buffer is set to the gradient (PyTorch semantics) */
@@ -221,6 +249,12 @@ export interface Backend {
   /** gradients of the mean loss, each scaled by gradLoss (a 1-element storage: the upstream gradient) */
   gmBackward(x: Storage, means: Storage, logVar: Storage | null, labels: Storage, logSumExp: Storage,
     gradLoss: Storage, p: GMLossParams): GMBackwardResult;
+
+  /** batch normalisation with batch statistics (weight and bias [c], or null for 1 and 0) */
+  batchNormForward(x: Storage, weight: Storage | null, bias: Storage | null, p: BatchNormParams): BatchNormForwardResult;
+  /** its gradients given dy and the forward's mean and variance */
+  batchNormBackward(dy: Storage, x: Storage, mean: Storage, variance: Storage, weight: Storage | null,
+    p: BatchNormParams): BatchNormBackwardResult;
 
   // ---- attacks ----
   /** the fused L∞ projected-gradient step (LinfStepParams); xAdv, x and g contiguous, same size and dtype */

@@ -1,4 +1,5 @@
 /** Neural-network functions: softmax family, losses, batch normalisation, dropout. */
+import type { BatchNormParams } from '../core/backend.js';
 import { record, noGrad } from '../core/autograd.js';
 import { defaultGenerator, type Generator } from '../core/random.js';
 import { formatShape, normalizeAxis } from '../core/shape.js';
@@ -113,7 +114,9 @@ export interface BatchNormOptions {
 
 /**
  * Batch normalisation over every axis but 1 (channels). Training uses the biased batch variance to
- * normalise and updates the running variance with the unbiased one (PyTorch).
+ * normalise and updates the running variance with the unbiased one (PyTorch). Training runs the
+ * backend's fused kernels (statistics, normalisation and the three gradients in a few passes);
+ * evaluation is a per-channel affine map composed from ops.
  */
 export function batchNorm(x: Tensor, o: BatchNormOptions): Tensor {
   checkTensor('batchNorm', x);
@@ -122,34 +125,44 @@ export function batchNorm(x: Tensor, o: BatchNormOptions): Tensor {
   const c = x.shape[1]!;
   const eps = o.eps ?? 1e-5;
   const momentum = o.momentum ?? 0.1;
-  const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
   const bshape = x.shape.map((d, i) => (i === 1 ? d : 1));
   for (const [name, t] of [['runningMean', o.runningMean], ['runningVar', o.runningVar], ['weight', o.weight], ['bias', o.bias]] as const) {
     if (t && (t.rank !== 1 || t.shape[0] !== c)) throw new OpError(`batchNorm: ${name} ${formatShape(t.shape)} must be [${c}] for input ${formatShape(x.shape)}`);
+    if (t && (t.dtype !== x.dtype || t.backend !== x.backend)) throw new OpError(`batchNorm: ${name} is ${t.describe()} but x is ${x.describe()}`);
   }
-  let y: Tensor;
-  if (o.training) {
-    const count = x.size / c;
-    if (count <= 1) throw new OpError(`batchNorm: training needs more than one value per channel, got input ${formatShape(x.shape)}`);
-    const mu = mean(x, axes, true);
-    const centered = sub(x, mu);
-    const biasedVar = mean(square(centered), axes, true);
-    y = mul(centered, rsqrt(affine(biasedVar, 1, eps)));
-    if (o.runningMean && o.runningVar) {
-      const rm = o.runningMean, rv = o.runningVar;
-      noGrad(() => {
-        const newMean = add(affine(rm, 1 - momentum, 0), affine(reshape(mu, [c]), momentum, 0));
-        const newVar = add(affine(rv, 1 - momentum, 0), affine(reshape(biasedVar, [c]), momentum * count / (count - 1), 0));
-        assignInPlace(rm, newMean);
-        assignInPlace(rv, newVar);
-      });
-    }
-  } else {
+  if (!(eps > 0)) throw new OpError(`batchNorm: eps must be positive, got ${eps}`);
+  if (!o.training) {
     if (!o.runningMean || !o.runningVar) throw new OpError('batchNorm: evaluation mode needs runningMean and runningVar');
-    y = mul(sub(x, reshape(o.runningMean, bshape)), rsqrt(affine(reshape(o.runningVar, bshape), 1, eps)));
+    let y = mul(sub(x, reshape(o.runningMean, bshape)), rsqrt(affine(reshape(o.runningVar, bshape), 1, eps)));
+    if (o.weight) y = mul(y, reshape(o.weight, bshape));
+    if (o.bias) y = add(y, reshape(o.bias, bshape));
+    return y;
   }
-  if (o.weight) y = mul(y, reshape(o.weight, bshape));
-  if (o.bias) y = add(y, reshape(o.bias, bshape));
+  const count = x.size / c;
+  if (count <= 1) throw new OpError(`batchNorm: training needs more than one value per channel, got input ${formatShape(x.shape)}`);
+  const p: BatchNormParams = { outer: x.shape[0]!, c, inner: count / x.shape[0]!, eps };
+  const weight = o.weight ?? null, bias = o.bias ?? null;
+  const r = x.backend.batchNormForward(x.storage, weight?.storage ?? null, bias?.storage ?? null, p);
+  const y = fromStorage(r.out, x.shape, x.dtype);
+  const batchMean = fromStorage(r.mean, [c], x.dtype), batchVar = fromStorage(r.variance, [c], x.dtype);
+  if (o.runningMean && o.runningVar) {
+    const rm = o.runningMean, rv = o.runningVar;
+    noGrad(() => {
+      assignInPlace(rm, add(affine(rm, 1 - momentum, 0), affine(batchMean, momentum, 0)));
+      assignInPlace(rv, add(affine(rv, 1 - momentum, 0), affine(batchVar, momentum * count / (count - 1), 0)));
+    });
+  }
+  const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  record('batchNorm', inputs, y, (g) => {
+    const b = g.backend.batchNormBackward(g.storage, x.storage, batchMean.storage, batchVar.storage, weight?.storage ?? null, p);
+    const grads = [fromStorage(b.dx, x.shape, x.dtype)];
+    const dWeight = fromStorage(b.dWeight, [c], x.dtype), dBias = fromStorage(b.dBias, [c], x.dtype);
+    if (weight) grads.push(dWeight); else dWeight.dispose();
+    if (bias) grads.push(dBias); else dBias.dispose();
+    return grads;
+  });
+  // the statistics live as long as the graph needs them
+  if (!y.gradNode) { batchMean.dispose(); batchVar.dispose(); }
   return y;
 }
 

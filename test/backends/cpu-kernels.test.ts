@@ -508,3 +508,31 @@ describe('softmax', () => {
     expect(Array.from(y32).every(Number.isFinite)).toBe(true);
   });
 });
+
+describe('batch norm', () => {
+  it('normalises each channel to mean 0, variance 1, then scales and shifts (float64)', () => {
+    const p = { outer: 3, c: 2, inner: 5, eps: 1e-5 };
+    const x = randomArray(30, rng(8)).map((v) => 4 * v + 2);
+    const w = Float64Array.of(2, 0.5), bias = Float64Array.of(1, -1);
+    const r = b.batchNormForward(up(x, 'float64'), up(w, 'float64'), up(bias, 'float64'), p);
+    const y = read(r.out), mean = read(r.mean), variance = read(r.variance);
+    for (let ch = 0; ch < 2; ch++) {
+      const idx = [0, 1, 2].flatMap((o) => [0, 1, 2, 3, 4].map((i) => (o * 2 + ch) * 5 + i));
+      const mu = idx.reduce((s, k) => s + x[k]!, 0) / 15;
+      expectClose(`mean ${ch}`, [mean[ch]!], [mu]);
+      expectClose(`variance ${ch}`, [variance[ch]!], [idx.reduce((s, k) => s + (x[k]! - mu) ** 2, 0) / 15]);
+      const z = idx.map((k) => (y[k]! - bias[ch]!) / w[ch]!);
+      expectClose(`normalised mean ${ch}`, [z.reduce((s, v) => s + v, 0) / 15], [0]);
+      expectClose(`normalised variance ${ch}`, [z.reduce((s, v) => s + v * v, 0) / 15], [variance[ch]! / (variance[ch]! + 1e-5)]);
+    }
+  });
+
+  it('bad arguments are errors naming the kernel and the sizes', () => {
+    const p = { outer: 2, c: 3, inner: 4, eps: 1e-5 };
+    expect(() => b.batchNormForward(up(new Float64Array(23), 'float64'), null, null, p)).toThrow(/batchNormForward.*x has 23 elements, expected 24/);
+    expect(() => b.batchNormForward(up(new Float64Array(24), 'float64'), up(new Float64Array(2), 'float64'), null, p)).toThrow(/batchNormForward.*weight has 2 elements, expected 3 \(c\)/);
+    expect(() => b.batchNormForward(up(new Float64Array(24), 'float64'), null, null, { ...p, eps: 0 })).toThrow(/batchNormForward.*eps must be a positive/);
+    expect(() => b.batchNormBackward(up(new Float64Array(20), 'float64'), up(new Float64Array(24), 'float64'), up(new Float64Array(3), 'float64'),
+      up(new Float64Array(3), 'float64'), null, p)).toThrow(/batchNormBackward.*dy has 20 elements, expected 24/);
+  });
+});

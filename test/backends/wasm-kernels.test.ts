@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
-  AdamParams, BinaryOp, Conv2dParams, GMLikelihood, GMLossParams, MatmulParams, Pool2dParams, SgdParams, Storage, StridedView, UnaryOp,
+  AdamParams, Backend, BinaryOp, Conv2dParams, GMLikelihood, GMLossParams, MatmulParams, Pool2dParams, SgdParams, Storage, StridedView, UnaryOp,
 } from '../../src/core/backend.js';
 import type { TypedArray } from '../../src/core/dtype.js';
 import { CpuBackend } from '../../src/backends/cpu/index.js';
@@ -363,6 +363,29 @@ for (const cfg of CONFIGS) {
               if (!ok) expect.fail(`${what}[${i}]: ${a} vs reference ${b}`);
             }
           }
+        }
+      });
+
+      it('batch norm forward and backward against the reference (float64 arithmetic; sums in another order)', async () => {
+        const close = async (what: string, x: Storage, y: Storage) => {
+          const a = await x.backend.read(x), b = await y.backend.read(y);
+          const scale = Math.max(1e-30, ...Array.from(b, Math.abs));
+          for (let i = 0; i < a.length; i++) if (!(Math.abs(a[i]! - b[i]!) <= 2e-6 * scale)) expect.fail(`${what}[${i}]: ${a[i]} vs reference ${b[i]}`);
+        };
+        const r = random(21);
+        for (const [outer, c, inner, affine] of [[3, 5, 37, true], [16, 8, 64, false], [2, 3, 1, true], [64, 2, 33, true]] as const) {
+          const p = { outer, c, inner, eps: 1e-5 };
+          const n = outer * c * inner;
+          const x = Float32Array.from(randomArray(n, r), (v) => 3 * v + 1), dy = randomArray(n, r);
+          const w = affine ? randomArray(c, r) : null, b = affine ? randomArray(c, r) : null;
+          const up = (be: Backend, a: Float32Array | null) => (a ? be.upload(a) : null);
+          const f = wasm.batchNormForward(wasm.upload(x), up(wasm, w), up(wasm, b), p);
+          const fr = cpu.batchNormForward(cpu.upload(x), up(cpu, w), up(cpu, b), p);
+          const what = JSON.stringify(p);
+          await close(`out ${what}`, f.out, fr.out); await close(`mean ${what}`, f.mean, fr.mean); await close(`variance ${what}`, f.variance, fr.variance);
+          const g = wasm.batchNormBackward(wasm.upload(dy), wasm.upload(x), f.mean, f.variance, up(wasm, w), p);
+          const gr = cpu.batchNormBackward(cpu.upload(dy), cpu.upload(x), fr.mean, fr.variance, up(cpu, w), p);
+          await close(`dx ${what}`, g.dx, gr.dx); await close(`dWeight ${what}`, g.dWeight, gr.dWeight); await close(`dBias ${what}`, g.dBias, gr.dBias);
         }
       });
 

@@ -3,7 +3,7 @@
  * independently of the real backends' optimised kernels.
  */
 import type {
-  AdamParams, Backend, BinaryOp, Conv2dParams, GMBackwardResult, GMForwardResult, GMLossParams, MatmulParams,
+  AdamParams, Backend, BatchNormBackwardResult, BatchNormForwardResult, BatchNormParams, BinaryOp, Conv2dParams, GMBackwardResult, GMForwardResult, GMLossParams, MatmulParams,
   LinfStepParams, MemoryInfo, Operand, Pool2dParams, ReduceOp, SgdParams, Storage, StridedView, UnaryOp,
 } from '../../src/core/backend.js';
 import { convIndexLoop, naiveMatmul } from './reference-kernels.js';
@@ -301,6 +301,36 @@ export class NaiveBackend implements Backend {
       }
     }
     return { dx, dMeans: dm, ...(dv ? { dLogVar: dv } : {}) };
+  }
+  /** channel ch's flat indices of x viewed as [outer, c, inner] */
+  #channel(p: BatchNormParams, ch: number): number[] {
+    const out: number[] = [];
+    for (let o = 0; o < p.outer; o++) for (let i = 0; i < p.inner; i++) out.push((o * p.c + ch) * p.inner + i);
+    return out;
+  }
+  batchNormForward(x: Storage, weight: Storage | null, bias: Storage | null, p: BatchNormParams): BatchNormForwardResult {
+    const X = this.#d(x), W = weight ? this.#d(weight) : null, B = bias ? this.#d(bias) : null;
+    const out = this.#new(x.size, x.dtype), mean = this.#new(p.c, x.dtype), variance = this.#new(p.c, x.dtype);
+    for (let ch = 0; ch < p.c; ch++) {
+      const idx = this.#channel(p, ch);
+      const mu = idx.reduce((s, k) => s + X[k]!, 0) / idx.length;
+      const v = idx.reduce((s, k) => s + (X[k]! - mu) ** 2, 0) / idx.length;
+      mean.data[ch] = mu; variance.data[ch] = v;
+      for (const k of idx) out.data[k] = ((X[k]! - mean.data[ch]!) / Math.sqrt(variance.data[ch]! + p.eps)) * (W ? W[ch]! : 1) + (B ? B[ch]! : 0);
+    }
+    return { out, mean, variance };
+  }
+  batchNormBackward(dy: Storage, x: Storage, mean: Storage, variance: Storage, weight: Storage | null, p: BatchNormParams): BatchNormBackwardResult {
+    const D = this.#d(dy), X = this.#d(x), M = this.#d(mean), V = this.#d(variance), W = weight ? this.#d(weight) : null;
+    const dx = this.#new(x.size, x.dtype), dWeight = this.#new(p.c, x.dtype), dBias = this.#new(p.c, x.dtype);
+    for (let ch = 0; ch < p.c; ch++) {
+      const idx = this.#channel(p, ch), n = idx.length, sd = Math.sqrt(V[ch]! + p.eps);
+      const xhat = (k: number) => (X[k]! - M[ch]!) / sd;
+      const sdy = idx.reduce((s, k) => s + D[k]!, 0), sdyx = idx.reduce((s, k) => s + D[k]! * xhat(k), 0);
+      dBias.data[ch] = sdy; dWeight.data[ch] = sdyx;
+      for (const k of idx) dx.data[k] = ((W ? W[ch]! : 1) / sd) * (D[k]! - sdy / n - xhat(k) * sdyx / n);
+    }
+    return { dx, dWeight, dBias };
   }
   linfStep(xAdv: Storage, x: Storage, g: Storage, p: LinfStepParams): Storage {
     const A = this.#d(xAdv), X = this.#d(x), G = this.#d(g);

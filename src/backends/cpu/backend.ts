@@ -10,7 +10,7 @@
  * override, reusing the `prepare…` validators, and calling super for the other dtypes.
  */
 import type {
-  AdamParams, Backend, BinaryOp, Conv2dParams, GMBackwardResult, GMForwardResult, GMLossParams, MatmulParams,
+  AdamParams, Backend, BatchNormBackwardResult, BatchNormForwardResult, BatchNormParams, BinaryOp, Conv2dParams, GMBackwardResult, GMForwardResult, GMLossParams, MatmulParams,
   LinfStepParams, MemoryInfo, Operand, Pool2dParams, ReduceOp, SgdParams, Storage, StridedView, UnaryOp,
 } from '../../core/backend.js';
 import { dtypeOfArray, typedArrayFor, type DType, type TypedArray } from '../../core/dtype.js';
@@ -24,6 +24,7 @@ import { checkIndices, gatherInto, scatterAddInto } from './indexing.js';
 import { matmulInto } from './matmul.js';
 import { adamStepInPlace, sgdStepInPlace } from './optim.js';
 import { checkLinfStep, linfStepInto } from './attack-step.js';
+import { batchNormBackwardInto, batchNormForwardInto, checkBatchNorm } from './batch-norm.js';
 import { avgPool2dBackwardInto, avgPool2dInto, checkArgmax, maxPool2dBackwardInto, maxPool2dInto } from './pool.js';
 import { reduceInto } from './reduce.js';
 import { Scratch } from './scratch.js';
@@ -534,6 +535,39 @@ export class CpuBackend implements Backend {
       expectSize(kernel, name, s, param.size, 'the size of param');
     }
     return arrays;
+  }
+
+  // ---- batch normalisation ----
+
+  batchNormForward(x: Storage, weight: Storage | null, bias: Storage | null, p: BatchNormParams): BatchNormForwardResult {
+    const kernel = this.kernelName('batchNormForward');
+    checkBatchNorm(kernel, x, [['weight', weight], ['bias', bias]], p);
+    const out = this.allocate(kernel, x.size, x.dtype), mean = this.allocate(kernel, p.c, x.dtype), variance = this.allocate(kernel, p.c, x.dtype);
+    this.batchNormForwardArrays(this.arrayOf(kernel, 'x', x), weight && this.arrayOf(kernel, 'weight', weight),
+      bias && this.arrayOf(kernel, 'bias', bias), out.data, mean.data, variance.data, p);
+    return { out, mean, variance };
+  }
+
+  batchNormBackward(dy: Storage, x: Storage, mean: Storage, variance: Storage, weight: Storage | null,
+    p: BatchNormParams): BatchNormBackwardResult {
+    const kernel = this.kernelName('batchNormBackward');
+    checkBatchNorm(kernel, x, [['mean', mean], ['variance', variance], ['weight', weight]], p, [['dy', dy]]);
+    const dx = this.allocate(kernel, x.size, x.dtype), dWeight = this.allocate(kernel, p.c, x.dtype), dBias = this.allocate(kernel, p.c, x.dtype);
+    this.batchNormBackwardArrays(this.arrayOf(kernel, 'dy', dy), this.arrayOf(kernel, 'x', x), this.arrayOf(kernel, 'mean', mean),
+      this.arrayOf(kernel, 'variance', variance), weight && this.arrayOf(kernel, 'weight', weight), dx.data, dWeight.data, dBias.data, p);
+    return { dx, dWeight, dBias };
+  }
+
+  /** The batch-norm forward on validated arrays (a subclass may run it elsewhere). */
+  protected batchNormForwardArrays(x: TypedArray, weight: TypedArray | null, bias: TypedArray | null, out: TypedArray,
+    mean: TypedArray, variance: TypedArray, p: BatchNormParams): void {
+    batchNormForwardInto(x, weight, bias, out, mean, variance, p);
+  }
+
+  /** The batch-norm gradient on validated arrays (a subclass may run it elsewhere). */
+  protected batchNormBackwardArrays(dy: TypedArray, x: TypedArray, mean: TypedArray, variance: TypedArray, weight: TypedArray | null,
+    dx: TypedArray, dWeight: TypedArray, dBias: TypedArray, p: BatchNormParams): void {
+    batchNormBackwardInto(dy, x, mean, variance, weight, dx, dWeight, dBias, p);
   }
 
   // ---- attacks ----

@@ -9,7 +9,7 @@
  * overridden here, are the parent's.
  */
 import type {
-  AdamParams, BinaryOp, Conv2dParams, ReduceOp, SgdParams, GMBackwardResult, GMForwardResult, GMLossParams, MatmulParams, MemoryInfo, Operand,
+  AdamParams, BatchNormParams, BinaryOp, Conv2dParams, ReduceOp, SgdParams, GMBackwardResult, GMForwardResult, GMLossParams, MatmulParams, MemoryInfo, Operand,
   Pool2dParams, Storage, UnaryOp,
 } from '../../core/backend.js';
 import type { DType, TypedArray } from '../../core/dtype.js';
@@ -219,6 +219,28 @@ export class WasmBackend extends CpuBackend {
   protected override avgPoolBackwardArrays(dy: TypedArray, out: CpuStorage, p: Pool2dParams): void {
     if (dy instanceof Float32Array && out.data instanceof Float32Array) this.kernels.avgPool2dBackwardInto(dy, out.data, p);
     else super.avgPoolBackwardArrays(dy, out, p);
+  }
+
+  protected override batchNormForwardArrays(x: TypedArray, weight: TypedArray | null, bias: TypedArray | null, out: TypedArray,
+    mean: TypedArray, variance: TypedArray, p: BatchNormParams): void {
+    const f32 = (a: TypedArray | null) => a === null || a instanceof Float32Array;
+    if (x instanceof Float32Array && f32(weight) && f32(bias) && out instanceof Float32Array && mean instanceof Float32Array
+      && variance instanceof Float32Array) {
+      this.kernels.batchNormForwardInto(x, weight as Float32Array | null, bias as Float32Array | null, out, mean, variance, p);
+    } else {
+      super.batchNormForwardArrays(x, weight, bias, out, mean, variance, p);
+    }
+  }
+
+  protected override batchNormBackwardArrays(dy: TypedArray, x: TypedArray, mean: TypedArray, variance: TypedArray,
+    weight: TypedArray | null, dx: TypedArray, dWeight: TypedArray, dBias: TypedArray, p: BatchNormParams): void {
+    const all = [dy, x, mean, variance, dx, dWeight, dBias];
+    if (all.every((a) => a instanceof Float32Array) && (weight === null || weight instanceof Float32Array)) {
+      this.kernels.batchNormBackwardInto(dy as Float32Array, x as Float32Array, mean as Float32Array, variance as Float32Array,
+        weight as Float32Array | null, dx as Float32Array, dWeight as Float32Array, dBias as Float32Array, p);
+    } else {
+      super.batchNormBackwardArrays(dy, x, mean, variance, weight, dx, dWeight, dBias, p);
+    }
   }
 
   protected override reduceArrays(op: ReduceOp, x: TypedArray, out: TypedArray, outer: number, reduce: number, inner: number): void {

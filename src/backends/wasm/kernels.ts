@@ -7,7 +7,7 @@ import type { Conv2dParams, MatmulParams, Pool2dParams } from '../../core/backen
 import { contiguous, planRows, type StridedLike } from '../cpu/strided.js';
 import { inverseDivisors } from '../cpu/pool.js';
 import {
-  ADAM_FIELDS, AFFINE_FIELDS, AVG_POOL_FIELDS, BINARY_FIELDS, CONV_FIELDS, REDUCE_FIELDS, SGD_FIELDS, GEMM_FIELDS, GM_DISTANCE_FIELDS, GM_GRAD_FIELDS, POOL_FIELDS, SOFTMAX_FIELDS, UNARY_FIELDS,
+  ADAM_FIELDS, AFFINE_FIELDS, AVG_POOL_FIELDS, BATCH_NORM_FIELDS, BINARY_FIELDS, CONV_FIELDS, REDUCE_FIELDS, SGD_FIELDS, GEMM_FIELDS, GM_DISTANCE_FIELDS, GM_GRAD_FIELDS, POOL_FIELDS, SOFTMAX_FIELDS, UNARY_FIELDS,
 } from './layout.js';
 import { AFFINE_DRIVER, COPY_AS_BINARY, WASM_BINARY, WASM_UNARY, binaryDriverName, unaryDriverName } from './kernels/elementwise.js';
 import { LOG_SOFTMAX_DRIVER, SOFTMAX_DRIVER } from './kernels/softmax.js';
@@ -15,7 +15,8 @@ import { GM_INV_VAR_DRIVER, gmDistancesDriverName, gmGradDriverName } from './ke
 import { splitRange, splitsEvenly } from './partition.js';
 import { WASM_REDUCE_OPS, reduceDriverName, type WasmReduceOp } from './kernels/reduce.js';
 import { ADAM_DRIVER, SGD_DRIVER, f64Words } from './kernels/optim.js';
-import type { AdamParams, SgdParams } from '../../core/backend.js';
+import { BN_BACKWARD_DRIVER, BN_FORWARD_DRIVER } from './kernels/batch-norm.js';
+import type { AdamParams, BatchNormParams, SgdParams } from '../../core/backend.js';
 import { KernelRuntime, WORK_COUNTER, f32Bits, need, roundUp, type Fields, type RuntimeInit, type WasmKernelOptions } from './runtime.js';
 
 export type { WasmKernelOptions } from './runtime.js';
@@ -430,6 +431,39 @@ export class WasmKernels extends KernelRuntime {
         return [base, part, { acc }];
       }));
     });
+  }
+
+  /** Training batch norm (BatchNormParams): y, and the per-channel mean and biased variance */
+  batchNormForwardInto(x: Float32Array, w: Float32Array | null, b: Float32Array | null, y: Float32Array,
+    mean: Float32Array, variance: Float32Array, p: BatchNormParams): void {
+    const count = p.outer * p.c * p.inner;
+    need('batchNormForward', 'x', x, count);
+    for (const [name, a] of [['weight', w], ['bias', b]] as const) if (a) need('batchNormForward', name, a, p.c);
+    const inputs = [x, ...(w ? [w] : []), ...(b ? [b] : [])];
+    this.withOutputs('batchNormForward', [[y, count], [mean, p.c], [variance, p.c]], inputs, ([Y, M, V], [X, ...rest]) => {
+      const W = w ? rest.shift()! : 0, B = b ? rest.shift()! : 0;
+      this.dispatchBatchNorm(BN_FORWARD_DRIVER, p, { x: X!, w: W, b: B, y: Y!, mean: M!, variance: V!, dy: 0, dw: 0, db: 0 });
+    });
+  }
+
+  /** Its gradients: dx, and dWeight = Σ dy·x̂, dBias = Σ dy per channel */
+  batchNormBackwardInto(dy: Float32Array, x: Float32Array, mean: Float32Array, variance: Float32Array, w: Float32Array | null,
+    dx: Float32Array, dWeight: Float32Array, dBias: Float32Array, p: BatchNormParams): void {
+    const count = p.outer * p.c * p.inner;
+    need('batchNormBackward', 'dy', dy, count);
+    need('batchNormBackward', 'x', x, count);
+    for (const [name, a] of [['mean', mean], ['variance', variance], ['weight', w]] as const) if (a) need('batchNormBackward', name, a, p.c);
+    const inputs = [dy, x, mean, variance, ...(w ? [w] : [])];
+    this.withOutputs('batchNormBackward', [[dx, count], [dWeight, p.c], [dBias, p.c]], inputs, ([DX, DW, DB], [D, X, M, V, W]) => {
+      this.dispatchBatchNorm(BN_BACKWARD_DRIVER, p, { x: X!, w: W ?? 0, b: 0, y: DX!, mean: M!, variance: V!, dy: D!, dw: DW!, db: DB! });
+    });
+  }
+
+  private dispatchBatchNorm(driver: string, p: BatchNormParams, arrays: Fields): void {
+    const [eps, eps_] = f64Words(p.eps);
+    const base = { ...arrays, outer: p.outer, c: p.c, inner: p.inner, eps, eps_ };
+    const parts = this.parallel(p.outer * p.c * p.inner * 8) ? splitRange(p.c, this.threads) : [[0, p.c] as [number, number]];
+    this.dispatch(driver, BATCH_NORM_FIELDS, parts.map(([c0, c1]) => [base, { c0, c1 }]));
   }
 
   /** SgdParams as in the Backend interface; param and buf updated in place (float64 arithmetic) */

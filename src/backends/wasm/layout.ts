@@ -96,6 +96,15 @@ export const SOFTMAX_FIELDS = fields(['x', 'y', 'stats', 'inner', 'o0', 'o1', 'l
  */
 export const REDUCE_FIELDS = fields(['x', 'y', 'red', 'inner', 'o0', 'o1', 'i0', 'i1', 'acc'] as const);
 
+/**
+ * Training batch norm of x viewed as [outer, c, inner], channels [c0, c1) on this thread. Forward:
+ * x, w, b (0: none) → y, mean, variance. Backward: dy, x, mean, variance, w → dx, dw, db. eps is a
+ * float64 word pair.
+ */
+export const BATCH_NORM_FIELDS = fields([
+  'x', 'w', 'b', 'y', 'mean', 'variance', 'dy', 'dw', 'db', 'outer', 'c', 'inner', 'c0', 'c1', 'eps', 'eps_',
+] as const);
+
 /** y[i] = scale·x[i] + shift for i in [lo, hi), in float64 (scale and shift: float64 word pairs) */
 export const AFFINE_FIELDS = fields(['x', 'y', 'lo', 'hi', 'scale', 'scale_', 'shift', 'shift_'] as const);
 

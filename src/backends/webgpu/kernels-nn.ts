@@ -1,8 +1,9 @@
 /**
- * Fused network kernels: softmax/log-softmax over the last axis (softmaxRows) and the
- * Gaussian-mixture loss pair (gmLossRows forward, gmLossGrads backward; ../shared/docs/gm-loss.md).
+ * Fused network kernels: softmax/log-softmax over the last axis (softmaxRows), the
+ * Gaussian-mixture loss pair (gmLossRows forward, gmLossGrads backward; ../shared/docs/gm-loss.md)
+ * and training-mode batch normalisation (batchNorm forward and backward).
  */
-import type { GMLossParams } from '../../core/backend.js';
+import type { BatchNormParams, GMLossParams } from '../../core/backend.js';
 import type { GpuContext } from './gpu-context.js';
 import { params, type ParamWriter } from './gpu-params.js';
 import type { WebGpuStorage } from './gpu-storage.js';
@@ -76,4 +77,43 @@ export function gmBackward(ctx: GpuContext, kernel: string, x: WebGpuStorage, me
     }, gmParams(p).bytes(), [x, means, input(logVar), null, null, null, coef, out.dMeans, out.dLogVar ?? ctx.unusedOutput(0)], Math.ceil((p.k * p.d) / GM_WG));
   }
   ctx.release(coef);
+}
+
+const BN_WG = 256;
+
+function bnParams(p: BatchNormParams, hasWeight: boolean, hasBias: boolean): Uint8Array {
+  return params().u32(p.outer).u32(p.c).u32(p.inner).f32(p.eps).u32(hasWeight ? 1 : 0).u32(hasBias ? 1 : 0).bytes();
+}
+
+/** Training batch norm (shaders/batchNorm.wgsl): out, and mean / variance [c] */
+export function batchNormForward(ctx: GpuContext, kernel: string, x: WebGpuStorage, weight: WebGpuStorage | null,
+  bias: WebGpuStorage | null, p: BatchNormParams, out: { out: WebGpuStorage; mean: WebGpuStorage; variance: WebGpuStorage }): void {
+  if (p.c === 0) return;
+  const stats = ctx.allocate(kernel, 2 * p.c, 'float32', false);
+  ctx.run(kernel, {
+    shaders: ['batchNorm'], entryPoint: 'forward', subs: { WG: BN_WG },
+    layout: ['uniform', 'read', null, 'read', 'read', 'rw', 'rw', null],
+  }, bnParams(p, weight !== null, bias !== null), [x, null, weight ?? ctx.unusedInput, bias ?? ctx.unusedInput, stats, out.out, null], p.c);
+  ctx.recorder.copy(stats.pooled, out.mean.pooled, p.c * 4, 0, 0);
+  ctx.recorder.copy(stats.pooled, out.variance.pooled, p.c * 4, p.c * 4, 0);
+  ctx.release(stats);
+}
+
+/** Its gradients: dx, and dWeight / dBias [c] */
+export function batchNormBackward(ctx: GpuContext, kernel: string, dy: WebGpuStorage, x: WebGpuStorage, mean: WebGpuStorage,
+  variance: WebGpuStorage, weight: WebGpuStorage | null, p: BatchNormParams,
+  out: { dx: WebGpuStorage; dWeight: WebGpuStorage; dBias: WebGpuStorage }): void {
+  if (p.c === 0) return;
+  const stats = ctx.allocate(kernel, 2 * p.c, 'float32', false);
+  ctx.recorder.copy(mean.pooled, stats.pooled, p.c * 4, 0, 0);
+  ctx.recorder.copy(variance.pooled, stats.pooled, p.c * 4, 0, p.c * 4);
+  const grads = ctx.allocate(kernel, 2 * p.c, 'float32', false);
+  ctx.run(kernel, {
+    shaders: ['batchNorm'], entryPoint: 'backward', subs: { WG: BN_WG },
+    layout: ['uniform', 'read', 'read', 'read', null, 'rw', 'rw', 'rw'],
+  }, bnParams(p, weight !== null, false), [x, dy, weight ?? ctx.unusedInput, null, stats, out.dx, grads], p.c);
+  ctx.recorder.copy(grads.pooled, out.dWeight.pooled, p.c * 4, 0, 0);
+  ctx.recorder.copy(grads.pooled, out.dBias.pooled, p.c * 4, p.c * 4, 0);
+  ctx.release(stats);
+  ctx.release(grads);
 }

@@ -7,7 +7,7 @@
  * at once: every later use is recorded after the earlier ones, and the queue runs them in order.
  */
 import type {
-  AdamParams, Backend, BinaryOp, Conv2dParams, GMBackwardResult, GMForwardResult, GMLossParams, MatmulParams,
+  AdamParams, Backend, BatchNormBackwardResult, BatchNormForwardResult, BatchNormParams, BinaryOp, Conv2dParams, GMBackwardResult, GMForwardResult, GMLossParams, MatmulParams,
   LinfStepParams, MemoryInfo, Operand, Pool2dParams, ReduceOp, SgdParams, Storage, StridedView, UnaryOp,
 } from '../../core/backend.js';
 import type { DType, TypedArray } from '../../core/dtype.js';
@@ -28,6 +28,7 @@ import * as optim from './kernels-optim.js';
 import * as pool from './kernels-pool.js';
 import { reduce } from './kernels-reduce.js';
 import { checkLinfStep } from '../cpu/attack-step.js';
+import { checkBatchNorm } from '../cpu/batch-norm.js';
 
 const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'max', 'min', 'prod', 'argmax', 'argmin'];
 const LIKELIHOODS = ['true-class', 'true-class-sq', 'all-class'];
@@ -462,6 +463,40 @@ export class WebGpuBackend implements Backend {
     const dLogVar = V ? this.#ctx.allocate(kernel, p.k * p.d, 'float32') : null;
     nn.gmBackward(this.#ctx, kernel, X, M, V, Y, L, G, p, { dx, dMeans, dLogVar });
     return dLogVar ? { dx, dMeans, dLogVar } : { dx, dMeans };
+  }
+
+  // ---- batch normalisation ----
+
+  batchNormForward(x: Storage, weight: Storage | null, bias: Storage | null, p: BatchNormParams): BatchNormForwardResult {
+    const kernel = this.#k('batchNormForward');
+    const X = this.#s(kernel, 'x', x);
+    const W = weight && this.#s(kernel, 'weight', weight), B = bias && this.#s(kernel, 'bias', bias);
+    expectDType(kernel, 'x', X, 'float32');
+    checkBatchNorm(kernel, X, [['weight', W], ['bias', B]], p);
+    const result = {
+      out: this.#ctx.allocate(kernel, X.size, 'float32'),
+      mean: this.#ctx.allocate(kernel, p.c, 'float32'),
+      variance: this.#ctx.allocate(kernel, p.c, 'float32'),
+    };
+    nn.batchNormForward(this.#ctx, kernel, X, W, B, p, result);
+    return result;
+  }
+
+  batchNormBackward(dy: Storage, x: Storage, mean: Storage, variance: Storage, weight: Storage | null,
+    p: BatchNormParams): BatchNormBackwardResult {
+    const kernel = this.#k('batchNormBackward');
+    const X = this.#s(kernel, 'x', x), D = this.#s(kernel, 'dy', dy);
+    const M = this.#s(kernel, 'mean', mean), V = this.#s(kernel, 'variance', variance);
+    const W = weight && this.#s(kernel, 'weight', weight);
+    expectDType(kernel, 'x', X, 'float32');
+    checkBatchNorm(kernel, X, [['mean', M], ['variance', V], ['weight', W]], p, [['dy', D]]);
+    const result = {
+      dx: this.#ctx.allocate(kernel, X.size, 'float32'),
+      dWeight: this.#ctx.allocate(kernel, p.c, 'float32'),
+      dBias: this.#ctx.allocate(kernel, p.c, 'float32'),
+    };
+    nn.batchNormBackward(this.#ctx, kernel, D, X, M, V, W, p, result);
+    return result;
   }
 
   // ---- attacks ----

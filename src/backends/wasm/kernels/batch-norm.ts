@@ -1,0 +1,183 @@
+/**
+ * Training batch norm, per channel of x viewed as [outer, c, inner], with the reference backend's
+ * formulas (src/backends/cpu/batch-norm.ts) in float64: the mean, the mean squared deviation, then
+ * the normalisation; the gradient's two sums, then dx. The statistics are stored float32 and read
+ * back, as the reference's are. Sums run two float64 lanes at a time, so they may round
+ * differently from the reference's sequential ones in the last bit. Threads split the channels.
+ */
+import type { FunctionBuilder, Local, ModuleBuilder } from '../assembler.js';
+import { BATCH_NORM_FIELDS } from '../layout.js';
+import { I, addTo, assign, forRange, when } from '../emit.js';
+import type { Vec } from './vec.js';
+
+export const BN_FORWARD_DRIVER = 'batchNormForward';
+export const BN_BACKWARD_DRIVER = 'batchNormBackward';
+
+/** body gets the promoted values: (f64x2 halves) for SIMD, or one f64 in the scalar tail */
+interface PerValue {
+  simd(half: () => void): void;
+  scalar(value: () => void): void;
+}
+
+/**
+ * For each of channel ch's runs (x + ((o·c + ch)·inner)·4, inner floats): SIMD on four floats at a
+ * time (each half promoted to f64x2 and handed to `simd`), then the scalar tail.
+ */
+function forChannel(f: FunctionBuilder, vec: Vec, bases: Local[], outer: Local, c: Local, inner: Local, ch: Local,
+  body: (ptrs: Local[], lanes: 4 | 1) => void): void {
+  const o = f.local('i32'), i = f.local('i32'), end = f.local('i32');
+  const ptrs = bases.map(() => f.local('i32'));
+  assign(f, end, I.sub(inner, 3));
+  forRange(f, o, 0, outer, 1, () => {
+    bases.forEach((b, k) => assign(f, ptrs[k]!, I.at4(b, I.mul(I.add(I.mul(o, c), ch), inner))));
+    assign(f, i, 0);
+    if (vec.simd) {
+      forRange(f, i, 0, end, 4, () => {
+        body(ptrs, 4);
+        for (const p of ptrs) addTo(f, p, 16);
+      });
+    }
+    forRange(f, i, i, inner, 1, () => {
+      body(ptrs, 1);
+      for (const p of ptrs) addTo(f, p, 4);
+    });
+  });
+}
+
+/** pushes floats 0–1 (low) or 2–3 (high) of the four at ptr, promoted to an f64x2 */
+function half(f: FunctionBuilder, ptr: Local, high: boolean): void {
+  f.get(ptr).mem('v128.load64_zero', high ? 8 : 0).op('f64x2.promote_low_f32x4');
+}
+
+export function emitBatchNorm(mod: ModuleBuilder, vec: Vec): void {
+  const reader = (f: FunctionBuilder, params: Local) => (name: keyof typeof BATCH_NORM_FIELDS): Local => {
+    const l = f.local('i32');
+    assign(f, l, I.load(params, BATCH_NORM_FIELDS[name]));
+    return l;
+  };
+  const scalarAt = (f: FunctionBuilder, ptr: Local) => { f.get(ptr).mem('f32.load').op('f64.promote_f32'); };
+  const channelValue = (f: FunctionBuilder, base: Local, ch: Local) => { f.get(base).get(ch).i32(2).op('i32.shl').op('i32.add').mem('f32.load').op('f64.promote_f32'); };
+  const zero = (f: FunctionBuilder) => { f.f32(0).op('f64.promote_f32'); };
+  /** sum of two f64x2 accumulators and a scalar one */
+  const collapse = (f: FunctionBuilder, a: Local, b: Local, s: Local) => {
+    f.get(s);
+    for (const v of [a, b]) { f.get(v).lane('f64x2.extract_lane', 0).op('f64.add').get(v).lane('f64x2.extract_lane', 1).op('f64.add'); }
+  };
+
+  mod.func(BN_FORWARD_DRIVER, ['i32'], [], (f, params) => {
+    const P = reader(f, params!);
+    const x = P('x'), w = P('w'), b = P('b'), y = P('y'), mean = P('mean'), variance = P('variance');
+    const outer = P('outer'), c = P('c'), inner = P('inner'), c0 = P('c0'), c1 = P('c1');
+    const eps = f.local('f64'), count = f.local('f64'), mu = f.local('f64'), scale = f.local('f64'), shift = f.local('f64');
+    const s = f.local('f64'), acc0 = f.local('v128'), acc1 = f.local('v128'), mu2 = f.local('v128'), sc2 = f.local('v128'), sh2 = f.local('v128');
+    const ch = f.local('i32'), d = f.local('v128'), ds = f.local('f64');
+    f.get(params!).mem('f64.load', BATCH_NORM_FIELDS.eps).set(eps);
+    f.get(outer).get(inner).op('i32.mul').op('f64.convert_i32_s').set(count);
+    const resetAcc = () => { zero(f); f.set(s); zero(f); f.op('f64x2.splat').set(acc0); zero(f); f.op('f64x2.splat').set(acc1); };
+    forRange(f, ch, c0, c1, 1, () => {
+      // mean
+      resetAcc();
+      forChannel(f, vec, [x], outer, c, inner, ch, ([p], lanes) => {
+        if (lanes === 4) {
+          f.get(acc0); half(f, p!, false); f.op('f64x2.add').set(acc0);
+          f.get(acc1); half(f, p!, true); f.op('f64x2.add').set(acc1);
+        } else { f.get(s); scalarAt(f, p!); f.op('f64.add').set(s); }
+      });
+      f.get(mean).get(ch).i32(2).op('i32.shl').op('i32.add');
+      collapse(f, acc0, acc1, s); f.get(count).op('f64.div').op('f32.demote_f64').mem('f32.store');
+      channelValue(f, mean, ch); f.set(mu);
+      f.get(mu).op('f64x2.splat').set(mu2);
+      // variance: mean of (x − μ)²
+      resetAcc();
+      forChannel(f, vec, [x], outer, c, inner, ch, ([p], lanes) => {
+        if (lanes === 4) {
+          for (const [acc, high] of [[acc0, false], [acc1, true]] as const) {
+            half(f, p!, high); f.get(mu2).op('f64x2.sub').set(d);
+            f.get(acc).get(d).get(d).op('f64x2.mul').op('f64x2.add').set(acc);
+          }
+        } else { scalarAt(f, p!); f.get(mu).op('f64.sub').set(ds); f.get(s).get(ds).get(ds).op('f64.mul').op('f64.add').set(s); }
+      });
+      f.get(variance).get(ch).i32(2).op('i32.shl').op('i32.add');
+      collapse(f, acc0, acc1, s); f.get(count).op('f64.div').op('f32.demote_f64').mem('f32.store');
+      // y = (x − μ)·scale + shift, scale = w/√(var + eps)
+      when(f, w, () => { channelValue(f, w, ch); f.set(scale); }, () => { f.f32(1).op('f64.promote_f32').set(scale); });
+      f.get(scale); channelValue(f, variance, ch); f.get(eps).op('f64.add').op('f64.sqrt').op('f64.div').set(scale);
+      when(f, b, () => { channelValue(f, b, ch); f.set(shift); }, () => { zero(f); f.set(shift); });
+      f.get(scale).op('f64x2.splat').set(sc2);
+      f.get(shift).op('f64x2.splat').set(sh2);
+      forChannel(f, vec, [x, y], outer, c, inner, ch, ([p, q], lanes) => {
+        if (lanes === 4) {
+          f.get(q!);
+          for (const high of [false, true]) {
+            half(f, p!, high); f.get(mu2).op('f64x2.sub').get(sc2).op('f64x2.mul').get(sh2).op('f64x2.add').op('f32x4.demote_f64x2_zero');
+          }
+          f.f32x4Shuffle([0, 1, 4, 5]).mem('v128.store');
+        } else {
+          f.get(q!); scalarAt(f, p!); f.get(mu).op('f64.sub').get(scale).op('f64.mul').get(shift).op('f64.add').op('f32.demote_f64').mem('f32.store');
+        }
+      });
+    });
+  });
+
+  mod.func(BN_BACKWARD_DRIVER, ['i32'], [], (f, params) => {
+    const P = reader(f, params!);
+    const x = P('x'), w = P('w'), dx = P('y'), mean = P('mean'), variance = P('variance'), dy = P('dy'), dw = P('dw'), db = P('db');
+    const outer = P('outer'), c = P('c'), inner = P('inner'), c0 = P('c0'), c1 = P('c1');
+    const eps = f.local('f64'), count = f.local('f64'), mu = f.local('f64'), invStd = f.local('f64');
+    const sdy = f.local('f64'), sdyx = f.local('f64'), k = f.local('f64'), a = f.local('f64'), bb = f.local('f64');
+    const g0 = f.local('v128'), g1 = f.local('v128'), h0 = f.local('v128'), h1 = f.local('v128');
+    const mu2 = f.local('v128'), inv2 = f.local('v128'), k2 = f.local('v128'), a2 = f.local('v128'), b2 = f.local('v128'), g = f.local('v128');
+    const ch = f.local('i32');
+    f.get(params!).mem('f64.load', BATCH_NORM_FIELDS.eps).set(eps);
+    f.get(outer).get(inner).op('i32.mul').op('f64.convert_i32_s').set(count);
+    forRange(f, ch, c0, c1, 1, () => {
+      channelValue(f, mean, ch); f.set(mu);
+      f.f32(1).op('f64.promote_f32'); channelValue(f, variance, ch); f.get(eps).op('f64.add').op('f64.sqrt').op('f64.div').set(invStd);
+      f.get(mu).op('f64x2.splat').set(mu2);
+      f.get(invStd).op('f64x2.splat').set(inv2);
+      // Σ dy and Σ dy·x̂
+      zero(f); f.set(sdy); zero(f); f.set(sdyx);
+      for (const v of [g0, g1, h0, h1]) { zero(f); f.op('f64x2.splat').set(v); }
+      forChannel(f, vec, [dy, x], outer, c, inner, ch, ([pg, px], lanes) => {
+        if (lanes === 4) {
+          for (const [gs, hs, high] of [[g0, h0, false], [g1, h1, true]] as const) {
+            half(f, pg!, high); f.set(g);
+            f.get(gs).get(g).op('f64x2.add').set(gs);
+            f.get(hs).get(g); half(f, px!, high); f.get(mu2).op('f64x2.sub').op('f64x2.mul').get(inv2).op('f64x2.mul').op('f64x2.add').set(hs);
+          }
+        } else {
+          f.get(sdy); scalarAt(f, pg!); f.op('f64.add').set(sdy);
+          f.get(sdyx); scalarAt(f, pg!); scalarAt(f, px!); f.get(mu).op('f64.sub').op('f64.mul').get(invStd).op('f64.mul').op('f64.add').set(sdyx);
+        }
+      });
+      collapse(f, g0, g1, sdy); f.set(sdy);
+      collapse(f, h0, h1, sdyx); f.set(sdyx);
+      f.get(db).get(ch).i32(2).op('i32.shl').op('i32.add').get(sdy).op('f32.demote_f64').mem('f32.store');
+      f.get(dw).get(ch).i32(2).op('i32.shl').op('i32.add').get(sdyx).op('f32.demote_f64').mem('f32.store');
+      // dx = k·(dy − a − x̂·b), k = w·invStd, a = Σdy/M, b = Σdy·x̂/M
+      when(f, w, () => { channelValue(f, w, ch); f.set(k); }, () => { f.f32(1).op('f64.promote_f32').set(k); });
+      f.get(k).get(invStd).op('f64.mul').set(k);
+      f.get(sdy).get(count).op('f64.div').set(a);
+      f.get(sdyx).get(count).op('f64.div').set(bb);
+      f.get(k).op('f64x2.splat').set(k2);
+      f.get(a).op('f64x2.splat').set(a2);
+      f.get(bb).op('f64x2.splat').set(b2);
+      forChannel(f, vec, [dy, x, dx], outer, c, inner, ch, ([pg, px, pd], lanes) => {
+        if (lanes === 4) {
+          f.get(pd!);
+          for (const high of [false, true]) {
+            f.get(k2);
+            half(f, pg!, high); f.get(a2).op('f64x2.sub');
+            half(f, px!, high); f.get(mu2).op('f64x2.sub').get(inv2).op('f64x2.mul').get(b2).op('f64x2.mul');
+            f.op('f64x2.sub').op('f64x2.mul').op('f32x4.demote_f64x2_zero');
+          }
+          f.f32x4Shuffle([0, 1, 4, 5]).mem('v128.store');
+        } else {
+          f.get(pd!).get(k); scalarAt(f, pg!); f.get(a).op('f64.sub');
+          scalarAt(f, px!); f.get(mu).op('f64.sub').get(invStd).op('f64.mul').get(bb).op('f64.mul');
+          f.op('f64.sub').op('f64.mul').op('f32.demote_f64').mem('f32.store');
+        }
+      });
+    });
+  });
+}
