@@ -249,6 +249,32 @@ describe.skipIf(!gpu)('webgpu GM loss (fused forward and backward against the fl
   });
 });
 
+describe.skipIf(!gpu)('webgpu batch norm (training) against the float64 reference', () => {
+  const b = gpu!;
+  it('channels longer than a workgroup, with and without weight and bias; argument errors are WebGpuErrors naming the kernel', async () => {
+    const rd = (s: import('../../src/core/backend.js').Storage) => cpu.readSync(s) as Float64Array;
+    for (const [outer, c, inner, affine] of [[3, 4, 130, true], [5, 3, 7, false]] as const) {
+      const p = { outer, c, inner, eps: 1e-5 };
+      const n = outer * c * inner;
+      const x = Float32Array.from(randomF32(n, 3), (v) => 2 * v + 0.5), dy = randomF32(n, 4);
+      const w = affine ? randomF32(c, 5) : null, bias = affine ? randomF32(c, 6) : null;
+      const f64 = (a: Float32Array | null) => (a ? cpu.upload(Float64Array.from(a)) : null);
+      const ref = cpu.batchNormForward(f64(x)!, f64(w), f64(bias), p);
+      const got = b.batchNormForward(b.upload(x), w && b.upload(w), bias && b.upload(bias), p);
+      expectClose('out', await b.read(got.out), rd(ref.out), 1e-4, 1e-5);
+      expectClose('mean', await b.read(got.mean), rd(ref.mean), 1e-5, 1e-6);
+      expectClose('variance', await b.read(got.variance), rd(ref.variance), 1e-4, 1e-6);
+      const refB = cpu.batchNormBackward(f64(dy)!, f64(x)!, ref.mean, ref.variance, f64(w), p);
+      const gotB = b.batchNormBackward(b.upload(dy), b.upload(x), got.mean, got.variance, w && b.upload(w), p);
+      expectClose('dx', await b.read(gotB.dx), rd(refB.dx), 1e-4, 1e-4);
+      expectClose('dWeight', await b.read(gotB.dWeight), rd(refB.dWeight), 1e-4, 1e-4);
+      expectClose('dBias', await b.read(gotB.dBias), rd(refB.dBias), 1e-4, 1e-4);
+    }
+    expect(() => b.batchNormForward(b.upload(randomF32(10, 1)), null, null, { outer: 2, c: 3, inner: 2, eps: 1e-5 }))
+      .toThrow(expect.objectContaining({ name: 'WebGpuError', message: expect.stringMatching(/webgpu\.batchNormForward: x has 10 elements, expected 12/) }));
+  });
+});
+
 describe.skipIf(!gpu)('webgpu optimizer steps (PyTorch semantics, in place)', () => {
   const b = gpu!;
   const n = 300;

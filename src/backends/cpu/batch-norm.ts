@@ -7,24 +7,33 @@
  */
 import type { BatchNormParams, Storage } from '../../core/backend.js';
 import type { TypedArray } from '../../core/dtype.js';
-import { expectCount, expectFloat, expectSameDType, expectSize, fail } from './checks.js';
+import { fail } from './checks.js';
 
 /**
- * Validates a batch-norm call (every backend's): x float [outer·c·inner], `sameSize` arguments
- * like x, `channelArgs` [c] of x's dtype (null: absent).
+ * Validates a batch-norm call (every backend's; `failWith` throws the backend's own error type):
+ * x float [outer·c·inner], `sameSize` arguments like x, `channelArgs` [c] of x's dtype (null:
+ * absent).
  */
 export function checkBatchNorm(kernel: string, x: Storage, channelArgs: Array<[string, Storage | null]>, p: BatchNormParams,
-  sameSize: Array<[string, Storage]> = []): void {
-  for (const [name, v] of [['outer', p.outer], ['c', p.c], ['inner', p.inner]] as const) expectCount(kernel, name, v);
-  if (!(p.eps > 0)) fail(kernel, `eps must be a positive number, got ${p.eps}`);
-  if (p.outer * p.inner === 0) fail(kernel, `no values per channel (outer·inner = ${p.outer}·${p.inner})`);
-  expectFloat(kernel, 'x', x);
-  expectSize(kernel, 'x', x, p.outer * p.c * p.inner, `outer·c·inner = ${p.outer}·${p.c}·${p.inner}`);
-  for (const [name, s] of sameSize) { expectSameDType(kernel, name, s, x, 'x'); expectSize(kernel, name, s, x.size, 'the size of x'); }
+  sameSize: Array<[string, Storage]> = [], failWith: (kernel: string, message: string) => never = fail): void {
+  for (const [name, v] of [['outer', p.outer], ['c', p.c], ['inner', p.inner]] as const) {
+    if (!Number.isInteger(v) || v < 0) failWith(kernel, `${name} must be a non-negative integer, got ${v}`);
+  }
+  if (!(p.eps > 0)) failWith(kernel, `eps must be a positive number, got ${p.eps}`);
+  if (p.outer * p.inner === 0) failWith(kernel, `no values per channel (outer·inner = ${p.outer}·${p.inner})`);
+  if (x.dtype === 'int32') failWith(kernel, 'x must be float32 or float64, got int32');
+  const size = (name: string, s: Storage, expected: number, formula: string) => {
+    if (s.size !== expected) failWith(kernel, `${name} has ${s.size} elements, expected ${expected} (${formula})`);
+  };
+  const dtype = (name: string, s: Storage) => {
+    if (s.dtype !== x.dtype) failWith(kernel, `${name} is ${s.dtype} but x is ${x.dtype}`);
+  };
+  size('x', x, p.outer * p.c * p.inner, `outer·c·inner = ${p.outer}·${p.c}·${p.inner}`);
+  for (const [name, s] of sameSize) { dtype(name, s); size(name, s, x.size, 'the size of x'); }
   for (const [name, s] of channelArgs) {
     if (!s) continue;
-    expectSameDType(kernel, name, s, x, 'x');
-    expectSize(kernel, name, s, p.c, 'c');
+    dtype(name, s);
+    size(name, s, p.c, 'c');
   }
 }
 

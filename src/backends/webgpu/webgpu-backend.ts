@@ -472,7 +472,7 @@ export class WebGpuBackend implements Backend {
     const X = this.#s(kernel, 'x', x);
     const W = weight && this.#s(kernel, 'weight', weight), B = bias && this.#s(kernel, 'bias', bias);
     expectDType(kernel, 'x', X, 'float32');
-    checkBatchNorm(kernel, X, [['weight', W], ['bias', B]], p);
+    checkBatchNorm(kernel, X, [['weight', W], ['bias', B]], p, [], fail);
     const result = {
       out: this.#ctx.allocate(kernel, X.size, 'float32'),
       mean: this.#ctx.allocate(kernel, p.c, 'float32'),
@@ -489,7 +489,7 @@ export class WebGpuBackend implements Backend {
     const M = this.#s(kernel, 'mean', mean), V = this.#s(kernel, 'variance', variance);
     const W = weight && this.#s(kernel, 'weight', weight);
     expectDType(kernel, 'x', X, 'float32');
-    checkBatchNorm(kernel, X, [['mean', M], ['variance', V], ['weight', W]], p, [['dy', D]]);
+    checkBatchNorm(kernel, X, [['mean', M], ['variance', V], ['weight', W]], p, [['dy', D]], fail);
     const result = {
       dx: this.#ctx.allocate(kernel, X.size, 'float32'),
       dWeight: this.#ctx.allocate(kernel, p.c, 'float32'),
