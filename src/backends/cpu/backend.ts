@@ -19,7 +19,7 @@ import {
   checkView, expectCount, expectDType, expectFloat, expectSameDType, expectSize, fail, sizeOfShape,
 } from './checks.js';
 import { conv2dBackwardInputInto, conv2dBackwardWeightInto, conv2dInto } from './conv.js';
-import { checkLabels, gmBackwardInto, gmForwardInto } from './gm.js';
+import { checkGmOperands, checkLabels, gmBackwardInto, gmForwardInto } from './gm.js';
 import { checkIndices, gatherInto, scatterAddInto } from './indexing.js';
 import { matmulInto } from './matmul.js';
 import { adamStepInPlace, sgdStepInPlace } from './optim.js';
@@ -472,22 +472,7 @@ export class CpuBackend implements Backend {
     const X = this.arrayOf(kernel, 'x', x), M = this.arrayOf(kernel, 'means', means);
     const Y = this.arrayOf(kernel, 'labels', labels);
     const V = logVar ? this.arrayOf(kernel, 'logVar', logVar) : null;
-    expectCount(kernel, 'n', p.n); expectCount(kernel, 'k', p.k); expectCount(kernel, 'd', p.d);
-    if (p.n === 0 || p.k === 0) fail(kernel, `needs at least one sample and one class, got n=${p.n}, k=${p.k}`);
-    if (!['true-class', 'true-class-sq', 'all-class'].includes(p.likelihood)) fail(kernel, `unknown likelihood '${p.likelihood}'`);
-    expectFloat(kernel, 'x', x);
-    expectSameDType(kernel, 'means', means, x, 'x');
-    expectSize(kernel, 'x', x, p.n * p.d, `n·d = ${p.n}·${p.d}`);
-    expectSize(kernel, 'means', means, p.k * p.d, `k·d = ${p.k}·${p.d}`);
-    expectDType(kernel, 'labels', labels, 'int32');
-    expectSize(kernel, 'labels', labels, p.n, 'n');
-    if (p.diagonal !== (logVar !== null)) {
-      fail(kernel, p.diagonal ? 'diagonal covariance needs logVar' : 'logVar given but p.diagonal is false');
-    }
-    if (logVar) {
-      expectSameDType(kernel, 'logVar', logVar, x, 'x');
-      expectSize(kernel, 'logVar', logVar, p.k * p.d, `k·d = ${p.k}·${p.d}`);
-    }
+    checkGmOperands(kernel, x, means, logVar, labels, p);
     checkLabels(kernel, Y, p.k);
     return { x: X, means: M, logVar: V, labels: Y };
   }

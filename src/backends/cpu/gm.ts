@@ -18,7 +18,7 @@
  * W' = −c). The distances are summed directly, Σ (x − μ)², not as ‖x‖² − 2x·μ + ‖μ‖², so x ≈ μ
  * does not cancel.
  */
-import type { GMLossParams } from '../../core/backend.js';
+import type { GMLossParams, Storage } from '../../core/backend.js';
 import type { TypedArray } from '../../core/dtype.js';
 import { fail } from './checks.js';
 
@@ -74,6 +74,36 @@ function distances(inp: GMInputs, p: GMLossParams, invVar: Float64Array, i: numb
       s += diff * diff * invVar[mb + j]!;
     }
     dist[k] = 0.5 * s;
+  }
+}
+
+const LIKELIHOODS = ['true-class', 'true-class-sq', 'all-class'];
+
+/**
+ * Validates the GM loss operands' shapes and dtypes (every backend's; `failWith` throws the
+ * backend's own error type): x [n, d] float, means and logVar [k, d] of x's dtype, labels int32 [n],
+ * logVar present exactly when p.diagonal. The label values are checked where they are read.
+ */
+export function checkGmOperands(kernel: string, x: Storage, means: Storage, logVar: Storage | null, labels: Storage,
+  p: GMLossParams, failWith: (kernel: string, message: string) => never = fail): void {
+  for (const [name, v] of [['n', p.n], ['k', p.k], ['d', p.d]] as const) {
+    if (!Number.isInteger(v) || v < 0) failWith(kernel, `${name} must be a non-negative integer, got ${v}`);
+  }
+  if (p.n === 0 || p.k === 0) failWith(kernel, `needs at least one sample and one class, got n=${p.n}, k=${p.k}`);
+  if (!LIKELIHOODS.includes(p.likelihood)) failWith(kernel, `unknown likelihood '${p.likelihood}'`);
+  if (x.dtype === 'int32') failWith(kernel, 'x must be float32 or float64, got int32');
+  const size = (name: string, s: Storage, expected: number, formula: string) => {
+    if (s.size !== expected) failWith(kernel, `${name} has ${s.size} elements, expected ${expected} (${formula})`);
+  };
+  if (means.dtype !== x.dtype) failWith(kernel, `means is ${means.dtype} but x is ${x.dtype}`);
+  size('x', x, p.n * p.d, `n·d = ${p.n}·${p.d}`);
+  size('means', means, p.k * p.d, `k·d = ${p.k}·${p.d}`);
+  if (labels.dtype !== 'int32') failWith(kernel, `labels must be int32, got ${labels.dtype}`);
+  size('labels', labels, p.n, 'n');
+  if (p.diagonal !== (logVar !== null)) failWith(kernel, p.diagonal ? 'diagonal covariance needs logVar' : 'logVar given but p.diagonal is false');
+  if (logVar) {
+    if (logVar.dtype !== x.dtype) failWith(kernel, `logVar is ${logVar.dtype} but x is ${x.dtype}`);
+    size('logVar', logVar, p.k * p.d, `k·d = ${p.k}·${p.d}`);
   }
 }
 

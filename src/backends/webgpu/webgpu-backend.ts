@@ -29,9 +29,9 @@ import * as pool from './kernels-pool.js';
 import { reduce } from './kernels-reduce.js';
 import { checkLinfStep } from '../cpu/attack-step.js';
 import { checkBatchNorm } from '../cpu/batch-norm.js';
+import { checkGmOperands } from '../cpu/gm.js';
 
 const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'max', 'min', 'prod', 'argmax', 'argmin'];
-const LIKELIHOODS = ['true-class', 'true-class-sq', 'all-class'];
 
 export interface WebGpuBackendSettings extends ContextOptions {
   /** GEMM core for matmul and convolutions */
@@ -418,20 +418,7 @@ export class WebGpuBackend implements Backend {
   #gmInputs(kernel: string, x: Storage, means: Storage, logVar: Storage | null, labels: Storage, p: GMLossParams) {
     const X = this.#s(kernel, 'x', x), M = this.#s(kernel, 'means', means), Y = this.#s(kernel, 'labels', labels);
     const V = logVar ? this.#s(kernel, 'logVar', logVar) : null;
-    expectCount(kernel, 'n', p.n); expectCount(kernel, 'k', p.k); expectCount(kernel, 'd', p.d);
-    if (p.n === 0 || p.k === 0) fail(kernel, `needs at least one sample and one class, got n=${p.n}, k=${p.k}`);
-    if (!LIKELIHOODS.includes(p.likelihood)) fail(kernel, `unknown likelihood '${p.likelihood}'`);
-    expectFloat(kernel, 'x', X);
-    expectSameDType(kernel, 'means', M, X, 'x');
-    expectSize(kernel, 'x', X, p.n * p.d, `n·d = ${p.n}·${p.d}`);
-    expectSize(kernel, 'means', M, p.k * p.d, `k·d = ${p.k}·${p.d}`);
-    expectDType(kernel, 'labels', Y, 'int32');
-    expectSize(kernel, 'labels', Y, p.n, 'n');
-    if (p.diagonal !== (V !== null)) fail(kernel, p.diagonal ? 'diagonal covariance needs logVar' : 'logVar given but p.diagonal is false');
-    if (V) {
-      expectSameDType(kernel, 'logVar', V, X, 'x');
-      expectSize(kernel, 'logVar', V, p.k * p.d, `k·d = ${p.k}·${p.d}`);
-    }
+    checkGmOperands(kernel, X, M, V, Y, p, fail);
     return { X, M, V, Y };
   }
 
