@@ -14,7 +14,7 @@
 import { runBench } from './lib/run-bench.js';
 import { crossEntropy, PGD, sum, tensor, valueAndGrad, type Classifier, type Tensor } from '../src/index.js';
 import type * as TF from '@tensorflow/tfjs-core';
-import { HelpRequested, parseArgs, rowSelected, type BenchArgs } from './lib/args.js';
+import { HelpRequested, headArg, intArg, parseArgs, rowSelected, type BenchArgs } from './lib/args.js';
 import { nchwToNhwc, nhwcToNchw, seededLabels, seededUniform } from './lib/data.js';
 import type { GmgradImpl } from './lib/gmgrad.js';
 import {
@@ -207,13 +207,8 @@ async function main(): Promise<void> {
     if (e instanceof HelpRequested) { console.log((await import('./lib/usage.js')).usage('attack')); return; }
     throw e;
   }
-  const head = (args.extra.get('head') ?? 'gm') as 'gm' | 'softmax';
-  if (head !== 'gm' && head !== 'softmax') throw new Error(`--head must be gm or softmax, got ${head}`);
-  const batch = Number(args.extra.get('batch') ?? 256);
-  const steps = Number(args.extra.get('steps') ?? 40);
-  for (const [name, v] of [['batch', batch], ['steps', steps]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
-  }
+  const head = headArg(args);
+  const batch = intArg(args, 'batch', 256, 1), steps = intArg(args, 'steps', 40, 1);
   // each cell: the gradient probe, then PGD runs within the budget (at least one)
   const stepBudgetMs = (args.budgetS ?? (args.quick ? 4 : 15)) * 1000;
   const timing: TimingOptions = { warmup: 1, minRuns: 1, maxRuns: args.quick ? 1 : 3, budgetMs: stepBudgetMs, coldOnlyMs: Infinity };

@@ -14,7 +14,7 @@
  */
 import { runBench } from './lib/run-bench.js';
 import { SGD, tensor, tidy, type Classifier, type Tensor } from '../src/index.js';
-import { HelpRequested, parseArgs, rowSelected, type BenchArgs } from './lib/args.js';
+import { HelpRequested, headArg, intArg, parseArgs, rowSelected, type BenchArgs } from './lib/args.js';
 import { nchwToNhwc, seededLabels, seededUniform } from './lib/data.js';
 import type { GmgradImpl } from './lib/gmgrad.js';
 import {
@@ -148,10 +148,8 @@ async function main(): Promise<void> {
     if (e instanceof HelpRequested) { console.log((await import('./lib/usage.js')).usage('train')); return; }
     throw e;
   }
-  const head = (args.extra.get('head') ?? 'gm') as 'gm' | 'softmax';
-  if (head !== 'gm' && head !== 'softmax') throw new Error(`--head must be gm or softmax, got ${head}`);
-  const batch = Number(args.extra.get('batch') ?? 64);
-  if (!Number.isInteger(batch) || batch < 2) throw new Error(`--batch must be an integer >= 2, got ${args.extra.get('batch')}`);
+  const head = headArg(args);
+  const batch = intArg(args, 'batch', 64, 2);
   const names = (args.extra.get('models') ?? (args.quick ? 'small-cnn' : 'small-cnn,lenet,resnet20')).split(',');
   const rows: TrainRow[] = names.map((n) => {
     const spec = MODEL_SPECS[n as keyof typeof MODEL_SPECS];

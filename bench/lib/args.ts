@@ -60,6 +60,21 @@ export function parseArgs(argv: readonly string[], extraFlags: readonly string[]
   return a;
 }
 
+/** --head gm|softmax (default gm) */
+export function headArg(args: BenchArgs): 'gm' | 'softmax' {
+  const head = args.extra.get('head') ?? 'gm';
+  if (head !== 'gm' && head !== 'softmax') throw new Error(`--head must be gm or softmax, got ${head}`);
+  return head;
+}
+
+/** an integer flag of at least `min` (default `fallback`) */
+export function intArg(args: BenchArgs, name: string, fallback: number, min: number): number {
+  const raw = args.extra.get(name);
+  const v = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(v) || v < min) throw new Error(`--${name} must be an integer >= ${min}, got ${raw}`);
+  return v;
+}
+
 export class HelpRequested extends Error {
   constructor() { super('help'); }
 }
