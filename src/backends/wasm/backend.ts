@@ -1,7 +1,8 @@
 /**
  * The WebAssembly CPU backend: the TypeScript reference backend with its float32 hot kernels
- * (matmul, the three convolutions, max pooling, the common elementwise ops, softmax and the fused
- * GM loss) replaced by generated SIMD kernels running on a thread pool.
+ * (matmul, the three convolutions, max and average pooling, the common elementwise ops, strided
+ * copies, reductions, softmax, the fused GM loss and batch norm, the SGD and Adam updates) replaced
+ * by generated SIMD kernels running on a thread pool.
  *
  * With a shared memory every float32 storage is allocated inside the wasm heap (through the
  * `newArray`/`releaseArray` hooks), so the kernels read and write storages in place and the
