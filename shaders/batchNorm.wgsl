@@ -1,8 +1,9 @@
 // Training-mode batch normalisation of x viewed as [outer, c, inner], one workgroup per channel:
 // channel ch's values are x[(o·c + ch)·inner + i]. `forward` takes the mean, then the mean squared
-// deviation (two passes: it cannot go negative), each with a workgroup-memory tree, writes them to
-// stats [mean c | variance c] and normalises; `backward` sums dy and dy·x̂ in one pass (two trees)
-// and writes dx = weight/√(var + eps) · (dy − Σdy/M − x̂·Σdy·x̂/M), and dWeight, dBias.
+// deviation (two passes: it cannot go negative), each with a workgroup-memory tree, writes both and
+// normalises; `backward` sums dy and dy·x̂ in one pass (two trees) and writes
+// dx = weight/√(var + eps) · (dy − Σdy/M − x̂·Σdy·x̂/M), dWeight = Σdy·x̂ and dBias = Σdy.
+// Each entry point binds only what it uses (six and eight storage buffers).
 //!include dispatch
 
 const WG: u32 = {{WG}}u;
@@ -14,12 +15,13 @@ struct Params { outer: u32, c: u32, inner: u32, eps: f32, hasWeight: u32, hasBia
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
 @group(0) @binding(3) var<storage, read> weight: array<f32>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
-// forward: [mean c | variance c] written; backward: read
-@group(0) @binding(5) var<storage, read_write> stats: array<f32>;
+// forward: written; backward: read
+@group(0) @binding(5) var<storage, read_write> mean: array<f32>;
+@group(0) @binding(6) var<storage, read_write> variance: array<f32>;
 // forward: y; backward: dx
-@group(0) @binding(6) var<storage, read_write> out: array<f32>;
-// backward: [dWeight c | dBias c]
-@group(0) @binding(7) var<storage, read_write> grads: array<f32>;
+@group(0) @binding(7) var<storage, read_write> out: array<f32>;
+@group(0) @binding(8) var<storage, read_write> dWeight: array<f32>;
+@group(0) @binding(9) var<storage, read_write> dBias: array<f32>;
 
 var<workgroup> tree: array<f32, WG>;
 var<workgroup> tree2: array<f32, WG>;
@@ -51,14 +53,14 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   let m = params.outer * params.inner;
   var s = 0.0;
   for (var j = lid; j < m; j += WG) { s += x[at(ch, j)]; }
-  let mean = total(s, lid) / f32(m);
+  let mu = total(s, lid) / f32(m);
   var q = 0.0;
-  for (var j = lid; j < m; j += WG) { let d = x[at(ch, j)] - mean; q += d * d; }
-  let variance = total(q, lid) / f32(m);
-  if (lid == 0u) { stats[ch] = mean; stats[params.c + ch] = variance; }
-  let scale = weightOf(ch) / sqrt(variance + params.eps);
+  for (var j = lid; j < m; j += WG) { let d = x[at(ch, j)] - mu; q += d * d; }
+  let v = total(q, lid) / f32(m);
+  if (lid == 0u) { mean[ch] = mu; variance[ch] = v; }
+  let scale = weightOf(ch) / sqrt(v + params.eps);
   let shift = select(0.0, bias[ch], params.hasBias != 0u);
-  for (var j = lid; j < m; j += WG) { let k = at(ch, j); out[k] = (x[k] - mean) * scale + shift; }
+  for (var j = lid; j < m; j += WG) { let k = at(ch, j); out[k] = (x[k] - mu) * scale + shift; }
 }
 
 @compute @workgroup_size(WG)
@@ -67,15 +69,15 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
   let ch = linearWorkgroup(wid, nwg);
   if (ch >= params.c) { return; }
   let m = params.outer * params.inner;
-  let mean = stats[ch];
-  let invStd = 1.0 / sqrt(stats[params.c + ch] + params.eps);
+  let mu = mean[ch];
+  let invStd = 1.0 / sqrt(variance[ch] + params.eps);
   var sdy = 0.0;
   var sdyx = 0.0;
   for (var j = lid; j < m; j += WG) {
     let k = at(ch, j);
     let g = dy[k];
     sdy += g;
-    sdyx += g * (x[k] - mean) * invStd;
+    sdyx += g * (x[k] - mu) * invStd;
   }
   // two trees in one sweep
   tree[lid] = sdy;
@@ -87,12 +89,12 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
   }
   sdy = tree[0];
   sdyx = tree2[0];
-  if (lid == 0u) { grads[ch] = sdyx; grads[params.c + ch] = sdy; }
+  if (lid == 0u) { dWeight[ch] = sdyx; dBias[ch] = sdy; }
   let k0 = weightOf(ch) * invStd;
   let a = sdy / f32(m);
   let b = sdyx / f32(m);
   for (var j = lid; j < m; j += WG) {
     let k = at(ch, j);
-    out[k] = k0 * (dy[k] - a - (x[k] - mean) * invStd * b);
+    out[k] = k0 * (dy[k] - a - (x[k] - mu) * invStd * b);
   }
 }

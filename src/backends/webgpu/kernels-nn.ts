@@ -89,14 +89,11 @@ function bnParams(p: BatchNormParams, hasWeight: boolean, hasBias: boolean): Uin
 export function batchNormForward(ctx: GpuContext, kernel: string, x: WebGpuStorage, weight: WebGpuStorage | null,
   bias: WebGpuStorage | null, p: BatchNormParams, out: { out: WebGpuStorage; mean: WebGpuStorage; variance: WebGpuStorage }): void {
   if (p.c === 0) return;
-  const stats = ctx.allocate(kernel, 2 * p.c, 'float32', false);
   ctx.run(kernel, {
     shaders: ['batchNorm'], entryPoint: 'forward', subs: { WG: BN_WG },
-    layout: ['uniform', 'read', null, 'read', 'read', 'rw', 'rw', null],
-  }, bnParams(p, weight !== null, bias !== null), [x, null, weight ?? ctx.unusedInput, bias ?? ctx.unusedInput, stats, out.out, null], p.c);
-  ctx.recorder.copy(stats.pooled, out.mean.pooled, p.c * 4, 0, 0);
-  ctx.recorder.copy(stats.pooled, out.variance.pooled, p.c * 4, p.c * 4, 0);
-  ctx.release(stats);
+    layout: ['uniform', 'read', null, 'read', 'read', 'rw', 'rw', 'rw', null, null],
+  }, bnParams(p, weight !== null, bias !== null),
+  [x, null, weight ?? ctx.unusedInput, bias ?? ctx.unusedInput, out.mean, out.variance, out.out, null, null], p.c);
 }
 
 /** Its gradients: dx, and dWeight / dBias [c] */
@@ -104,16 +101,9 @@ export function batchNormBackward(ctx: GpuContext, kernel: string, dy: WebGpuSto
   variance: WebGpuStorage, weight: WebGpuStorage | null, p: BatchNormParams,
   out: { dx: WebGpuStorage; dWeight: WebGpuStorage; dBias: WebGpuStorage }): void {
   if (p.c === 0) return;
-  const stats = ctx.allocate(kernel, 2 * p.c, 'float32', false);
-  ctx.recorder.copy(mean.pooled, stats.pooled, p.c * 4, 0, 0);
-  ctx.recorder.copy(variance.pooled, stats.pooled, p.c * 4, 0, p.c * 4);
-  const grads = ctx.allocate(kernel, 2 * p.c, 'float32', false);
   ctx.run(kernel, {
     shaders: ['batchNorm'], entryPoint: 'backward', subs: { WG: BN_WG },
-    layout: ['uniform', 'read', 'read', 'read', null, 'rw', 'rw', 'rw'],
-  }, bnParams(p, weight !== null, false), [x, dy, weight ?? ctx.unusedInput, null, stats, out.dx, grads], p.c);
-  ctx.recorder.copy(grads.pooled, out.dWeight.pooled, p.c * 4, 0, 0);
-  ctx.recorder.copy(grads.pooled, out.dBias.pooled, p.c * 4, p.c * 4, 0);
-  ctx.release(stats);
-  ctx.release(grads);
+    layout: ['uniform', 'read', 'read', 'read', null, 'rw', 'rw', 'rw', 'rw', 'rw'],
+  }, bnParams(p, weight !== null, false),
+  [x, dy, weight ?? ctx.unusedInput, null, mean, variance, out.dx, out.dWeight, out.dBias], p.c);
 }
