@@ -1,7 +1,7 @@
 /** Reductions over any set of axes, with keepdim, and their gradients. */
 import type { ReduceOp } from '../core/backend.js';
 import { record } from '../core/autograd.js';
-import { contiguousStrides, formatShape, normalizeAxes, shapesEqual, sizeOf, type Shape } from '../core/shape.js';
+import { formatShape, normalizeAxes, shapesEqual, sizeOf, type Shape } from '../core/shape.js';
 import { fromStorage, Tensor } from '../core/tensor.js';
 import { add, binaryRaw, div, mul, sub, where } from './binary.js';
 import { full } from './creation.js';

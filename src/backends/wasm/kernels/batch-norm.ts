@@ -13,12 +13,6 @@ import type { Vec } from './vec.js';
 export const BN_FORWARD_DRIVER = 'batchNormForward';
 export const BN_BACKWARD_DRIVER = 'batchNormBackward';
 
-/** body gets the promoted values: (f64x2 halves) for SIMD, or one f64 in the scalar tail */
-interface PerValue {
-  simd(half: () => void): void;
-  scalar(value: () => void): void;
-}
-
 /**
  * For each of channel ch's runs (x + ((o·c + ch)·inner)·4, inner floats): SIMD on four floats at a
  * time (each half promoted to f64x2 and handed to `simd`), then the scalar tail.
