@@ -20,6 +20,7 @@ import type {
 import type { TypedArray } from '../../src/core/dtype.js';
 import { CpuBackend } from '../../src/backends/cpu/index.js';
 import { ByteWriter, ModuleBuilder } from '../../src/backends/wasm/assembler.js';
+import { buildKernelModule, defaultShape } from '../../src/backends/wasm/module.js';
 import { WasmBackend, createWasmBackend } from '../../src/backends/wasm/backend.js';
 import { probeFeatures } from '../../src/backends/wasm/features.js';
 import { HEAP_BASE, WasmHeap, sizeClass } from '../../src/backends/wasm/heap.js';
@@ -82,6 +83,13 @@ describe('assembler', () => {
     expect([...new ByteWriter().s32(-64).toBytes()]).toEqual([0x40]);
     expect([...new ByteWriter().s32(-65).toBytes()]).toEqual([0xbf, 0x7f]);
     expect(() => new ByteWriter().u32(-1)).toThrow(/u32 out of range/);
+  });
+
+  it('a module built without SIMD refuses v128 locals and SIMD instructions; the scalar kernel module has none', () => {
+    const m = new ModuleBuilder({ simd: false });
+    expect(() => m.func('a', [], [], (f) => { f.local('v128'); })).toThrow(/v128 local in a module built without SIMD/);
+    expect(() => m.func('b', [], [], (f) => { f.f32(1).op('f32x4.splat').op('drop'); })).toThrow(/SIMD instruction in a module built without SIMD/);
+    expect(() => buildKernelModule({ simd: false, relaxedMadd: false, sharedMemory: true, initialPages: 1, maximumPages: 64, ...defaultShape(false) })).not.toThrow();
   });
 
   it('builds a module with memory, loops, calls and (when available) SIMD that runs', async () => {

@@ -150,14 +150,21 @@ export class FunctionBuilder {
   private readonly code = new ByteWriter();
   private depth = 0;
 
-  constructor(readonly paramTypes: readonly ValType[], readonly resultTypes: readonly ValType[]) {
+  /** simd: false refuses v128 locals and SIMD instructions (an engine without SIMD rejects the module) */
+  constructor(readonly paramTypes: readonly ValType[], readonly resultTypes: readonly ValType[], private readonly simd = true) {
     this.params = paramTypes.map((type, index) => ({ index, type }));
   }
 
   local(type: ValType): Local {
+    if (type === 'v128' && !this.simd) throw new Error('assembler: a v128 local in a module built without SIMD');
     const l = { index: this.paramTypes.length + this.extraLocals.length, type };
     this.extraLocals.push(type);
     return l;
+  }
+
+  private opcode(code: readonly number[]): void {
+    if (code[0] === 0xfd && !this.simd) throw new Error('assembler: a SIMD instruction in a module built without SIMD');
+    emitOpcode(this.code, code);
   }
 
   // ---- variables and constants ----
@@ -168,7 +175,7 @@ export class FunctionBuilder {
   f32(v: number): this { this.code.byte(0x43).f32(v); return this; }
   v128Const(bytes: ArrayLike<number>): this {
     if (bytes.length !== 16) throw new RangeError('assembler: v128.const needs 16 bytes');
-    emitOpcode(this.code, [0xfd, 0x0c]);
+    this.opcode([0xfd, 0x0c]);
     this.code.bytes(bytes);
     return this;
   }
@@ -179,22 +186,22 @@ export class FunctionBuilder {
   }
 
   // ---- instructions ----
-  op(name: PlainOp): this { emitOpcode(this.code, PLAIN_OPS[name]); return this; }
+  op(name: PlainOp): this { this.opcode(PLAIN_OPS[name]); return this; }
   /** a load or store with a constant byte offset (added to the address on the stack) */
   mem(name: MemoryOp, offset = 0): this {
     const [code, align] = MEMORY_OPS[name];
-    emitOpcode(this.code, code);
+    this.opcode(code);
     this.code.u32(align).u32(offset);
     return this;
   }
   lane(name: LaneOp, lane: number): this {
-    emitOpcode(this.code, LANE_OPS[name]);
+    this.opcode(LANE_OPS[name]);
     this.code.byte(lane);
     return this;
   }
   /** i8x16.shuffle by f32 lanes: lanes 0–3 pick from the first operand, 4–7 from the second */
   f32x4Shuffle(lanes: readonly [number, number, number, number]): this {
-    emitOpcode(this.code, [0xfd, 0x0d]);
+    this.opcode([0xfd, 0x0d]);
     for (const l of lanes) {
       if (!(l >= 0 && l < 8)) throw new RangeError(`assembler: shuffle lane ${l} out of range`);
       for (let b = 0; b < 4; b++) this.code.byte(l * 4 + b);
@@ -279,6 +286,9 @@ interface FunctionEntry {
 
 /** A module with one imported memory and a list of functions (indices in declaration order). */
 export class ModuleBuilder {
+  /** simd: false makes every function refuse SIMD (see FunctionBuilder) */
+  constructor(private readonly options: { simd?: boolean } = {}) {}
+
   private readonly types: string[] = [];
   private readonly typeSigs: Array<[readonly ValType[], readonly ValType[]]> = [];
   private readonly funcs: FunctionEntry[] = [];
@@ -308,7 +318,7 @@ export class ModuleBuilder {
     if (!entry) throw new Error(`assembler: no function ${index}`);
     if (entry.builder) throw new Error(`assembler: function ${entry.name} defined twice`);
     const [params, results] = this.typeSigs[entry.typeIndex]!;
-    const f = new FunctionBuilder(params, results);
+    const f = new FunctionBuilder(params, results, this.options.simd ?? true);
     body(f, ...f.params);
     entry.builder = f;
   }

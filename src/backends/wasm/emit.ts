@@ -35,6 +35,19 @@ export const I = {
   load: (addr: Ex, offset = 0): Ex => (f) => { emit(f, addr); f.mem('i32.load', offset); },
 };
 
+/**
+ * A reader of a parameter block's fields (layout: field → byte offset) into fresh locals: i32
+ * fields, or float64 ones stored as a word pair.
+ */
+export function fieldReader<L extends Record<string, number>>(f: FunctionBuilder, params: Local, layout: L, type: 'i32' | 'f64' = 'i32') {
+  return (name: keyof L & string): Local => {
+    const l = f.local(type);
+    if (type === 'i32') assign(f, l, I.load(params, layout[name]!));
+    else f.get(params).mem('f64.load', layout[name]!).set(l);
+    return l;
+  };
+}
+
 export function assign(f: FunctionBuilder, l: Local, x: Ex): void {
   emit(f, x);
   f.set(l);

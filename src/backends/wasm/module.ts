@@ -51,7 +51,7 @@ export function defaultShape(simd: boolean): { gemm: GemmShape; convNc: number }
 }
 
 export function buildKernelModule(cfg: KernelModuleConfig): Uint8Array<ArrayBuffer> {
-  const mod = new ModuleBuilder();
+  const mod = new ModuleBuilder({ simd: cfg.simd });
   mod.importMemory({
     module: 'env', name: 'memory', initial: cfg.initialPages, maximum: cfg.maximumPages, shared: cfg.sharedMemory,
   });

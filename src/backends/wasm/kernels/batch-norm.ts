@@ -7,7 +7,7 @@
  */
 import type { FunctionBuilder, Local, ModuleBuilder } from '../assembler.js';
 import { BATCH_NORM_FIELDS } from '../layout.js';
-import { I, addTo, assign, forRange, when } from '../emit.js';
+import { I, addTo, assign, forRange, when, fieldReader } from '../emit.js';
 import type { Vec } from './vec.js';
 
 export const BN_FORWARD_DRIVER = 'batchNormForward';
@@ -44,30 +44,34 @@ function half(f: FunctionBuilder, ptr: Local, high: boolean): void {
 }
 
 export function emitBatchNorm(mod: ModuleBuilder, vec: Vec): void {
-  const reader = (f: FunctionBuilder, params: Local) => (name: keyof typeof BATCH_NORM_FIELDS): Local => {
-    const l = f.local('i32');
-    assign(f, l, I.load(params, BATCH_NORM_FIELDS[name]));
-    return l;
-  };
   const scalarAt = (f: FunctionBuilder, ptr: Local) => { f.get(ptr).mem('f32.load').op('f64.promote_f32'); };
   const channelValue = (f: FunctionBuilder, base: Local, ch: Local) => { f.get(base).get(ch).i32(2).op('i32.shl').op('i32.add').mem('f32.load').op('f64.promote_f32'); };
   const zero = (f: FunctionBuilder) => { f.f32(0).op('f64.promote_f32'); };
-  /** sum of two f64x2 accumulators and a scalar one */
+  // vector locals and their set-up only in a SIMD module (an engine without SIMD rejects v128); a
+  // scalar module gets unused f64 stand-ins and runs only the scalar loops
+  const vectorLocal = (f: FunctionBuilder) => f.local(vec.simd ? 'v128' : 'f64');
+  const splat = (f: FunctionBuilder, from: Local | 0, to: Local) => {
+    if (!vec.simd) return;
+    if (from === 0) zero(f); else f.get(from);
+    f.op('f64x2.splat').set(to);
+  };
+  /** pushes the scalar accumulator plus both lanes of two f64x2 ones */
   const collapse = (f: FunctionBuilder, a: Local, b: Local, s: Local) => {
     f.get(s);
+    if (!vec.simd) return;
     for (const v of [a, b]) { f.get(v).lane('f64x2.extract_lane', 0).op('f64.add').get(v).lane('f64x2.extract_lane', 1).op('f64.add'); }
   };
 
   mod.func(BN_FORWARD_DRIVER, ['i32'], [], (f, params) => {
-    const P = reader(f, params!);
+    const P = fieldReader(f, params!, BATCH_NORM_FIELDS);
     const x = P('x'), w = P('w'), b = P('b'), y = P('y'), mean = P('mean'), variance = P('variance');
     const outer = P('outer'), c = P('c'), inner = P('inner'), c0 = P('c0'), c1 = P('c1');
     const eps = f.local('f64'), count = f.local('f64'), mu = f.local('f64'), scale = f.local('f64'), shift = f.local('f64');
-    const s = f.local('f64'), acc0 = f.local('v128'), acc1 = f.local('v128'), mu2 = f.local('v128'), sc2 = f.local('v128'), sh2 = f.local('v128');
-    const ch = f.local('i32'), d = f.local('v128'), ds = f.local('f64');
+    const s = f.local('f64'), ds = f.local('f64'), ch = f.local('i32');
+    const [acc0, acc1, mu2, sc2, sh2, d] = [0, 1, 2, 3, 4, 5].map(() => vectorLocal(f)) as [Local, Local, Local, Local, Local, Local];
     f.get(params!).mem('f64.load', BATCH_NORM_FIELDS.eps).set(eps);
     f.get(outer).get(inner).op('i32.mul').op('f64.convert_i32_s').set(count);
-    const resetAcc = () => { zero(f); f.set(s); zero(f); f.op('f64x2.splat').set(acc0); zero(f); f.op('f64x2.splat').set(acc1); };
+    const resetAcc = () => { zero(f); f.set(s); splat(f, 0, acc0); splat(f, 0, acc1); };
     forRange(f, ch, c0, c1, 1, () => {
       // mean
       resetAcc();
@@ -80,7 +84,7 @@ export function emitBatchNorm(mod: ModuleBuilder, vec: Vec): void {
       f.get(mean).get(ch).i32(2).op('i32.shl').op('i32.add');
       collapse(f, acc0, acc1, s); f.get(count).op('f64.div').op('f32.demote_f64').mem('f32.store');
       channelValue(f, mean, ch); f.set(mu);
-      f.get(mu).op('f64x2.splat').set(mu2);
+      splat(f, mu, mu2);
       // variance: mean of (x − μ)²
       resetAcc();
       forChannel(f, vec, [x], outer, c, inner, ch, ([p], lanes) => {
@@ -97,8 +101,8 @@ export function emitBatchNorm(mod: ModuleBuilder, vec: Vec): void {
       when(f, w, () => { channelValue(f, w, ch); f.set(scale); }, () => { f.f32(1).op('f64.promote_f32').set(scale); });
       f.get(scale); channelValue(f, variance, ch); f.get(eps).op('f64.add').op('f64.sqrt').op('f64.div').set(scale);
       when(f, b, () => { channelValue(f, b, ch); f.set(shift); }, () => { zero(f); f.set(shift); });
-      f.get(scale).op('f64x2.splat').set(sc2);
-      f.get(shift).op('f64x2.splat').set(sh2);
+      splat(f, scale, sc2);
+      splat(f, shift, sh2);
       forChannel(f, vec, [x, y], outer, c, inner, ch, ([p, q], lanes) => {
         if (lanes === 4) {
           f.get(q!);
@@ -114,24 +118,24 @@ export function emitBatchNorm(mod: ModuleBuilder, vec: Vec): void {
   });
 
   mod.func(BN_BACKWARD_DRIVER, ['i32'], [], (f, params) => {
-    const P = reader(f, params!);
+    const P = fieldReader(f, params!, BATCH_NORM_FIELDS);
     const x = P('x'), w = P('w'), dx = P('y'), mean = P('mean'), variance = P('variance'), dy = P('dy'), dw = P('dw'), db = P('db');
     const outer = P('outer'), c = P('c'), inner = P('inner'), c0 = P('c0'), c1 = P('c1');
     const eps = f.local('f64'), count = f.local('f64'), mu = f.local('f64'), invStd = f.local('f64');
     const sdy = f.local('f64'), sdyx = f.local('f64'), k = f.local('f64'), a = f.local('f64'), bb = f.local('f64');
-    const g0 = f.local('v128'), g1 = f.local('v128'), h0 = f.local('v128'), h1 = f.local('v128');
-    const mu2 = f.local('v128'), inv2 = f.local('v128'), k2 = f.local('v128'), a2 = f.local('v128'), b2 = f.local('v128'), g = f.local('v128');
+    const [g0, g1, h0, h1, mu2, inv2, k2, a2, b2, g] = Array.from({ length: 10 }, () => vectorLocal(f)) as
+      [Local, Local, Local, Local, Local, Local, Local, Local, Local, Local];
     const ch = f.local('i32');
     f.get(params!).mem('f64.load', BATCH_NORM_FIELDS.eps).set(eps);
     f.get(outer).get(inner).op('i32.mul').op('f64.convert_i32_s').set(count);
     forRange(f, ch, c0, c1, 1, () => {
       channelValue(f, mean, ch); f.set(mu);
       f.f32(1).op('f64.promote_f32'); channelValue(f, variance, ch); f.get(eps).op('f64.add').op('f64.sqrt').op('f64.div').set(invStd);
-      f.get(mu).op('f64x2.splat').set(mu2);
-      f.get(invStd).op('f64x2.splat').set(inv2);
+      splat(f, mu, mu2);
+      splat(f, invStd, inv2);
       // Σ dy and Σ dy·x̂
       zero(f); f.set(sdy); zero(f); f.set(sdyx);
-      for (const v of [g0, g1, h0, h1]) { zero(f); f.op('f64x2.splat').set(v); }
+      for (const v of [g0, g1, h0, h1]) splat(f, 0, v);
       forChannel(f, vec, [dy, x], outer, c, inner, ch, ([pg, px], lanes) => {
         if (lanes === 4) {
           for (const [gs, hs, high] of [[g0, h0, false], [g1, h1, true]] as const) {
@@ -153,9 +157,9 @@ export function emitBatchNorm(mod: ModuleBuilder, vec: Vec): void {
       f.get(k).get(invStd).op('f64.mul').set(k);
       f.get(sdy).get(count).op('f64.div').set(a);
       f.get(sdyx).get(count).op('f64.div').set(bb);
-      f.get(k).op('f64x2.splat').set(k2);
-      f.get(a).op('f64x2.splat').set(a2);
-      f.get(bb).op('f64x2.splat').set(b2);
+      splat(f, k, k2);
+      splat(f, a, a2);
+      splat(f, bb, b2);
       forChannel(f, vec, [dy, x, dx], outer, c, inner, ch, ([pg, px, pd], lanes) => {
         if (lanes === 4) {
           f.get(pd!);
