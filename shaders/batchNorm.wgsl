@@ -1,7 +1,7 @@
 // Training-mode batch normalisation of x viewed as [outer, c, inner], one workgroup per channel:
 // channel ch's values are x[(o·c + ch)·inner + i]. `forward` takes the mean, then the mean squared
 // deviation (two passes: it cannot go negative), each with a workgroup-memory tree, writes both and
-// normalises; `backward` sums dy and dy·x̂ in one pass (two trees) and writes
+// normalises; `backward` sums dy and dy·x̂ in one pass and writes
 // dx = weight/√(var + eps) · (dy − Σdy/M − x̂·Σdy·x̂/M), dWeight = Σdy·x̂ and dBias = Σdy.
 // Each entry point binds only what it uses (six and eight storage buffers).
 //!include dispatch
@@ -24,7 +24,6 @@ struct Params { outer: u32, c: u32, inner: u32, eps: f32, hasWeight: u32, hasBia
 @group(0) @binding(9) var<storage, read_write> dBias: array<f32>;
 
 var<workgroup> tree: array<f32, WG>;
-var<workgroup> tree2: array<f32, WG>;
 
 fn at(ch: u32, j: u32) -> u32 {
   let o = j / params.inner;
@@ -79,16 +78,8 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
     sdy += g;
     sdyx += g * (x[k] - mu) * invStd;
   }
-  // two trees in one sweep
-  tree[lid] = sdy;
-  tree2[lid] = sdyx;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) { tree[lid] = tree[lid] + tree[lid + s]; tree2[lid] = tree2[lid] + tree2[lid + s]; }
-    workgroupBarrier();
-  }
-  sdy = tree[0];
-  sdyx = tree2[0];
+  sdy = total(sdy, lid);
+  sdyx = total(sdyx, lid);
   if (lid == 0u) { dWeight[ch] = sdyx; dBias[ch] = sdy; }
   let k0 = weightOf(ch) * invStd;
   let a = sdy / f32(m);

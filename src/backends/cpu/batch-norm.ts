@@ -38,10 +38,10 @@ export function checkBatchNorm(kernel: string, x: Storage, channelArgs: Array<[s
 }
 
 export function batchNormForwardInto(x: TypedArray, weight: TypedArray | null, bias: TypedArray | null,
-  out: TypedArray, mean: TypedArray, variance: TypedArray, p: BatchNormParams, channels: [number, number] = [0, p.c]): void {
+  out: TypedArray, mean: TypedArray, variance: TypedArray, p: BatchNormParams): void {
   const { outer, c, inner, eps } = p;
   const count = outer * inner;
-  for (let ch = channels[0]; ch < channels[1]; ch++) {
+  for (let ch = 0; ch < c; ch++) {
     let s = 0;
     for (let o = 0; o < outer; o++) {
       const base = (o * c + ch) * inner;
@@ -69,11 +69,10 @@ export function batchNormForwardInto(x: TypedArray, weight: TypedArray | null, b
  * dx = weight/√(var + eps) · (dy − dBias/M − x̂·dWeight/M), M = outer·inner.
  */
 export function batchNormBackwardInto(dy: TypedArray, x: TypedArray, mean: TypedArray, variance: TypedArray,
-  weight: TypedArray | null, dx: TypedArray, dWeight: TypedArray, dBias: TypedArray, p: BatchNormParams,
-  channels: [number, number] = [0, p.c]): void {
+  weight: TypedArray | null, dx: TypedArray, dWeight: TypedArray, dBias: TypedArray, p: BatchNormParams): void {
   const { outer, c, inner, eps } = p;
   const count = outer * inner;
-  for (let ch = channels[0]; ch < channels[1]; ch++) {
+  for (let ch = 0; ch < c; ch++) {
     const mu = mean[ch]!, invStd = 1 / Math.sqrt(variance[ch]! + eps);
     let sdy = 0, sdyx = 0;
     for (let o = 0; o < outer; o++) {

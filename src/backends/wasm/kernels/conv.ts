@@ -15,7 +15,7 @@
  */
 import type { FunctionBuilder, Local, ModuleBuilder } from '../assembler.js';
 import { CONV_FIELDS } from '../layout.js';
-import { I, addTo, assign, emit, forRange, forUnits, when, type Ex } from '../emit.js';
+import { I, addTo, assign, emit, forRange, forUnits, when, type Ex, fieldReader } from '../emit.js';
 import type { GemmFunctions, GemmShape } from './gemm.js';
 import type { UtilFunctions } from './util.js';
 import type { Vec } from './vec.js';
@@ -26,16 +26,6 @@ export interface ConvFunctions {
   convForward: number;
   convBackwardWeight: number;
   convBackwardInputCol2im: number;
-}
-
-type Field = keyof typeof CONV_FIELDS;
-
-function fieldReader(f: FunctionBuilder, params: Local) {
-  return (name: Field): Local => {
-    const l = f.local('i32');
-    assign(f, l, I.load(params, CONV_FIELDS[name]));
-    return l;
-  };
 }
 
 export function emitConv(mod: ModuleBuilder, vec: Vec, shape: GemmShape, convNc: number,
@@ -51,7 +41,7 @@ export function emitConv(mod: ModuleBuilder, vec: Vec, shape: GemmShape, convNc:
   };
 
   const convForward = mod.func('convForward', ['i32'], [], (f, params) => {
-    const P = fieldReader(f, params!);
+    const P = fieldReader(f, params!, CONV_FIELDS);
     const x = P('x'), w = P('w'), y = P('y'), inC = P('inC'), outC = P('outC'), groups = P('groups');
     const khw = f.local('i32'), icg = f.local('i32'), ocg = f.local('i32'), K = f.local('i32'), HW = f.local('i32');
     const plane = f.local('i32'), ocgPad = f.local('i32');
@@ -110,7 +100,7 @@ export function emitConv(mod: ModuleBuilder, vec: Vec, shape: GemmShape, convNc:
 
   // x = input, w = dY, y = dW (accumulated into: the runtime zeroes it first)
   const convBackwardWeight = mod.func('convBackwardWeight', ['i32'], [], (f, params) => {
-    const P = fieldReader(f, params!);
+    const P = fieldReader(f, params!, CONV_FIELDS);
     const x = P('x'), dy = P('w'), dw = P('y'), inC = P('inC'), outC = P('outC'), groups = P('groups');
     const khw = f.local('i32'), icg = f.local('i32'), ocg = f.local('i32'), K = f.local('i32'), HW = f.local('i32');
     const plane = f.local('i32');
@@ -154,7 +144,7 @@ export function emitConv(mod: ModuleBuilder, vec: Vec, shape: GemmShape, convNc:
 
   // x = dY, w = weights, y = dX; lo/hi = input channels (within each group) this thread owns
   const convBackwardInputCol2im = mod.func('convBackwardInputCol2im', ['i32'], [], (f, params) => {
-    const P = fieldReader(f, params!);
+    const P = fieldReader(f, params!, CONV_FIELDS);
     const dy = P('x'), w = P('w'), dx = P('y'), inC = P('inC'), outC = P('outC'), groups = P('groups');
     const khw = f.local('i32'), icg = f.local('i32'), ocg = f.local('i32'), K = f.local('i32'), HW = f.local('i32');
     const plane = f.local('i32'), rows = f.local('i32');
@@ -214,7 +204,7 @@ export function emitConv(mod: ModuleBuilder, vec: Vec, shape: GemmShape, convNc:
  */
 function emitPatchWalk(f: FunctionBuilder, vec: Vec, NR: number, mode: WalkMode, args: Local[]): void {
   const [params, xg, k0, kCount, p0, pCount, dst, ldc] = args as [Local, Local, Local, Local, Local, Local, Local, Local];
-  const P = fieldReader(f, params);
+  const P = fieldReader(f, params, CONV_FIELDS);
   const inH = P('inH'), inW = P('inW'), kH = P('kH'), kW = P('kW'), outW = P('outW');
   const sH = P('sH'), sW = P('sW'), pT = P('pT'), pL = P('pL'), dH = P('dH'), dW = P('dW');
   const L = () => f.local('i32');

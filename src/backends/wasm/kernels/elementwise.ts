@@ -10,7 +10,7 @@
  */
 import type { FunctionBuilder, Local, ModuleBuilder } from '../assembler.js';
 import { AFFINE_FIELDS, BINARY_FIELDS, UNARY_FIELDS } from '../layout.js';
-import { I, addTo, assign, emit, forRange, when } from '../emit.js';
+import { I, addTo, assign, emit, forRange, when, fieldReader } from '../emit.js';
 import type { Vec } from './vec.js';
 
 /** Emits f(x) for x in a local (v128 or f32); p0/p1 hold the op's scalar parameters splatted. */
@@ -111,11 +111,7 @@ export function emitElementwise(mod: ModuleBuilder, vec: Vec): void {
     const row = mod.func(`binaryRow_${op}`, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32'], [],
       (f, pa, pb, py, count, sa, sb) => emitBinaryRow(f, vec, e, pa!, pb!, py!, count!, sa!, sb!), false);
     mod.func(binaryDriverName(op), ['i32'], [], (f, params) => {
-      const P = (name: keyof typeof BINARY_FIELDS): Local => {
-        const l = f.local('i32');
-        assign(f, l, I.load(params!, BINARY_FIELDS[name]));
-        return l;
-      };
+      const P = fieldReader(f, params!, BINARY_FIELDS);
       const a = P('a'), b = P('b'), y = P('y'), d1 = P('d1'), n = P('n');
       const sa0 = P('sa0'), sa1 = P('sa1'), sar = P('sar'), sb0 = P('sb0'), sb1 = P('sb1'), sbr = P('sbr');
       const i0lo = P('i0lo'), i0hi = P('i0hi'), rlo = P('rlo'), rhi = P('rhi');
@@ -133,37 +129,49 @@ export function emitElementwise(mod: ModuleBuilder, vec: Vec): void {
   }
 }
 
-function emitUnary(f: FunctionBuilder, vec: Vec, e: UnaryEmitter, params: Local): void {
+/**
+ * y[i] = map(x[i]) for i in [lo, hi) of a block laid out with x, y, lo, hi fields: four at a time
+ * (simd gets the v128 local and pushes the result) while four remain, then one at a time (scalar
+ * gets an f32 local). Parameters the maps use are set up by the caller before this is emitted.
+ */
+function emitRangeMap(f: FunctionBuilder, vec: Vec, params: Local, layout: { x: number; y: number; lo: number; hi: number },
+  simd: (v: Local) => void, scalar: (v: Local) => void): void {
   const x = f.local('i32'), y = f.local('i32'), i = f.local('i32'), hi = f.local('i32'), end = f.local('i32');
-  assign(f, i, I.load(params, UNARY_FIELDS.lo));
-  assign(f, hi, I.load(params, UNARY_FIELDS.hi));
-  assign(f, x, I.at4(I.load(params, UNARY_FIELDS.x), i));
-  assign(f, y, I.at4(I.load(params, UNARY_FIELDS.y), i));
-  const s0 = f.local('f32'), s1 = f.local('f32'), sv = f.local('f32');
-  f.get(params).mem('f32.load', UNARY_FIELDS.p0).set(s0);
-  f.get(params).mem('f32.load', UNARY_FIELDS.p1).set(s1);
+  assign(f, i, I.load(params, layout.lo));
+  assign(f, hi, I.load(params, layout.hi));
+  assign(f, x, I.at4(I.load(params, layout.x), i));
+  assign(f, y, I.at4(I.load(params, layout.y), i));
   if (vec.simd) {
-    const v = f.local('v128'), v0 = f.local('v128'), v1 = f.local('v128');
-    f.get(s0).op('f32x4.splat').set(v0);
-    f.get(s1).op('f32x4.splat').set(v1);
+    const v = f.local('v128');
     assign(f, end, I.sub(hi, 3));
     forRange(f, i, i, end, 4, () => {
       f.get(x).mem('v128.load').set(v);
       f.get(y);
-      e.simd(f, v, v0, v1);
+      simd(v);
       f.mem('v128.store');
       addTo(f, x, 16);
       addTo(f, y, 16);
     });
   }
+  const sv = f.local('f32');
   forRange(f, i, i, hi, 1, () => {
     f.get(x).mem('f32.load').set(sv);
     f.get(y);
-    e.scalar(f, sv, s0, s1);
+    scalar(sv);
     f.mem('f32.store');
     addTo(f, x, 4);
     addTo(f, y, 4);
   });
+}
+
+function emitUnary(f: FunctionBuilder, vec: Vec, e: UnaryEmitter, params: Local): void {
+  const s0 = f.local('f32'), s1 = f.local('f32');
+  f.get(params).mem('f32.load', UNARY_FIELDS.p0).set(s0);
+  f.get(params).mem('f32.load', UNARY_FIELDS.p1).set(s1);
+  // v128 locals only in a SIMD module (an engine without SIMD rejects the type)
+  const splat = (s: Local) => { if (!vec.simd) return s; const v = f.local('v128'); f.get(s).op('f32x4.splat').set(v); return v; };
+  const v0 = splat(s0), v1 = splat(s1);
+  emitRangeMap(f, vec, params, UNARY_FIELDS, (v) => e.simd(f, v, v0, v1), (v) => e.scalar(f, v, s0, s1));
 }
 
 function emitBinaryRow(f: FunctionBuilder, vec: Vec, e: BinaryEmitter,
@@ -216,35 +224,18 @@ function emitBinaryRow(f: FunctionBuilder, vec: Vec, e: BinaryEmitter,
  * bits agree): two float64 lanes per half vector.
  */
 function emitAffine(f: FunctionBuilder, vec: Vec, params: Local): void {
-  const x = f.local('i32'), y = f.local('i32'), i = f.local('i32'), hi = f.local('i32'), end = f.local('i32');
   const scale = f.local('f64'), shift = f.local('f64');
-  assign(f, i, I.load(params, AFFINE_FIELDS.lo));
-  assign(f, hi, I.load(params, AFFINE_FIELDS.hi));
-  assign(f, x, I.at4(I.load(params, AFFINE_FIELDS.x), i));
-  assign(f, y, I.at4(I.load(params, AFFINE_FIELDS.y), i));
   f.get(params).mem('f64.load', AFFINE_FIELDS.scale).set(scale);
   f.get(params).mem('f64.load', AFFINE_FIELDS.shift).set(shift);
-  if (vec.simd) {
-    const v = f.local('v128'), s2 = f.local('v128'), t2 = f.local('v128');
-    f.get(scale).op('f64x2.splat').set(s2);
-    f.get(shift).op('f64x2.splat').set(t2);
-    const half = () => { f.op('f64x2.promote_low_f32x4').get(s2).op('f64x2.mul').get(t2).op('f64x2.add').op('f32x4.demote_f64x2_zero'); };
-    assign(f, end, I.sub(hi, 3));
-    forRange(f, i, i, end, 4, () => {
-      f.get(x).mem('v128.load').set(v);
-      f.get(y);
-      f.get(v); half();
-      f.get(v).get(v).f32x4Shuffle([2, 3, 0, 1]); half();
-      f.f32x4Shuffle([0, 1, 4, 5]);
-      f.mem('v128.store');
-      addTo(f, x, 16);
-      addTo(f, y, 16);
-    });
-  }
-  forRange(f, i, i, hi, 1, () => {
-    f.get(y).get(x).mem('f32.load').op('f64.promote_f32').get(scale).op('f64.mul').get(shift).op('f64.add').op('f32.demote_f64');
-    f.mem('f32.store');
-    addTo(f, x, 4);
-    addTo(f, y, 4);
+  // v128 locals only in a SIMD module (an engine without SIMD rejects the type)
+  const splat = (s: Local) => { if (!vec.simd) return s; const v = f.local('v128'); f.get(s).op('f64x2.splat').set(v); return v; };
+  const s2 = splat(scale), t2 = splat(shift);
+  const half = () => { f.op('f64x2.promote_low_f32x4').get(s2).op('f64x2.mul').get(t2).op('f64x2.add').op('f32x4.demote_f64x2_zero'); };
+  emitRangeMap(f, vec, params, AFFINE_FIELDS, (v) => {
+    f.get(v); half();
+    f.get(v).get(v).f32x4Shuffle([2, 3, 0, 1]); half();
+    f.f32x4Shuffle([0, 1, 4, 5]);
+  }, (v) => {
+    f.get(v).op('f64.promote_f32').get(scale).op('f64.mul').get(shift).op('f64.add').op('f32.demote_f64');
   });
 }

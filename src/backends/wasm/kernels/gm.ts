@@ -17,7 +17,7 @@
  * in nor on the thread that computes it, so results are the same bits for any thread count.
  */
 import type { FunctionBuilder, Local, ModuleBuilder } from '../assembler.js';
-import { I, addTo, assign, emit, forRange } from '../emit.js';
+import { I, addTo, assign, emit, forRange, fieldReader } from '../emit.js';
 import { GM_DISTANCE_FIELDS, GM_GRAD_FIELDS, UNARY_FIELDS } from '../layout.js';
 import { emitExp } from './exp.js';
 import { Vec } from './vec.js';
@@ -37,14 +37,6 @@ const GRAD_CHUNK = 4;
 const DIAGONAL_MEANS_CHUNK = 3;
 /** the ops of the remainder columns after the last full vector */
 const SCALAR = new Vec(false, false);
-
-function reader<L extends Record<string, number>>(f: FunctionBuilder, params: Local, layout: L) {
-  return (name: keyof L & string): Local => {
-    const l = f.local('i32');
-    assign(f, l, I.load(params, layout[name]!));
-    return l;
-  };
-}
 
 /** locals holding byte sizes of a row of d floats, of its whole vectors, and of a row of k floats */
 function rowSizes(f: FunctionBuilder, vec: Vec, d: Local, k: Local) {
@@ -93,7 +85,7 @@ export function emitGm(mod: ModuleBuilder, vec: Vec): void {
 }
 
 function emitInvVar(f: FunctionBuilder, vec: Vec, params: Local): void {
-  const P = reader(f, params, UNARY_FIELDS);
+  const P = fieldReader(f, params, UNARY_FIELDS);
   const lo = P('lo'), hi = P('hi'), xp = f.local('i32'), yp = f.local('i32'), i = f.local('i32'), end = f.local('i32');
   assign(f, xp, I.at4(P('x'), lo));
   assign(f, yp, I.at4(P('y'), lo));
@@ -113,7 +105,7 @@ function emitInvVar(f: FunctionBuilder, vec: Vec, params: Local): void {
 }
 
 function emitDistances(f: FunctionBuilder, vec: Vec, params: Local, diagonal: boolean): void {
-  const P = reader(f, params, GM_DISTANCE_FIELDS);
+  const P = fieldReader(f, params, GM_DISTANCE_FIELDS);
   const x = P('x'), means = P('means'), invVar = P('invVar'), dist = P('dist'), k = P('k'), d = P('d');
   const r0 = P('r0'), r1 = P('r1');
   const { dBytes, dVecBytes, kBytes } = rowSizes(f, vec, d, k);
@@ -157,7 +149,7 @@ function emitDistances(f: FunctionBuilder, vec: Vec, params: Local, diagonal: bo
 }
 
 function emitGrad(f: FunctionBuilder, vec: Vec, params: Local, diagonal: boolean): void {
-  const P = reader(f, params, GM_GRAD_FIELDS);
+  const P = fieldReader(f, params, GM_GRAD_FIELDS);
   const x = P('x'), means = P('means'), invVar = P('invVar'), coef = P('coef'), lvBias = P('lvBias');
   const dx = P('dx'), dMeans = P('dMeans'), dLogVar = P('dLogVar'), n = P('n'), k = P('k'), d = P('d');
   const r0 = P('r0'), r1 = P('r1'), k0 = P('k0'), k1 = P('k1');

@@ -6,7 +6,7 @@
  */
 import type { Local, ModuleBuilder } from '../assembler.js';
 import { ADAM_FIELDS, SGD_FIELDS } from '../layout.js';
-import { I, addTo, assign, forRange, when } from '../emit.js';
+import { I, addTo, assign, forRange, when, fieldReader } from '../emit.js';
 
 export const SGD_DRIVER = 'sgdStep';
 export const ADAM_DRIVER = 'adamStep';
@@ -20,8 +20,7 @@ export function f64Words(v: number): [number, number] {
 export function emitOptim(mod: ModuleBuilder): void {
   mod.func(SGD_DRIVER, ['i32'], [], (f, params) => {
     const p = params!;
-    const P = (name: keyof typeof SGD_FIELDS): Local => { const l = f.local('i32'); assign(f, l, I.load(p, SGD_FIELDS[name])); return l; };
-    const D = (name: keyof typeof SGD_FIELDS): Local => { const l = f.local('f64'); f.get(p).mem('f64.load', SGD_FIELDS[name]).set(l); return l; };
+    const P = fieldReader(f, p, SGD_FIELDS), D = fieldReader(f, p, SGD_FIELDS, 'f64');
     const param = P('param'), grad = P('grad'), buf = P('buf'), lo = P('lo'), hi = P('hi');
     const nesterov = P('nesterov'), firstStep = P('firstStep');
     const lr = D('lr'), momentum = D('momentum'), oneMinusDampening = D('oneMinusDampening'), weightDecay = D('weightDecay');
@@ -58,8 +57,7 @@ export function emitOptim(mod: ModuleBuilder): void {
 
   mod.func(ADAM_DRIVER, ['i32'], [], (f, params) => {
     const p = params!;
-    const P = (name: keyof typeof ADAM_FIELDS): Local => { const l = f.local('i32'); assign(f, l, I.load(p, ADAM_FIELDS[name])); return l; };
-    const D = (name: keyof typeof ADAM_FIELDS): Local => { const l = f.local('f64'); f.get(p).mem('f64.load', ADAM_FIELDS[name]).set(l); return l; };
+    const P = fieldReader(f, p, ADAM_FIELDS), D = fieldReader(f, p, ADAM_FIELDS, 'f64');
     const param = P('param'), grad = P('grad'), m = P('m'), v = P('v'), lo = P('lo'), hi = P('hi');
     const stepSize = D('stepSize'), sqrtCorrection2 = D('sqrtCorrection2'), decay = D('decay'), coupled = D('coupled');
     const beta1 = D('beta1'), oneMinusBeta1 = D('oneMinusBeta1'), beta2 = D('beta2'), oneMinusBeta2 = D('oneMinusBeta2');

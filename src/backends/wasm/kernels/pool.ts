@@ -7,7 +7,7 @@
  */
 import type { FunctionBuilder, Local, ModuleBuilder } from '../assembler.js';
 import { AVG_POOL_FIELDS, POOL_FIELDS } from '../layout.js';
-import { I, addTo, assign, emit, forRange, when } from '../emit.js';
+import { I, addTo, assign, emit, forRange, when, fieldReader } from '../emit.js';
 import type { Vec } from './vec.js';
 
 /**
@@ -57,17 +57,9 @@ function emitMaxPool2x2Row(f: FunctionBuilder, base: Local, y: Local, arg: Local
   });
 }
 
-function reader(f: FunctionBuilder, params: Local) {
-  return (name: keyof typeof POOL_FIELDS): Local => {
-    const l = f.local('i32');
-    assign(f, l, I.load(params, POOL_FIELDS[name]));
-    return l;
-  };
-}
-
 export function emitPool(mod: ModuleBuilder, vec: Vec): void {
   mod.func('maxPool2d', ['i32'], [], (f, params) => {
-    const P = reader(f, params!);
+    const P = fieldReader(f, params!, POOL_FIELDS);
     const x = P('x'), y = P('y'), arg = P('arg'), inH = P('inH'), inW = P('inW'), outH = P('outH'), outW = P('outW');
     const kH = P('kH'), kW = P('kW'), sH = P('sH'), sW = P('sW'), pT = P('pT'), pL = P('pL');
     const L = () => f.local('i32');
@@ -151,7 +143,7 @@ export function emitPool(mod: ModuleBuilder, vec: Vec): void {
 
   // y = dx (zeroed here), x = dy, arg = argmax: dx[plane][arg[o]] += dy[o]
   mod.func('maxPool2dBackward', ['i32'], [], (f, params) => {
-    const P = reader(f, params!);
+    const P = fieldReader(f, params!, POOL_FIELDS);
     const dy = P('x'), dx = P('y'), arg = P('arg');
     const plane = f.local('i32'), outPlane = f.local('i32'), pl = f.local('i32'), i = f.local('i32');
     const dst = f.local('i32'), src = f.local('i32'), a = f.local('i32'), cell = f.local('i32');
@@ -183,11 +175,6 @@ export function emitPool(mod: ModuleBuilder, vec: Vec): void {
  * order in a float64 plane and rounds once), so the bits agree. Threads split the planes.
  */
 export function emitAvgPool(mod: ModuleBuilder): void {
-  const read = (f: FunctionBuilder, params: Local) => (name: keyof typeof AVG_POOL_FIELDS): Local => {
-    const l = f.local('i32');
-    assign(f, l, I.load(params, AVG_POOL_FIELDS[name]));
-    return l;
-  };
   /** for every output of planes [pl0, pl1): window rows [h0, h1), columns [w0, w1); o counts outputs */
   const windows = (f: FunctionBuilder, P: (name: keyof typeof AVG_POOL_FIELDS) => Local,
     perPlane: (pl: Local) => void, perOutput: (o: Local, pos: Local, h0: Local, h1: Local, w0: Local, w1: Local) => void,
@@ -218,7 +205,7 @@ export function emitAvgPool(mod: ModuleBuilder): void {
   };
 
   mod.func('avgPool2d', ['i32'], [], (f, params) => {
-    const P = read(f, params!);
+    const P = fieldReader(f, params!, AVG_POOL_FIELDS);
     const x = P('x'), y = P('y'), inv = P('inv'), inH = P('inH'), inW = P('inW');
     const base = f.local('i32'), h = f.local('i32'), w = f.local('i32'), row = f.local('i32'), s = f.local('f64');
     windows(f, P, (pl) => { assign(f, base, I.at4(x, I.mul(pl, I.mul(inH, inW)))); }, (o, pos, h0, h1, w0, w1) => {
@@ -237,7 +224,7 @@ export function emitAvgPool(mod: ModuleBuilder): void {
 
   // x = dy, y = dx
   mod.func('avgPool2dBackward', ['i32'], [], (f, params) => {
-    const P = read(f, params!);
+    const P = fieldReader(f, params!, AVG_POOL_FIELDS);
     const dy = P('x'), dx = P('y'), inv = P('inv'), acc = P('acc'), inH = P('inH'), inW = P('inW');
     const plane = f.local('i32'), i = f.local('i32'), h = f.local('i32'), w = f.local('i32'), row = f.local('i32');
     const g = f.local('f64'), cell = f.local('i32');

@@ -8,7 +8,7 @@
  */
 import type { FunctionBuilder, Local, ModuleBuilder } from '../assembler.js';
 import { REDUCE_FIELDS } from '../layout.js';
-import { I, addTo, assign, forRange, when } from '../emit.js';
+import { I, addTo, assign, forRange, when, fieldReader } from '../emit.js';
 import type { Vec } from './vec.js';
 
 export type WasmReduceOp = 'sum' | 'max' | 'min';
@@ -18,11 +18,7 @@ export const reduceDriverName = (op: WasmReduceOp): string => `reduce_${op}`;
 export function emitReduce(mod: ModuleBuilder, vec: Vec): void {
   for (const op of WASM_REDUCE_OPS) {
     mod.func(reduceDriverName(op), ['i32'], [], (f, params) => {
-      const P = (name: keyof typeof REDUCE_FIELDS): Local => {
-        const l = f.local('i32');
-        assign(f, l, I.load(params!, REDUCE_FIELDS[name]));
-        return l;
-      };
+      const P = fieldReader(f, params!, REDUCE_FIELDS);
       const x = P('x'), y = P('y'), red = P('red'), inner = P('inner');
       const o0 = P('o0'), o1 = P('o1'), i0 = P('i0'), i1 = P('i1'), acc = P('acc');
       const o = f.local('i32'), src = f.local('i32'), dst = f.local('i32'), width = f.local('i32');

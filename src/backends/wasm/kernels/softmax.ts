@@ -9,7 +9,7 @@
  * exact near the maximum, so large logits keep their small differences).
  */
 import type { FunctionBuilder, Local, ModuleBuilder } from '../assembler.js';
-import { I, assign, forRange, when } from '../emit.js';
+import { I, assign, forRange, when, fieldReader } from '../emit.js';
 import { SOFTMAX_FIELDS } from '../layout.js';
 import { emitExp } from './exp.js';
 import { Vec } from './vec.js';
@@ -18,14 +18,6 @@ export const SOFTMAX_DRIVER = 'softmaxRows';
 export const LOG_SOFTMAX_DRIVER = 'logSoftmaxRows';
 
 const SCALAR = new Vec(false, false);
-
-function reader(f: FunctionBuilder, params: Local) {
-  return (name: keyof typeof SOFTMAX_FIELDS): Local => {
-    const l = f.local('i32');
-    assign(f, l, I.load(params, SOFTMAX_FIELDS[name]));
-    return l;
-  };
-}
 
 /**
  * body(v) over one row: whole vectors with v = vec, then the last inner mod 4 elements with
@@ -41,7 +33,7 @@ function forRow(f: FunctionBuilder, vec: Vec, at: Local, rowBytes: Local, body: 
 
 export function emitSoftmax(mod: ModuleBuilder, vec: Vec): void {
   mod.func(SOFTMAX_DRIVER, ['i32'], [], (f, params) => {
-    const P = reader(f, params!);
+    const P = fieldReader(f, params!, SOFTMAX_FIELDS);
     const x = P('x'), y = P('y'), stats = P('stats'), inner = P('inner'), log = P('log');
     const rowBytes = f.local('i32'), o = f.local('i32'), at = f.local('i32'), xr = f.local('i32'), yr = f.local('i32');
     const maxV = f.local(vec.type), sumV = f.local(vec.type), max = f.local('f32'), sum = f.local('f32');
@@ -98,7 +90,7 @@ export function emitSoftmax(mod: ModuleBuilder, vec: Vec): void {
 
   // y = (x − max) − log Σ with stats[o] = (max, log Σ)
   mod.func(LOG_SOFTMAX_DRIVER, ['i32'], [], (f, params) => {
-    const P = reader(f, params!);
+    const P = fieldReader(f, params!, SOFTMAX_FIELDS);
     const x = P('x'), y = P('y'), stats = P('stats'), inner = P('inner');
     const rowBytes = f.local('i32'), o = f.local('i32'), at = f.local('i32'), xr = f.local('i32'), yr = f.local('i32');
     const max = f.local('f32'), logSum = f.local('f32'), maxV = f.local(vec.type), logSumV = f.local(vec.type);
