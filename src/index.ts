@@ -14,7 +14,7 @@ export * from './detect/index.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
 export { createModel, MODEL_NAMES, type ModelName, type ModelOptions } from './models/zoo.js';
-export { Classifier } from './models/classifier.js';
+export { Classifier, type InputNormalization } from './models/classifier.js';
 export { DataLoader, type DataLoaderOptions } from './data/dataloader.js';
 export { encodeSafetensors, decodeSafetensors } from './io/safetensors.js';
 export { encodeModel, decodeModel } from './train/checkpoint.js';

@@ -1,10 +1,11 @@
 /**
- * A classifier = a backbone that maps images to D-dimensional features + a head: the GM head, or a
- * softmax head (a linear layer trained with cross-entropy). Attacks and detectors use this API.
+ * A classifier = an optional fixed input normalisation, a backbone that maps images to
+ * D-dimensional features, and a head: the GM head, or a softmax head (a linear layer trained with
+ * cross-entropy). It takes images in [0, 1]. Attacks and detectors use this API.
  */
 import type { Tensor } from '../core/tensor.js';
 import { GMHead } from '../nn/gm-head.js';
-import { Linear } from '../nn/layers.js';
+import { Linear, Normalize } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
 import { argmax } from '../ops/reduce.js';
 import { crossEntropy } from '../ops/nn.js';
@@ -17,19 +18,29 @@ export interface StepOutput {
   features: Tensor;
 }
 
+/** Per-channel statistics of the training images in [0, 1]: the model computes (x − mean)/std first. */
+export interface InputNormalization {
+  mean: number[];
+  std: number[];
+}
+
 export class Classifier extends Module {
   readonly backbone: Module;
   readonly head: GMHead | Linear;
+  /** null: the backbone sees the [0, 1] images as they are */
+  readonly normalize: Normalize | null;
 
-  constructor(backbone: Module, head: GMHead | Linear, readonly meta: { model: string; featureDim: number; numClasses: number; inputShape: number[] }) {
+  constructor(backbone: Module, head: GMHead | Linear, readonly meta: { model: string; featureDim: number; numClasses: number; inputShape: number[] }, normalize: Normalize | null = null) {
     super();
+    // registered first so that the state dict reads input → backbone → head
+    this.normalize = normalize ? this.registerModule('normalize', normalize) : null;
     this.backbone = this.registerModule('backbone', backbone);
     this.head = this.registerModule('head', head);
   }
 
   get isGM(): boolean { return this.head instanceof GMHead; }
 
-  features(x: Tensor): Tensor { return this.backbone.forward(x); }
+  features(x: Tensor): Tensor { return this.backbone.forward(this.normalize ? this.normalize.forward(x) : x); }
 
   /** logits without any training margin (differentiable in x) */
   forward(x: Tensor): Tensor { return this.head.forward(this.features(x)); }

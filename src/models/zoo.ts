@@ -1,19 +1,24 @@
 /**
  * The model zoo: the GM authors' MNIST network, ResNet-20 for CIFAR-10, and smaller CNNs for
  * machines without a GPU (small-cnn, its unpadded variant lenet — the demo's network — and
- * tiny-cnn), each ending in a GM head or a softmax head.
+ * tiny-cnn), each ending in a GM head or a softmax head, optionally behind a fixed per-channel
+ * input normalisation (the model takes images in [0, 1], as attacks expect).
  */
 import type { GMLikelihood } from '../core/backend.js';
 import type { Tensor } from '../core/tensor.js';
 import { add } from '../ops/binary.js';
 import { relu } from '../ops/unary.js';
+import { pad } from '../ops/indexing.js';
+import { slice } from '../ops/shape.js';
 import { GMHead } from '../nn/gm-head.js';
-import { kaimingNormal, type InitOptions } from '../nn/init.js';
+import { kaimingNormal, normalInit, type InitOptions } from '../nn/init.js';
+import { assignInPlace } from '../ops/nn.js';
+import { zeros } from '../ops/creation.js';
 import {
-  AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, PReLU, ReLU, Sequential,
+  AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, Normalize, PReLU, ReLU, Sequential,
 } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
-import { Classifier } from './classifier.js';
+import { Classifier, type InputNormalization } from './classifier.js';
 
 export type ModelName = 'mnist-6conv' | 'small-cnn' | 'lenet' | 'tiny-cnn' | 'resnet20';
 export const MODEL_NAMES: ModelName[] = ['mnist-6conv', 'small-cnn', 'lenet', 'tiny-cnn', 'resnet20'];
@@ -28,15 +33,22 @@ export interface ModelOptions extends InitOptions {
   lambda?: number;
   likelihood?: GMLikelihood;
   diagonal?: boolean;
+  /** std of the head's initial weights (GM means, or the softmax layer's weight with a zero bias); default: the layer's own */
+  headInitStd?: number;
+  /** per-channel input normalisation (x − mean)/std inside the model; none when absent */
+  normalize?: InputNormalization | null;
 }
 
-/** 6 × conv5×5 (32,32,64,64,128,128, pad 2) with PReLU, max-pool after each pair, FC → D. */
+/**
+ * 6 × conv5×5 (32,32,64,64,128,128, pad 2) with PReLU, max-pool after each pair, FC → D. As in the
+ * authors' code (jschenthu/GM-Loss mnist/mnist_release.py), each PReLU has one shared slope.
+ */
 function mnist6conv(o: ModelOptions): Module {
   const [c, h, w] = o.inputShape as [number, number, number];
   const layers: Module[] = [];
   let inC = c;
   [32, 32, 64, 64, 128, 128].forEach((outC, i) => {
-    layers.push(new Conv2d(inC, outC, 5, { padding: 2, ...o }), new PReLU(outC, 0.25, o));
+    layers.push(new Conv2d(inC, outC, 5, { padding: 2, ...o }), new PReLU(1, 0.25, o));
     if (i % 2 === 1) layers.push(new MaxPool2d(2));
     inC = outC;
   });
@@ -81,30 +93,43 @@ function tinyCnn(o: ModelOptions): Module {
   );
 }
 
+/**
+ * He et al.'s option-A shortcut, parameter-free: subsample by the stride, then zero-pad the new
+ * channels, half before and half after the old ones (F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, p, p))
+ * in the authors' CIFAR code, jschenthu/GM-Loss cifar/net.py), so their weights load unchanged.
+ */
+function optionAShortcut(x: Tensor, stride: number, before: number, after: number): Tensor {
+  const sub = stride === 1 ? x : slice(x, [null, null, { step: stride }, { step: stride }]);
+  return before + after === 0 ? sub : pad(sub, [0, 0, 0, 0, before, after]);
+}
+
 class BasicBlock extends Module {
   readonly conv1: Conv2d; readonly bn1: BatchNorm2d; readonly conv2: Conv2d; readonly bn2: BatchNorm2d;
-  readonly shortcut: Sequential | null;
+  /** zero channels padded before/after the input on the shortcut; null: identity */
+  readonly shortcut: { stride: number; before: number; after: number } | null;
   constructor(inC: number, outC: number, stride: number, o: InitOptions) {
     super();
-    const conv = (i: number, out: number, k: number, s: number, p: number) => {
-      const layer = new Conv2d(i, out, k, { stride: s, padding: p, bias: false, ...o });
-      return layer;
-    };
-    this.conv1 = this.registerModule('conv1', conv(inC, outC, 3, stride, 1));
+    const conv = (i: number, out: number, s: number) => new Conv2d(i, out, 3, { stride: s, padding: 1, bias: false, ...o });
+    this.conv1 = this.registerModule('conv1', conv(inC, outC, stride));
     this.bn1 = this.registerModule('bn1', new BatchNorm2d(outC, o));
-    this.conv2 = this.registerModule('conv2', conv(outC, outC, 3, 1, 1));
+    this.conv2 = this.registerModule('conv2', conv(outC, outC, 1));
     this.bn2 = this.registerModule('bn2', new BatchNorm2d(outC, o));
-    this.shortcut = stride !== 1 || inC !== outC
-      ? this.registerModule('shortcut', new Sequential(conv(inC, outC, 1, stride, 0), new BatchNorm2d(outC, o)))
-      : null;
+    if (outC < inC) throw new Error(`resnet20: a block cannot shrink channels (${inC} → ${outC}) with a zero-padding shortcut`);
+    const extra = outC - inC;
+    this.shortcut = stride !== 1 || extra !== 0 ? { stride, before: Math.floor(extra / 2), after: extra - Math.floor(extra / 2) } : null;
   }
   forward(x: Tensor): Tensor {
     const out = this.bn2.forward(this.conv2.forward(relu(this.bn1.forward(this.conv1.forward(x)))));
-    return relu(add(out, this.shortcut ? this.shortcut.forward(x) : x));
+    const s = this.shortcut;
+    return relu(add(out, s ? optionAShortcut(x, s.stride, s.before, s.after) : x));
   }
 }
 
-/** ResNet-20 (He et al. 2016, CIFAR variant): 3 stages × 3 basic blocks, 16/32/64 channels → 64-d feature. */
+/**
+ * ResNet-20 (He et al. 2016, CIFAR variant): 3 stages × 3 basic blocks, 16/32/64 channels, option-A
+ * shortcuts → 64-d feature (0.27 M parameters). Convolutions start from Kaiming-normal with fan_in
+ * (torch.nn.init.kaiming_normal_'s default, what the authors' code applies).
+ */
 class ResNet20 extends Module {
   readonly conv1: Conv2d; readonly bn1: BatchNorm2d;
   readonly layers: Sequential[];
@@ -128,7 +153,7 @@ class ResNet20 extends Module {
     this.proj = o.featureDim === 64 ? null : this.registerModule('proj', new Linear(64, o.featureDim, init));
     for (const [name, p] of this.namedParameters()) {
       if (name.endsWith('weight') && p.rank === 4) {
-        const fresh = kaimingNormal(p.shape, { mode: 'fan_out', nonlinearity: 'relu', ...init });
+        const fresh = kaimingNormal(p.shape, { mode: 'fan_in', nonlinearity: 'relu', ...init });
         p.backend.assign(p.storage, { shape: [p.size], strides: [1], offset: 0 }, { storage: fresh.storage, view: { shape: [p.size], strides: [1], offset: 0 } });
         fresh.dispose();
       }
@@ -155,8 +180,21 @@ export function createModel(name: ModelName, o: ModelOptions): Classifier {
     default: throw new Error(`createModel: unknown model '${name as string}' (known: ${MODEL_NAMES.join(', ')})`);
   }
   const init = { generator: o.generator, dtype: o.dtype, backend: o.backend };
+  const std = o.headInitStd;
+  if (std !== undefined && !(std > 0)) throw new Error(`createModel: headInitStd must be positive, got ${std}`);
   const head = o.head === 'gm'
-    ? new GMHead(o.featureDim, numClasses, { ...init, alpha: o.alpha, lambda: o.lambda, likelihood: o.likelihood, diagonal: o.diagonal })
+    ? new GMHead(o.featureDim, numClasses, { ...init, alpha: o.alpha, lambda: o.lambda, likelihood: o.likelihood, diagonal: o.diagonal, meanInitStd: std })
     : new Linear(o.featureDim, numClasses, init);
-  return new Classifier(backbone, head, { model: name, featureDim: o.featureDim, numClasses, inputShape: o.inputShape });
+  if (std !== undefined && head instanceof Linear) reinitLinear(head, std, init);
+  const normalize = o.normalize ? new Normalize(o.normalize.mean, o.normalize.std, init) : null;
+  if (normalize && normalize.channels !== o.inputShape[0]) {
+    throw new Error(`createModel: normalize has ${normalize.channels} channel(s) but the input shape [${o.inputShape.join(', ')}] has ${o.inputShape[0]}`);
+  }
+  return new Classifier(backbone, head, { model: name, featureDim: o.featureDim, numClasses, inputShape: o.inputShape }, normalize);
+}
+
+/** A softmax head drawn as the authors draw theirs: weight ~ N(0, std²), bias 0. */
+function reinitLinear(layer: Linear, std: number, init: InitOptions): void {
+  assignInPlace(layer.weight, normalInit(layer.weight.shape, std, init));
+  if (layer.bias) assignInPlace(layer.bias, zeros(layer.bias.shape, { dtype: layer.bias.dtype, backend: layer.bias.backend }));
 }

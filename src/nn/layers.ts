@@ -7,6 +7,7 @@ import { assignInPlace, batchNorm, dropout } from '../ops/nn.js';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type Pool2dOptions } from '../ops/pool.js';
 import { flatten } from '../ops/shape.js';
 import { prelu, relu } from '../ops/unary.js';
+import { div, sub } from '../ops/binary.js';
 import { Module } from './module.js';
 import { defaultBiasInit, defaultWeightInit, fans, type InitOptions } from './init.js';
 import { pair } from '../ops/util.js';
@@ -104,6 +105,29 @@ export class PReLU extends Module {
     this.registerParameter('weight', full([numParameters], init, { dtype: o.dtype, backend: o.backend }));
   }
   forward(x: Tensor): Tensor { return prelu(x, this.param('weight')); }
+}
+
+/**
+ * Fixed per-channel input normalisation (x − mean[c]) / std[c] over axis 1, as the first layer of a
+ * model that takes images in [0, 1] (torchvision's Normalize, moved into the model so that attacks
+ * and their ε stay in pixel space). mean and std are buffers: they travel with the weights.
+ */
+export class Normalize extends Module {
+  constructor(mean: readonly number[], std: readonly number[], o: InitOptions = {}) {
+    super();
+    if (mean.length === 0 || mean.length !== std.length) throw new Error(`Normalize: needs one mean and one std per channel, got ${mean.length} means and ${std.length} stds`);
+    if (!mean.every(Number.isFinite) || !std.every((s) => s > 0 && Number.isFinite(s))) throw new Error(`Normalize: means must be finite and stds positive, got mean [${mean.join(', ')}], std [${std.join(', ')}]`);
+    const opts = { dtype: o.dtype ?? 'float32', backend: o.backend, shape: [mean.length] };
+    this.registerBuffer('mean', tensor([...mean], opts));
+    this.registerBuffer('std', tensor([...std], opts));
+  }
+  get channels(): number { return this.buffer('mean').size; }
+  forward(x: Tensor): Tensor {
+    const c = this.channels;
+    if (x.rank < 2 || x.shape[1] !== c) throw new Error(`Normalize: expected input [N, ${c}, ...] (${c} channels on axis 1), got [${x.shape.join(', ')}]`);
+    const shape = [1, c, ...new Array<number>(x.rank - 2).fill(1)];
+    return div(sub(x, this.buffer('mean').reshape(shape)), this.buffer('std').reshape(shape));
+  }
 }
 
 export class Dropout extends Module {
