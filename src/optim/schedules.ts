@@ -23,6 +23,19 @@ export function linearWarmup(inner: Schedule, epochs: number, startFactor = 0.1)
   return (e) => (e >= epochs ? inner(e) : inner(e) * (startFactor + (1 - startFactor) * e / epochs));
 }
 
+/**
+ * One cycle, piecewise linear (Smith & Topin 2017; the DAWNBench CIFAR-10 runs): from
+ * startFactor·lr up to lr at `peak`, then down to endFactor·lr at `total` (held after).
+ */
+export function oneCycleLR(lr: number, total: number, peak: number, startFactor = 0.1, endFactor = 0): Schedule {
+  if (!(total > 0) || !(peak >= 0) || !(peak < total)) throw new Error(`oneCycleLR: needs 0 <= peak < total, got peak ${peak}, total ${total}`);
+  return (e) => {
+    if (e < peak) return lr * (startFactor + (1 - startFactor) * e / peak);
+    const t = Math.min(1, (e - peak) / (total - peak));
+    return lr * (1 - (1 - endFactor) * t);
+  };
+}
+
 export function constantLR(lr: number): Schedule {
   return () => lr;
 }

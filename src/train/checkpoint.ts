@@ -12,7 +12,8 @@ import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from '..
 import type { Classifier } from '../models/classifier.js';
 import { createModel, type ModelName } from '../models/zoo.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import type { TrainConfig } from './config.js';
+import { upgradeStoredConfig, type TrainConfig } from './config.js';
+import { modelOptions } from './model-options.js';
 
 /** PyTorch keeps these integer buffers in int64 */
 const INT64_BUFFERS = /(^|\.)num_batches_tracked$/;
@@ -66,24 +67,37 @@ export function decodeModel(bytes: Uint8Array, backend: Backend, source = 'check
   }
   let config: Partial<TrainConfig>;
   try {
-    config = JSON.parse(metadata.gmgrad_config) as Partial<TrainConfig>;
+    config = upgradeStoredConfig(JSON.parse(metadata.gmgrad_config) as Partial<TrainConfig>);
   } catch (e) {
     throw new Error(`${source}: gmgrad_config metadata is not valid JSON (${(e as Error).message})`);
   }
   const inputShape = JSON.parse(metadata.gmgrad_input_shape ?? '[1, 28, 28]') as number[];
   const model = createModel(config.model as ModelName, {
-    head: config.loss ?? 'gm', featureDim: config.featureDim ?? 2, inputShape, backend,
-    alpha: config.alpha, lambda: config.lambda, likelihood: config.likelihood, diagonal: config.diagonal,
-    numClasses: Number(metadata.gmgrad_num_classes ?? 10),
+    ...modelOptions(config), inputShape, backend, numClasses: Number(metadata.gmgrad_num_classes ?? 10),
   });
   const state = new Map<string, Tensor>();
   for (const [k, e] of Object.entries(tensors)) state.set(k, fromSafetensors(e, k));
   try {
     model.loadStateDict(state);
+  } catch (e) {
+    model.dispose();
+    const message = (e as Error).message;
+    throw new Error(`${source}: ${message}${legacyHint(config, [...state.keys()], message)}`);
   } finally {
     for (const t of state.values()) t.dispose();
   }
   return { model, config, metadata };
+}
+
+/** Why an older gmgrad checkpoint no longer fits the architecture it names. */
+function legacyHint(config: Partial<TrainConfig>, keys: string[], message: string): string {
+  if (config.model === 'resnet20' && keys.some((k) => k.includes('.shortcut.'))) {
+    return ' (this resnet20 checkpoint has 1×1-convolution shortcuts, He et al.\'s option B, which gmgrad replaced by the authors\' parameter-free option A; retrain it)';
+  }
+  if (config.model === 'mnist-6conv' && /'backbone\.\d+\.weight' has shape \[\d+\] but the module expects \[1\]/.test(message)) {
+    return ' (mnist-6conv checkpoints from before its PReLUs had one shared slope, as the authors\' nn.PReLU(), no longer load; retrain it)';
+  }
+  return '';
 }
 
 export function modelMetadata(config: TrainConfig, model: Classifier, extra: Record<string, string> = {}): Record<string, string> {

@@ -1,6 +1,12 @@
-/** A training run's configuration, with the GM authors' recipes as defaults per dataset. */
+/**
+ * A training run's configuration and gmgrad's base settings per dataset. The base settings are not
+ * a paper recipe: the authors' recipes are the files in `recipes/` (each citing its source), which
+ * `gmgrad train --recipe NAME` starts from and which, for MNIST and CIFAR-10, `gmgrad train` uses
+ * by default.
+ */
 import type { GMLikelihood } from '../core/backend.js';
 import type { BackendChoice } from '../core/engine.js';
+import type { InputNormalization } from '../models/classifier.js';
 import type { ModelName } from '../models/zoo.js';
 
 export interface TrainConfig {
@@ -8,7 +14,9 @@ export interface TrainConfig {
   model: ModelName;
   featureDim: number;
   loss: 'gm' | 'softmax';
-  alpha: number;
+  /** the GM margin (the paper's α) on the true class's distance, training only */
+  margin: number;
+  /** the GM likelihood weight λ */
   lambda: number;
   likelihood: GMLikelihood;
   diagonal: boolean;
@@ -19,15 +27,22 @@ export interface TrainConfig {
   momentum: number;
   nesterov: boolean;
   weightDecay: number;
-  schedule: 'step' | 'multistep' | 'cosine' | 'constant';
+  schedule: 'step' | 'multistep' | 'cosine' | 'onecycle' | 'constant';
   lrStep: number;
   lrGamma: number;
   milestones: number[];
+  /** linear learning-rate warm-up (step, multistep, cosine); one-cycle: the epoch of the peak */
   warmupEpochs: number;
-  /** α/λ ramp (authors: 5 epochs on MNIST, 30 on CIFAR-10) */
+  /** margin/λ ramp from 10 % / 1 % of their final values (authors: 5 epochs on MNIST, 30 on CIFAR-10) */
   rampEpochs: number;
+  /** 'epoch': the ramp's value changes once per epoch (the authors' code); 'step': every step */
+  rampEvery: 'epoch' | 'step';
   /** learning-rate multiplier of the GM class means */
   meansLrScale: number;
+  /** head initialised from N(0, (gain/√D)²) (the authors' Kaiming-normal draws); 0: the layer's own default */
+  headInitGain: number;
+  /** per-channel normalisation inside the model (it still takes [0, 1] images); null: none */
+  normalize: InputNormalization | null;
   clipNorm: number;
   augment: boolean;
   seed: number;
@@ -38,22 +53,34 @@ export interface TrainConfig {
   testLimit: number;
   dataDir?: string;
   out: string;
+  /** the recipe the run started from, if any */
+  recipe?: string;
 }
 
+/** gmgrad's base settings for a dataset (Nesterov SGD, the paper's networks; not a paper recipe). */
 export function defaultConfig(dataset: TrainConfig['dataset'] = 'mnist'): TrainConfig {
   const base: TrainConfig = {
-    dataset, model: 'mnist-6conv', featureDim: 2, loss: 'gm', alpha: 1, lambda: 0.1, likelihood: 'true-class',
+    dataset, model: 'mnist-6conv', featureDim: 2, loss: 'gm', margin: 1, lambda: 0.1, likelihood: 'true-class',
     diagonal: false, epochs: 50, batch: 64, optimizer: 'sgd', lr: 0.01, momentum: 0.9, nesterov: true,
     weightDecay: 1e-3, schedule: 'step', lrStep: 5, lrGamma: 0.7, milestones: [], warmupEpochs: 0,
-    rampEpochs: 5, meansLrScale: 1, clipNorm: 0, augment: false, seed: 0, backend: 'auto', limit: 0,
-    testLimit: 0, out: 'runs/latest',
+    rampEpochs: 5, rampEvery: 'step', meansLrScale: 1, headInitGain: 0, normalize: null, clipNorm: 0, augment: false,
+    seed: 0, backend: 'auto', limit: 0, testLimit: 0, out: 'runs/latest',
   };
   if (dataset === 'cifar10') {
     return {
-      ...base, model: 'resnet20', featureDim: 64, alpha: 0.3, lambda: 0.1, likelihood: 'true-class-sq',
+      ...base, model: 'resnet20', featureDim: 64, margin: 0.3, lambda: 0.1, likelihood: 'true-class-sq',
       epochs: 300, batch: 128, lr: 0.1, weightDecay: 5e-4, schedule: 'multistep', milestones: [150, 225],
       lrGamma: 0.1, rampEpochs: 30, augment: true,
     };
   }
   return base;
+}
+
+/**
+ * A config stored in a checkpoint by any gmgrad version, brought to the current fields (the margin
+ * was called `alpha` before it was named `margin`).
+ */
+export function upgradeStoredConfig(stored: Partial<TrainConfig> & { alpha?: number }): Partial<TrainConfig> {
+  const { alpha, ...rest } = stored;
+  return rest.margin === undefined && alpha !== undefined ? { ...rest, margin: alpha } : rest;
 }

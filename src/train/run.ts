@@ -18,9 +18,10 @@ import { GMHead } from '../nn/gm-head.js';
 import { SGD } from '../optim/sgd.js';
 import { Adam, AdamW } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { constantLR, cosineLR, linearWarmup, multiStepLR, stepLR, type Schedule } from '../optim/schedules.js';
+import { constantLR, cosineLR, linearWarmup, multiStepLR, oneCycleLR, stepLR, type Schedule } from '../optim/schedules.js';
 import { ProgressBar } from '../cli/progress.js';
 import type { TrainConfig } from './config.js';
+import { modelOptions } from './model-options.js';
 import { decodeTrainingState, encodeModel, encodeTrainingState, decodeModel, modelMetadata } from './checkpoint.js';
 import { trainLoop, type EpochMetrics } from './trainer.js';
 import { Generator } from '../core/random.js';
@@ -41,6 +42,7 @@ export interface RunResult {
 }
 
 export function makeSchedule(c: TrainConfig): Schedule {
+  if (c.schedule === 'onecycle') return oneCycleLR(c.lr, c.epochs, c.warmupEpochs);
   let s: Schedule;
   switch (c.schedule) {
     case 'step': s = stepLR(c.lr, c.lrStep, c.lrGamma); break;
@@ -86,10 +88,7 @@ export async function trainOnData(c: TrainConfig, backend: Backend, description:
   const metricsPath = join(c.out, 'metrics.json');
 
   defaultGenerator.manualSeed(c.seed);
-  let model = createModel(c.model, {
-    head: c.loss, featureDim: c.featureDim, inputShape: imageShape, numClasses: trainData.classes.length, backend,
-    alpha: c.alpha, lambda: c.lambda, likelihood: c.likelihood, diagonal: c.diagonal, generator: new Generator(c.seed),
-  });
+  let model = createModel(c.model, { ...modelOptions(c), inputShape: imageShape, numClasses: trainData.classes.length, backend, generator: new Generator(c.seed) });
   let optimizer = makeOptimizer(c, model);
   let startEpoch = 0;
   let history: EpochMetrics[] = [];
@@ -109,7 +108,7 @@ export async function trainOnData(c: TrainConfig, backend: Backend, description:
   const runStart = performance.now();
   const epochsRun = await trainLoop({
     model, optimizer, schedule: makeSchedule(c), train, test, imageShape, epochs: c.epochs, startEpoch,
-    ramp: c.loss === 'gm' ? { epochs: c.rampEpochs, alphaStart: 0.1, lambdaStart: 0.01 } : undefined,
+    ramp: c.loss === 'gm' ? { epochs: c.rampEpochs, alphaStart: 0.1, lambdaStart: 0.01, every: c.rampEvery } : undefined,
     clipNorm: c.clipNorm || undefined, backend,
     onStep: (s) => {
       if (!verbose) return;

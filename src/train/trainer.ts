@@ -36,6 +36,8 @@ export interface Ramp {
   /** starting fractions of the final values (authors: α from 10 %, λ from 1 %) */
   alphaStart: number;
   lambdaStart: number;
+  /** 'epoch': one value per epoch, start + (e/epochs)·(1 − start) at epoch e (the authors' code); 'step' (default): continuous */
+  every?: 'epoch' | 'step';
 }
 
 export interface EpochMetrics {
@@ -86,7 +88,7 @@ export interface TrainLoopOptions {
 /** α and λ for a fractional epoch under the warm-up ramp. */
 export function rampedHyper(head: { alphaFinal: number; lambdaFinal: number }, ramp: Ramp | undefined, epoch: number): { alpha: number; lambda: number } {
   if (!ramp || ramp.epochs <= 0 || epoch >= ramp.epochs) return { alpha: head.alphaFinal, lambda: head.lambdaFinal };
-  const t = epoch / ramp.epochs;
+  const t = (ramp.every === 'epoch' ? Math.floor(epoch) : epoch) / ramp.epochs;
   return {
     alpha: head.alphaFinal * (ramp.alphaStart + (1 - ramp.alphaStart) * t),
     lambda: head.lambdaFinal * (ramp.lambdaStart + (1 - ramp.lambdaStart) * t),

@@ -5,11 +5,11 @@ import { trainConfigFromArgs } from '../../src/cli/train-command.js';
 describe('command-line parsing', () => {
   it('maps the issue\'s train command onto the config, recipe defaults filling the rest', () => {
     const { config } = trainConfigFromArgs('--dataset mnist --model mnist-6conv --feature-dim 2 --loss gm --alpha 1 --lambda 0.1 --epochs 50 --batch 64 --backend auto --out runs/mnist-gm'.split(' '));
-    expect(config).toMatchObject({ dataset: 'mnist', model: 'mnist-6conv', featureDim: 2, loss: 'gm', alpha: 1, lambda: 0.1, epochs: 50, batch: 64, backend: 'auto', out: 'runs/mnist-gm', nesterov: true, lr: 0.01, lrGamma: 0.7, lrStep: 5, rampEpochs: 5 });
+    expect(config).toMatchObject({ dataset: 'mnist', model: 'mnist-6conv', featureDim: 2, loss: 'gm', margin: 1, lambda: 0.1, likelihood: 'all-class', epochs: 50, batch: 64, backend: 'auto', out: 'runs/mnist-gm', nesterov: true, lr: 0.01, lrGamma: 0.7, lrStep: 5, rampEpochs: 5 });
   });
   it('CIFAR-10 defaults follow the ResNet-20 recipe', () => {
     const { config } = trainConfigFromArgs(['--dataset', 'cifar10']);
-    expect(config).toMatchObject({ model: 'resnet20', featureDim: 64, alpha: 0.3, likelihood: 'true-class-sq', milestones: [150, 225], augment: true, batch: 128 });
+    expect(config).toMatchObject({ model: 'resnet20', featureDim: 64, margin: 0.3, likelihood: 'true-class-sq', milestones: [150, 225], augment: true, batch: 128 });
   });
   it('rejects unknown options, bad numbers and bad choices with a clear message', () => {
     expect(() => trainConfigFromArgs(['--epoch', '3'])).toThrow(/unknown option --epoch/);

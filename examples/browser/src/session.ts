@@ -64,7 +64,7 @@ export class TrainingSession {
     const dataset = datasetId.startsWith('fashion') ? 'fashion-mnist' : 'mnist';
     this.config = {
       ...defaultConfig(dataset), model: o.model ?? 'small-cnn', featureDim: 2, loss: 'gm',
-      alpha: hyper.alpha, lambda: hyper.lambda, lr: hyper.lr, batch: o.batch, momentum: 0.9, nesterov: true,
+      margin: hyper.alpha, lambda: hyper.lambda, lr: hyper.lr, batch: o.batch, momentum: 0.9, nesterov: true,
       weightDecay: 5e-4, schedule: 'constant', rampEpochs: 0, backend: backend.name as TrainConfig['backend'], out: 'browser',
     };
     manualSeed(o.seed ?? 0);
@@ -89,7 +89,7 @@ export class TrainingSession {
   setHyper(h: Partial<Hyper>): void {
     if (h.lr !== undefined) { this.optimizer.setLearningRate(h.lr); this.config.lr = h.lr; }
     const head = this.head;
-    if (h.alpha !== undefined) { this.config.alpha = h.alpha; if (head) head.alpha = h.alpha; }
+    if (h.alpha !== undefined) { this.config.margin = h.alpha; if (head) head.alpha = h.alpha; }
     if (h.lambda !== undefined) { this.config.lambda = h.lambda; if (head) head.lambda = h.lambda; }
   }
 

@@ -44,7 +44,7 @@ export class TrainPanel {
     const c = this.app.session.config;
     const set = (id: string, v: number, fmt: string) => { byId<HTMLInputElement>(id).value = String(v); byId<HTMLOutputElement>(`${id}-out`).value = fmt; };
     set('lr', Math.log10(c.lr), c.lr.toPrecision(2));
-    set('alpha', c.alpha, c.alpha.toFixed(2));
+    set('alpha', c.margin, c.margin.toFixed(2));
     set('lambda', c.lambda, c.lambda.toFixed(2));
   }
 
