@@ -4,7 +4,7 @@
  * misclassified (or on target) AND accepted. With a detector that has per-class scores (GM, Mahalanobis),
  * s = min_{k≠y} s_k (targeted: s_t), as in `L + c₂·max(0, min_{k≠y} d_k(f(x')) − τ)`: the plain score
  * min_k s_k would drag the feature back to its own class. Without a detector given, a GM model is attacked
- * through its own score min_k d_k(f(x')); a softmax model needs a fitted detector (Mahalanobis).
+ * through the GM detector's own score (detect/gm-nll.ts); a softmax model needs a fitted detector (Mahalanobis).
  * Any honest detection claim has to survive these (Carlini & Wagner 2017; Athalye et al. 2018).
  */
 import type { AttackModel } from './model.js';
@@ -13,6 +13,7 @@ import type { DetectorTerm, FeatureScorer } from './context.js';
 import { CW, type CWOptions } from './cw.js';
 import { PGD, type PGDOptions } from './pgd.js';
 import { AttackConfigError, checkNonNegative } from './validate.js';
+import { gmClassNll, gmScore } from '../detect/gm-nll.js';
 
 export interface DetectorAwareOptions {
   /** the detector to evade (default: the GM score of the model's GM head) */
@@ -33,7 +34,7 @@ export function resolveDetectorTerm(attack: string, model: AttackModel, o: Detec
       throw new AttackConfigError(`${attack}: the model has no GM head; pass a fitted detector (e.g. a MahalanobisDetector) as options.detector`);
     }
     const head = model.head;
-    scorer = { scoreFromFeatures: (f) => head.score(f), classScoresFromFeatures: (f) => head.distances(f) };
+    scorer = { scoreFromFeatures: (f) => gmScore(head, f), classScoresFromFeatures: (f) => gmClassNll(head, f) };
   }
   const tau = o.tau ?? scorer.threshold ?? undefined;
   if (tau === undefined || tau === null || !Number.isFinite(tau)) {

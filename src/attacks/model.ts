@@ -11,8 +11,10 @@ export interface ModelHead {
   forward(features: Tensor): Tensor;
   /** GM head: d_k(f) [N, K] */
   distances?(features: Tensor): Tensor;
-  /** GM head: min_k d_k(f) [N] */
-  score?(features: Tensor): Tensor;
+  /** GM head: class means [K, D] (the detection score is detect/gm-nll's gmScore of means and logVar) */
+  readonly means?: Tensor;
+  /** GM head: log-variances [K, D]; null for identity covariance */
+  readonly logVar?: Tensor | null;
 }
 
 export interface AttackModel {
@@ -42,7 +44,7 @@ export function hasFeatures(model: AttackModel): model is FeatureModel {
 }
 
 export function hasGMHead(model: AttackModel): model is FeatureModel & { head: Required<ModelHead> } {
-  return hasFeatures(model) && typeof model.head.distances === 'function' && typeof model.head.score === 'function';
+  return hasFeatures(model) && typeof model.head.distances === 'function' && model.head.means !== undefined && model.head.logVar !== undefined;
 }
 
 /** logits (and features when the model has them) in one forward pass */

@@ -1,28 +1,29 @@
 /**
- * The GM detector (Wan et al.): D(x) = min_k d_k(f(x)), the negative log-likelihood of the feature
- * under its nearest class (½‖f − μ_k‖² for identity covariance), one forward pass, no fitting
- * beyond the threshold.
+ * The GM detector (Wan et al.): D(x) = the negative log-likelihood of the feature under the
+ * predicted class (½‖f − μ_ŷ‖² for identity covariance, d_ŷ + ½ log|Σ_ŷ| with learned variances;
+ * gm-nll.ts), one forward pass, no fitting beyond the threshold.
  */
 import type { Tensor } from '../core/tensor.js';
-import { hasGMHead, type AttackModel, type FeatureModel, type ModelHead } from '../attacks/model.js';
+import { hasGMHead, type AttackModel, type FeatureModel } from '../attacks/model.js';
+import { gmClassNll, gmScore, type GMParameters } from './gm-nll.js';
 import { DetectorError, FeatureDetector } from './detector.js';
 
 export class GMScoreDetector extends FeatureDetector {
   readonly name = 'GMScoreDetector';
-  readonly #head: Required<ModelHead>;
+  readonly #head: GMParameters;
 
   constructor(model: AttackModel) {
-    if (!hasGMHead(model)) throw new DetectorError('GMScoreDetector: the model needs features(x) and a GM head (head.distances/head.score)');
+    if (!hasGMHead(model)) throw new DetectorError('GMScoreDetector: the model needs features(x) and a GM head (head.distances, head.means, head.logVar)');
     super(model as FeatureModel);
     this.#head = model.head;
   }
 
-  /** d_k(f) [N, K] */
+  /** per-class negative log-likelihood d_k(f) + ½ log|Σ_k| [N, K] */
   classScoresFromFeatures(features: Tensor): Tensor {
-    return this.#head.distances(features);
+    return gmClassNll(this.#head, features);
   }
 
   override scoreFromFeatures(features: Tensor): Tensor {
-    return this.#head.score(features);
+    return gmScore(this.#head, features);
   }
 }

@@ -3,6 +3,7 @@ export {
   FeatureDetector, DetectorError, thresholdAtTpr, forEachBatch, type ScoreOptions, type CalibrateOptions,
 } from './detector.js';
 export { GMScoreDetector } from './gm-score.js';
+export { gmScore, gmClassNll, type GMParameters } from './gm-nll.js';
 export {
   MahalanobisDetector, ClassCovarianceAccumulator, type MahalanobisFitOptions, type MahalanobisStatistics,
 } from './mahalanobis.js';

@@ -1,12 +1,12 @@
 /**
  * The Gaussian-mixture head: K class means in the D-dimensional feature space (and optional
- * diagonal log-variances). Training uses the fused GM loss; prediction is the nearest mean.
+ * diagonal log-variances). Training uses the fused GM loss; prediction is the nearest mean. The
+ * detection score is detect/gm-nll.ts's gmScore.
  */
 import type { GMLikelihood } from '../core/backend.js';
 import type { Tensor } from '../core/tensor.js';
 import { gmDistances, gmLogits, gmLoss, type GMLossResult } from '../ops/gm.js';
 import { full } from '../ops/creation.js';
-import { min } from '../ops/reduce.js';
 import { Module } from './module.js';
 import { normalInit, type InitOptions } from './init.js';
 
@@ -56,7 +56,4 @@ export class GMHead extends Module {
 
   /** Differentiable logits without margin (what attacks and prediction use). */
   forward(features: Tensor): Tensor { return gmLogits(features, this.means, this.logVar); }
-
-  /** Detection score min_k d_k(f) [N]. */
-  score(features: Tensor): Tensor { return min(this.distances(features), -1); }
 }
