@@ -2,12 +2,15 @@
  * DeepFool (Moosavi-Dezfooli et al. 2016), L2 and L∞, per sample. With ŷ the (clean, correct)
  * label and candidates k among the top classes of the clean logits:
  *   w_k = ∇Z_k − ∇Z_ŷ,  f_k = Z_k − Z_ŷ,  l = argmin_k |f_k|/‖w_k‖_q  (q = 2 for L2, 1 for L∞)
- *   r = (|f_l| + 1e-4)·w_l/‖w_l‖₂²   (L∞: (|f_l| + 1e-4)·sign(w_l)/‖w_l‖₁)
+ *   r = (|f_l|/‖w_l‖₂ + 1e-4)·w_l/‖w_l‖₂   (L∞: (|f_l|/‖w_l‖₁ + 1e-4)·sign(w_l))
  * accumulated into r_tot; the iterate is clip(x + (1 + overshoot)·r_tot), the overshoot applied to
- * the total; a sample stops as soon as its label changes. The 1e-4 (from the authors' code) steps
- * just past a boundary that the linearisation hits exactly. Samples misclassified on the clean
- * input are returned unchanged. The gradients of all candidates come from one backward pass over
- * the batch repeated once per candidate.
+ * the total; a sample stops as soon as its label changes. The floor 1e-4 on the distance steps just
+ * past a boundary that the linearisation hits exactly; `floor: 'distance'` (the default) is the form
+ * of the DeepFool authors' reference code (LTS4/DeepFool, deepfool.py: r_i = (pert + 1e-4)·w/‖w‖),
+ * `'logit'` adds it to |f| instead ((|f_l| + 1e-4)·w_l/‖w_l‖₂²), `'none'` leaves it out. `clip: false`
+ * keeps the iterate unclipped, as the reference code does (default: clipped to [0, 1]). Samples
+ * misclassified on the clean input are returned unchanged. The gradients of all candidates come from
+ * one backward pass over the batch repeated once per candidate.
  */
 import { noGrad } from '../core/autograd.js';
 import { keep, tidy } from '../core/scope.js';
@@ -17,7 +20,7 @@ import { tensor, zerosLike } from '../ops/creation.js';
 import { gather } from '../ops/indexing.js';
 import { argmax, argmin, norm } from '../ops/reduce.js';
 import { clone, expand, narrow, reshape } from '../ops/shape.js';
-import { abs, affine, clamp, sign, square } from '../ops/unary.js';
+import { abs, affine, clamp, sign } from '../ops/unary.js';
 import { Attack, type AttackOptions, type PerturbOutput } from './attack.js';
 import type { AttackContext } from './context.js';
 import { inputGradient } from './gradient.js';
@@ -25,7 +28,7 @@ import { pickClass } from './losses.js';
 import { forwardPass } from './model.js';
 import { readAndDispose } from './readback.js';
 import { clipToImage, NORM_FLOOR, type Norm } from './steps.js';
-import { AttackConfigError, checkNonNegative, checkPositiveInt } from './validate.js';
+import { AttackConfigError, checkNonNegative, checkOneOf, checkPositiveInt } from './validate.js';
 
 export interface DeepFoolOptions extends Omit<AttackOptions, 'target'> {
   /** overshoot applied to the accumulated perturbation (default 0.02) */
@@ -34,7 +37,14 @@ export interface DeepFoolOptions extends Omit<AttackOptions, 'target'> {
   maxIterations?: number;
   /** classes considered, the clean label included: the top ones of the clean logits (default 10) */
   candidates?: number;
+  /** where the 1e-4 floor goes: on the distance (the reference code; default), on |f|, or nowhere */
+  floor?: DeepFoolFloor;
+  /** clip every iterate to [0, 1] (default true; the reference code does not clip) */
+  clip?: boolean;
 }
+
+export type DeepFoolFloor = 'distance' | 'logit' | 'none';
+const FLOORS: readonly DeepFoolFloor[] = ['distance', 'logit', 'none'];
 
 const BOUNDARY_STEP = 1e-4;
 
@@ -44,6 +54,8 @@ export class DeepFool extends Attack {
   readonly overshoot: number;
   readonly maxIterations: number;
   readonly candidates: number;
+  readonly floor: DeepFoolFloor;
+  readonly clip: boolean;
 
   constructor(readonly options: DeepFoolOptions = {}, norm: Norm = 'l2') {
     const name = norm === 'l2' ? 'DeepFool' : 'DeepFool-Linf';
@@ -57,6 +69,9 @@ export class DeepFool extends Attack {
     this.maxIterations = options.maxIterations === undefined ? 50 : checkPositiveInt(name, 'maxIterations', options.maxIterations);
     this.candidates = options.candidates === undefined ? 10 : checkPositiveInt(name, 'candidates', options.candidates);
     if (this.candidates < 2) throw new AttackConfigError(`${name}: candidates must be >= 2 (the label and at least one other class), got ${this.candidates}`);
+    this.floor = options.floor === undefined ? 'distance' : checkOneOf(name, 'floor', options.floor, FLOORS);
+    if (options.clip !== undefined && typeof options.clip !== 'boolean') throw new AttackConfigError(`${name}: clip must be true or false, got ${String(options.clip)}`);
+    this.clip = options.clip ?? true;
   }
 
   protected async perturb(ctx: AttackContext): Promise<PerturbOutput> {
@@ -98,7 +113,8 @@ export class DeepFool extends Attack {
           const [nextR, nextX] = tidy(() => {
             const activeT = tensor(Float64Array.from(active), { ...o, dtype: x.dtype, shape: [n, 1] });
             const r = add(rTot, reshape(mul(this.#step(ctx, cur, logits, cand, candFlat), activeT), x.shape));
-            return [keep(r), keep(clipToImage(add(x, affine(r, 1 + this.overshoot, 0))))];
+            const next = add(x, affine(r, 1 + this.overshoot, 0));
+            return [keep(r), keep(this.clip ? clipToImage(next) : next)];
           });
           rTot.dispose();
           cur.dispose();
@@ -132,12 +148,13 @@ export class DeepFool extends Attack {
     const w = sub(narrow(grads, 1, 1, k - 1), narrow(grads, 1, 0, 1)); // [n, k−1, d]
     const wNorm = clamp(norm(w, this.norm === 'l2' ? 2 : 1, 2), NORM_FLOOR, Infinity); // [n, k−1], the dual norm
     const best = reshape(argmin(div(abs(f), wNorm), 1), [n, 1]);
-    const fBest = affine(abs(gather(f, 1, best)), 1, BOUNDARY_STEP); // [n, 1]
+    const fBest = abs(gather(f, 1, best)); // [n, 1]
     const nBest = gather(wNorm, 1, best); // [n, 1]
     const wBest = reshape(gather(w, 1, expand(reshape(best, [n, 1, 1]), [n, 1, d])), [n, d]);
-    return this.norm === 'l2'
-      ? mul(wBest, div(fBest, square(nBest)))
-      : mul(sign(wBest), div(fBest, nBest));
+    // the step's length along the unit direction (w/‖w‖₂, or sign(w) for L∞)
+    const floor = this.floor === 'none' ? 0 : BOUNDARY_STEP;
+    const length = this.floor === 'logit' ? div(affine(fBest, 1, floor), nBest) : affine(div(fBest, nBest), 1, floor);
+    return this.norm === 'l2' ? mul(div(wBest, nBest), length) : mul(sign(wBest), length);
   }
 }
 

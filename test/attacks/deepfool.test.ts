@@ -1,4 +1,4 @@
-/** DeepFool L2 / L∞: one step to the boundary of an affine classifier, overshoot, per-sample behaviour. */
+/** DeepFool L2 / L∞: one step to the boundary of an affine classifier, the reference floor, overshoot, clipping, per-sample behaviour. */
 import { describe, expect, it } from 'vitest';
 import * as g from '../../src/index.js';
 import { DeepFool, DeepFoolLinf } from '../../src/attacks/index.js';
@@ -19,8 +19,9 @@ describe('DeepFool on an affine binary classifier', () => {
     const r = await new DeepFool({ overshoot: 0 }).run(model, x, y);
     expect(Array.from(r.iterations!)).toEqual([1, 1, 1]);
     rows(r.adversarial).forEach((row, i) => {
-      expect(Math.abs(fOf(row))).toBeLessThan(2e-4); // on the boundary, up to the 1e-4 push across
-      expect(r.norms[i]).toBeCloseTo((Math.abs(fOf(X[i]!)) + 1e-4) / Math.hypot(...w), 6);
+      expect(Math.abs(fOf(row))).toBeLessThan(1e-4 * Math.hypot(...w) + 1e-9); // on the boundary, up to the 1e-4 push across
+      // the DeepFool authors' reference form (LTS4/DeepFool): (|f|/‖w‖ + 1e-4)·w/‖w‖
+      expect(r.norms[i]).toBeCloseTo(Math.abs(fOf(X[i]!)) / Math.hypot(...w) + 1e-4, 7);
     });
     expect(r.success.every(Boolean)).toBe(true);
   });
@@ -28,7 +29,7 @@ describe('DeepFool on an affine binary classifier', () => {
   it('L2: the overshoot 0.02 scales the total perturbation', async () => {
     const r = await new DeepFool().run(model, x, y);
     expect(Array.from(r.iterations!)).toEqual([1, 1, 1]);
-    r.norms.forEach((n, i) => expect(n).toBeCloseTo(1.02 * (Math.abs(fOf(X[i]!)) + 1e-4) / Math.hypot(...w), 6));
+    r.norms.forEach((n, i) => expect(n).toBeCloseTo(1.02 * (Math.abs(fOf(X[i]!)) / Math.hypot(...w) + 1e-4), 7));
     // the step is along ±w
     const row = rows(r.adversarial)[0]!;
     const d = row.map((v, j) => v - X[0]![j]!);
@@ -36,12 +37,37 @@ describe('DeepFool on an affine binary classifier', () => {
     expect(Math.abs(cos)).toBeCloseTo(1, 12);
   });
 
-  it('L∞: one step of size (|f| + 1e-4)/‖w‖₁ along sign(w), times 1.02', async () => {
+  it('L∞: one step of size |f|/‖w‖₁ + 1e-4 along sign(w), times 1.02', async () => {
     const r = await new DeepFoolLinf().run(model, x, y);
     expect(Array.from(r.iterations!)).toEqual([1, 1, 1]);
     const l1 = w.reduce((s, v) => s + Math.abs(v), 0);
-    r.norms.forEach((n, i) => expect(n).toBeCloseTo(1.02 * (Math.abs(fOf(X[i]!)) + 1e-4) / l1, 6));
+    r.norms.forEach((n, i) => expect(n).toBeCloseTo(1.02 * (Math.abs(fOf(X[i]!)) / l1 + 1e-4), 7));
     expect(r.success.every(Boolean)).toBe(true);
+  });
+
+  it('floor \'logit\' puts the 1e-4 on |f| ((|f| + 1e-4)·w/‖w‖²); floor \'none\' leaves it out', async () => {
+    const l1 = w.reduce((s, v) => s + Math.abs(v), 0);
+    const logit = await new DeepFool({ overshoot: 0, floor: 'logit' }).run(model, x, y);
+    logit.norms.forEach((n, i) => expect(n).toBeCloseTo((Math.abs(fOf(X[i]!)) + 1e-4) / Math.hypot(...w), 7));
+    const logitInf = await new DeepFoolLinf({ overshoot: 0, floor: 'logit' }).run(model, x, y);
+    logitInf.norms.forEach((n, i) => expect(n).toBeCloseTo((Math.abs(fOf(X[i]!)) + 1e-4) / l1, 7));
+    const none = await new DeepFool({ floor: 'none' }).run(model, x, y);
+    none.norms.forEach((n, i) => expect(n).toBeCloseTo(1.02 * Math.abs(fOf(X[i]!)) / Math.hypot(...w), 7));
+    expect(() => new DeepFool({ floor: 'gradient' as 'none' })).toThrow(/floor must be one of 'distance', 'logit', 'none', got string "gradient"/);
+  });
+
+  it('clip: false keeps an iterate that leaves [0, 1] (one step); the default clips and needs more', async () => {
+    const edge = g.tensor([[0.99, 0.01, 0.99, 0.01]], { dtype: 'float64' });
+    const ye = labels([fOf([0.99, 0.01, 0.99, 0.01]) > 0 ? 1 : 0]);
+    const free = await new DeepFool({ clip: false }).run(model, edge, ye);
+    expect(free.iterations![0]).toBe(1);
+    const row = rows(free.adversarial)[0]!;
+    expect(Math.max(...row)).toBeGreaterThan(1);
+    expect(Math.min(...row)).toBeLessThan(0);
+    const clipped = await new DeepFool().run(model, edge, ye);
+    expect(rows(clipped.adversarial)[0]!.every((v) => v >= 0 && v <= 1)).toBe(true);
+    expect(clipped.iterations![0]).toBeGreaterThan(1);
+    expect(() => new DeepFool({ clip: 'no' as unknown as boolean })).toThrow(/clip must be true or false/);
   });
 
   it('returns already misclassified samples unchanged', async () => {
