@@ -1,5 +1,5 @@
 /** `gmgrad attack`: attack a checkpoint, detect, print the table, write results.json and report.html. */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { init } from '../init.js';
 import { stratifiedSlice, slice } from '../data/dataset.js';
@@ -11,9 +11,11 @@ import { formatRobustness, robustnessJson } from '../eval/summary.js';
 import { writeReport } from '../eval/report-writer.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from './args.js';
 import { ProgressBar } from './progress.js';
+import { checkpointFromArgs } from '../io/node/released-weights.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
-  checkpoint: { type: 'string', help: 'model.safetensors written by gmgrad train' },
+  checkpoint: { type: 'string', help: 'model.safetensors written by gmgrad train (a file in weights/ is checked against its sha256)' },
+  pretrained: { type: 'string', help: 'attack a released model by name (weights/manifest.json) instead of --checkpoint' },
   dataset: { type: 'string', choices: ['mnist', 'fashion-mnist', 'cifar10'], help: 'dataset (default: the checkpoint\'s)' },
   attacks: { type: 'list', default: ['fgsm', 'pgd', 'cw', 'deepfool', 'adaptive'], help: `attacks, comma separated (${PLAN_NAMES.join(', ')})` },
   eps: { type: 'list', default: ['0.1', '0.2', '0.3'], help: 'ε values (L∞ for fgsm/bim/pgd/mim/adaptive; L2 for fgm/pgd-l2)' },
@@ -30,17 +32,18 @@ const OPTIONS: Record<string, OptionSpec> = {
   seed: { type: 'number', default: 0, help: 'seed of random starts and targets' },
   data: { type: 'string', help: 'folder holding the dataset files' },
   backend: { type: 'string', default: 'auto', choices: ['auto', 'webgpu', 'wasm', 'cpu'], help: 'compute backend' },
-  out: { type: 'string', help: 'output folder (default: next to the checkpoint)' },
+  out: { type: 'string', help: 'output folder (default: next to the checkpoint; runs/attack-NAME for a released model)' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
 export async function attackCommand(argv: string[]): Promise<void> {
   const a = parseArgs(argv, OPTIONS);
   if (a.help) { console.log(helpText('attack', 'Attack a checkpoint, detect the adversarial inputs, and report.', OPTIONS)); return; }
-  if (!a.checkpoint) throw new UsageError('attack needs --checkpoint PATH');
+  if (!a.checkpoint && !a.pretrained) throw new UsageError('attack needs --checkpoint PATH or --pretrained NAME');
+  const file = await checkpointFromArgs(a.checkpoint as string | undefined, a.pretrained as string | undefined, 'attack');
   const { backend, description } = await init({ backend: a.backend as 'auto' });
-  const path = a.checkpoint as string;
-  const { model, config } = decodeModel(new Uint8Array(await readFile(path)), backend, path);
+  const path = file.path;
+  const { model, config } = decodeModel(file.bytes, backend, path);
   const dataset = (a.dataset as string | undefined) ?? config.dataset ?? 'mnist';
   const dataDir = (a.data as string | undefined) ?? config.dataDir;
   const [train, test] = await Promise.all([
@@ -71,7 +74,7 @@ export async function attackCommand(argv: string[]): Promise<void> {
   });
   bar?.done();
   console.log(formatRobustness(`${config.loss === 'gm' ? 'GM' : 'softmax'} model`, ev.result));
-  const out = (a.out as string | undefined) ?? dirname(path);
+  const out = (a.out as string | undefined) ?? (file.released ? join('runs', `attack-${file.released.name}`) : dirname(path));
   await mkdir(out, { recursive: true });
   const results = { checkpoint: path, dataset, backend: description, config, seconds: (performance.now() - t0) / 1000, options: { ...a, help: undefined }, result: robustnessJson(ev.result) };
   await writeFile(join(out, 'results.json'), JSON.stringify(results, null, 2));

@@ -51,6 +51,9 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
+/** A word as a POSIX shell reads it back (the recorded command can be pasted). */
+const shellWord = (w: string) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+
 /** Flag name of a config field (for messages). */
 const flagOf = (field: string) => (field === 'margin' ? '--alpha' : `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
 
@@ -94,5 +97,5 @@ export async function trainCommand(argv: string[]): Promise<void> {
     console.log(helpText('train', `Train a CNN with the Gaussian-mixture loss (or softmax) on a real dataset.\nrecipes: ${recipeNames().join(', ')}`, TRAIN_OPTIONS));
     return;
   }
-  await runTraining(config, { resume });
+  await runTraining(config, { resume, command: ['gmgrad', 'train', ...argv].map(shellWord).join(' ') });
 }

@@ -30,6 +30,8 @@ export interface RunOptions {
   resume?: boolean;
   /** print progress (default true) */
   verbose?: boolean;
+  /** the command line that started the run, kept in the checkpoint's metadata (gmgrad_command) */
+  command?: string;
 }
 
 export interface RunResult {
@@ -92,10 +94,14 @@ export async function trainOnData(c: TrainConfig, backend: Backend, description:
   let optimizer = makeOptimizer(c, model);
   let startEpoch = 0;
   let history: EpochMetrics[] = [];
+  // a resumed run keeps the command that started it
+  let command = o.command;
   if (o.resume) {
     if (!existsSync(modelPath) || !existsSync(statePath)) throw new Error(`--resume: no checkpoint in ${c.out} (expected model.safetensors and training-state.safetensors)`);
     model.dispose();
-    model = decodeModel(new Uint8Array(await readFile(modelPath)), backend, modelPath).model;
+    const resumed = decodeModel(new Uint8Array(await readFile(modelPath)), backend, modelPath);
+    model = resumed.model;
+    command = resumed.metadata.gmgrad_command ?? command;
     optimizer = makeOptimizer(c, model);
     const pos = decodeTrainingState(new Uint8Array(await readFile(statePath)), optimizer, statePath);
     startEpoch = pos.epoch;
@@ -121,7 +127,7 @@ export async function trainOnData(c: TrainConfig, backend: Backend, description:
       log(`epoch ${m.epoch}/${c.epochs}: train loss ${m.trainLoss.toFixed(4)} acc ${(100 * m.trainAccuracy).toFixed(2)}%  test loss ${m.testLoss?.toFixed(4)} acc ${((m.testAccuracy ?? 0) * 100).toFixed(2)}%  lr ${m.lr.toPrecision(3)}  ${m.seconds.toFixed(1)} s (${Math.round(m.imagesPerSecond)} img/s)`);
       // model first, then the state that points at it: a crash between the two leaves a
       // consistent pair from the previous epoch only if the state is written last
-      await writeFileAtomic(modelPath, await encodeModel(model, modelMetadata(c, model, { epoch: String(m.epoch), backend: description })));
+      await writeFileAtomic(modelPath, await encodeModel(model, modelMetadata(c, model, { epoch: String(m.epoch), backend: description, ...(command ? { gmgrad_command: command } : {}) })));
       await writeFileAtomic(statePath, await encodeTrainingState(optimizer, { epoch: m.epoch, generatorOffset: defaultGenerator.offset }));
       await writeFile(metricsPath, JSON.stringify({ config: c, backend: description, epochs: history }, null, 2));
     },

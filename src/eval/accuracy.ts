@@ -1,0 +1,40 @@
+/** Accuracy, per-class accuracy and the confusion matrix of a model over a dataset (what `gmgrad eval` and `gmgrad release` report). */
+import type { Backend } from '../core/backend.js';
+import { noGrad } from '../core/autograd.js';
+import { tidy } from '../core/scope.js';
+import { DataLoader } from '../data/dataloader.js';
+import type { ImageData } from '../data/dataset.js';
+import type { Classifier } from '../models/classifier.js';
+import { argmax } from '../ops/reduce.js';
+import { batchTensors } from '../train/trainer.js';
+
+export interface AccuracyResult {
+  accuracy: number;
+  perClass: number[];
+  /** rows: true class, columns: predicted */
+  confusion: number[][];
+  n: number;
+}
+
+export async function evaluateAccuracy(model: Classifier, data: ImageData, numClasses: number, backend: Backend,
+  o: { batchSize?: number; onBatch?: (done: number, total: number) => void } = {}): Promise<AccuracyResult> {
+  const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+  const loader = new DataLoader(data, { batchSize: o.batchSize ?? 256 });
+  const wasTraining = model.training;
+  model.eval();
+  let done = 0;
+  try {
+    for await (const b of loader.epoch(0)) {
+      const pred = noGrad(() => tidy(() => argmax(model.forward(batchTensors(b, [data.c, data.h, data.w], backend).x), 1)));
+      const p = await pred.data();
+      pred.dispose();
+      for (let i = 0; i < b.size; i++) confusion[b.y[i]!]![p[i]!]!++;
+      o.onBatch?.(++done, loader.length);
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  const correct = confusion.reduce((s, row, i) => s + row[i]!, 0);
+  const perClass = confusion.map((row, i) => row[i]! / Math.max(1, row.reduce((x, y) => x + y, 0)));
+  return { accuracy: correct / Math.max(1, data.n), perClass, confusion, n: data.n };
+}
