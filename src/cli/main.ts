@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-/** The gmgrad command line: train, eval, attack, demo. */
+/** The gmgrad command line: train, eval, attack, figure, release, demo. */
 import { UsageError } from './args.js';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<unknown> }> = {
   train: { summary: 'train a CNN with the GM loss or softmax on MNIST, Fashion-MNIST or CIFAR-10', run: async (a) => (await import('./train-command.js')).trainCommand(a) },
   eval: { summary: 'accuracy, per-class accuracy and confusion matrix of a checkpoint', run: async (a) => (await import('./eval-command.js')).evalCommand(a) },
   attack: { summary: 'attack a checkpoint, detect the adversarial inputs, write results.json and report.html', run: async (a) => (await import('./attack-command.js')).attackCommand(a) },
+  figure: { summary: 'the paper\'s figure: 2-D test-set features of a model, with class means and σ contours for GM (SVG)', run: async (a) => (await import('./figure-command.js')).figureCommand(a) },
   release: { summary: 'add a trained checkpoint to the released weights (evaluated on the full test set, sha256 in weights/manifest.json)', run: async (a) => (await import('./release-command.js')).releaseCommand(a) },
   demo: { summary: 'train GM and softmax models, attack both, detect, write the report (the README\'s main command)', run: async (a) => (await import('./demo-command.js')).demoCommand(a) },
 };

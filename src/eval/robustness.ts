@@ -80,7 +80,8 @@ async function scoreAll(detectors: NamedDetector[], x: Tensor, batchSize: number
   return out;
 }
 
-async function featuresOf(model: Classifier, x: Tensor, batchSize: number): Promise<Float32Array> {
+/** Penultimate features of x in batches (no graph), concatenated on the host. */
+export async function featuresOf(model: Classifier, x: Tensor, batchSize: number): Promise<Float32Array> {
   const parts: Float32Array[] = [];
   for (let s = 0; s < x.shape[0]!; s += batchSize) {
     const f = noGrad(() => tidy(() => model.features(narrow(x, 0, s, Math.min(batchSize, x.shape[0]! - s)))));
