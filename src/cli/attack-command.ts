@@ -1,21 +1,18 @@
 /** `gmgrad attack`: attack a checkpoint, detect, print the table, write results.json and report.html. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { init } from '../init.js';
 import { stratifiedSlice, slice } from '../data/dataset.js';
 import { loadDataset } from '../data/node/resolve.js';
-import { decodeModel } from '../train/checkpoint.js';
 import { evaluateModel } from '../eval/evaluate-model.js';
 import { PLAN_NAMES } from '../eval/plans.js';
 import { formatRobustness, robustnessJson } from '../eval/summary.js';
 import { writeReport } from '../eval/report-writer.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from './args.js';
 import { ProgressBar } from './progress.js';
-import { checkpointFromArgs } from '../io/node/released-weights.js';
+import { MODEL_SOURCE_OPTIONS, modelFromArgs } from './model-source.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
-  checkpoint: { type: 'string', help: 'model.safetensors written by gmgrad train (a file in weights/ is checked against its sha256)' },
-  pretrained: { type: 'string', help: 'attack a released model by name (weights/manifest.json) instead of --checkpoint' },
+  ...MODEL_SOURCE_OPTIONS,
   dataset: { type: 'string', choices: ['mnist', 'fashion-mnist', 'cifar10'], help: 'dataset (default: the checkpoint\'s)' },
   attacks: { type: 'list', default: ['fgsm', 'pgd', 'cw', 'deepfool', 'adaptive'], help: `attacks, comma separated (${PLAN_NAMES.join(', ')})` },
   eps: { type: 'list', default: ['0.1', '0.2', '0.3'], help: 'ε values (L∞ for fgsm/bim/pgd/mim/adaptive; L2 for fgm/pgd-l2)' },
@@ -39,11 +36,8 @@ const OPTIONS: Record<string, OptionSpec> = {
 export async function attackCommand(argv: string[]): Promise<void> {
   const a = parseArgs(argv, OPTIONS);
   if (a.help) { console.log(helpText('attack', 'Attack a checkpoint, detect the adversarial inputs, and report.', OPTIONS)); return; }
-  if (!a.checkpoint && !a.pretrained) throw new UsageError('attack needs --checkpoint PATH or --pretrained NAME');
-  const file = await checkpointFromArgs(a.checkpoint as string | undefined, a.pretrained as string | undefined, 'attack');
-  const { backend, description } = await init({ backend: a.backend as 'auto' });
+  const { model, config, file, backend, description } = await modelFromArgs(a, 'attack');
   const path = file.path;
-  const { model, config } = decodeModel(file.bytes, backend, path);
   const dataset = (a.dataset as string | undefined) ?? config.dataset ?? 'mnist';
   const dataDir = (a.data as string | undefined) ?? config.dataDir;
   const [train, test] = await Promise.all([

@@ -1,16 +1,13 @@
 /** `gmgrad eval`: accuracy, per-class accuracy and the confusion matrix of a checkpoint or a released model. */
-import { init } from '../init.js';
 import { stratifiedSlice } from '../data/dataset.js';
 import { loadDataset } from '../data/node/resolve.js';
-import { decodeModel } from '../train/checkpoint.js';
 import { evaluateAccuracy, type AccuracyResult } from '../eval/accuracy.js';
-import { checkpointFromArgs } from '../io/node/released-weights.js';
-import { helpText, parseArgs, UsageError, type OptionSpec } from './args.js';
+import { MODEL_SOURCE_OPTIONS, modelFromArgs } from './model-source.js';
+import { helpText, parseArgs, type OptionSpec } from './args.js';
 import { ProgressBar } from './progress.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
-  checkpoint: { type: 'string', help: 'model.safetensors written by gmgrad train (a file in weights/ is checked against its sha256)' },
-  pretrained: { type: 'string', help: 'a released model by name (weights/manifest.json), sha256 checked' },
+  ...MODEL_SOURCE_OPTIONS,
   dataset: { type: 'string', help: 'dataset (default: the one the checkpoint was trained on)', choices: ['mnist', 'fashion-mnist', 'cifar10'] },
   split: { type: 'string', default: 'test', choices: ['train', 'test'], help: 'which split' },
   limit: { type: 'number', default: 0, help: 'class-balanced subset of N images (0: all)' },
@@ -25,10 +22,7 @@ export type EvalResult = AccuracyResult;
 export async function evalCommand(argv: string[]): Promise<EvalResult | null> {
   const a = parseArgs(argv, OPTIONS);
   if (a.help) { console.log(helpText('eval', 'Evaluate a checkpoint: accuracy, per-class accuracy, confusion matrix.', OPTIONS)); return null; }
-  if (!a.checkpoint && !a.pretrained) throw new UsageError('eval needs --checkpoint PATH or --pretrained NAME');
-  const file = await checkpointFromArgs(a.checkpoint as string | undefined, a.pretrained as string | undefined, 'eval');
-  const { backend } = await init({ backend: a.backend as 'auto' });
-  const { model, config } = decodeModel(file.bytes, backend, file.path);
+  const { model, config, file, backend } = await modelFromArgs(a, 'eval');
   const dataset = (a.dataset as string | undefined) ?? config.dataset ?? 'mnist';
   const full = await loadDataset(dataset, { split: a.split as 'test', dataDir: a.data as string | undefined });
   const data = (a.limit as number) > 0 && (a.limit as number) < full.n ? stratifiedSlice(full, a.limit as number) : full;

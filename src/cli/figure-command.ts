@@ -4,18 +4,15 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { init } from '../init.js';
 import { stratifiedSlice } from '../data/dataset.js';
 import { loadDataset } from '../data/node/resolve.js';
-import { decodeModel } from '../train/checkpoint.js';
 import { featureFigure } from '../eval/feature-figure.js';
 import { writeFileAtomic } from '../io/node/atomic-write.js';
-import { checkpointFromArgs } from '../io/node/released-weights.js';
+import { MODEL_SOURCE_OPTIONS, modelFromArgs } from './model-source.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from './args.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
-  checkpoint: { type: 'string', help: 'a 2-D model.safetensors written by gmgrad train' },
-  pretrained: { type: 'string', help: 'a released 2-D model by name instead (weights/manifest.json)' },
+  ...MODEL_SOURCE_OPTIONS,
   out: { type: 'string', help: 'the SVG to write (default: features-test.svg next to the checkpoint; runs/figure-NAME/features-test.svg for a released model)' },
   n: { type: 'number', default: 0, help: 'plot a class-balanced subset of N test images (0: the whole test set)' },
   title: { type: 'string', help: 'figure title (default: names the model, the set and what is drawn)' },
@@ -27,10 +24,7 @@ const OPTIONS: Record<string, OptionSpec> = {
 export async function figureCommand(argv: string[]): Promise<string | null> {
   const a = parseArgs(argv, OPTIONS);
   if (a.help) { console.log(helpText('figure', 'Draw the 2-D test-set features of a model (class means and σ contours for GM) as an SVG.', OPTIONS)); return null; }
-  if (!a.checkpoint && !a.pretrained) throw new UsageError('figure needs --checkpoint PATH or --pretrained NAME');
-  const file = await checkpointFromArgs(a.checkpoint as string | undefined, a.pretrained as string | undefined, 'figure');
-  const { backend } = await init({ backend: a.backend as 'auto' });
-  const { model, config } = decodeModel(file.bytes, backend, file.path);
+  const { model, config, file, backend } = await modelFromArgs(a, 'figure');
   if (model.meta.featureDim !== 2) throw new UsageError(`${file.path}: ${model.meta.featureDim}-d features; the figure needs a 2-d model`);
   const dataset = config.dataset ?? 'mnist';
   const full = await loadDataset(dataset, { split: 'test', dataDir: (a.data as string | undefined) ?? config.dataDir });
