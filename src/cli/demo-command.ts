@@ -19,6 +19,8 @@ import type { EpochMetrics } from '../train/trainer.js';
 import type { Classifier } from '../models/classifier.js';
 import { helpText, parseArgs, type OptionSpec } from './args.js';
 import { ProgressBar } from './progress.js';
+import { readReleased } from '../io/node/released-weights.js';
+import { decodeModel } from '../train/checkpoint.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
   backend: { type: 'string', default: 'auto', choices: ['auto', 'webgpu', 'wasm', 'cpu'], help: 'compute backend' },
@@ -31,6 +33,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   data: { type: 'string', help: 'folder holding the MNIST files' },
   out: { type: 'string', default: 'runs/demo', help: 'output folder' },
   seed: { type: 'number', default: 0, help: 'seed' },
+  pretrained: { type: 'boolean', default: false, help: 'attack the released mnist-2d-gm and mnist-2d-softmax models (weights/, sha256 checked) instead of training two' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
@@ -71,7 +74,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const { backend, description } = await init({ backend: a.backend as 'auto' });
   console.log(`gmgrad demo — backend: ${description}`);
   const data = await demoData(a.data as string | undefined, a.trainN as number, a.n as number);
-  console.log(`data: ${data.source}; training on ${data.train.n} images, attacking ${data.evaluation.n}, τ from ${data.calibration.n} held-out clean images`);
+  console.log(`data: ${data.source}; ${a.pretrained ? 'released models' : `training on ${data.train.n} images`}, attacking ${data.evaluation.n}, τ from ${data.calibration.n} held-out clean images`);
   const out = a.out as string;
   await mkdir(out, { recursive: true });
   const epsilons = (a.eps as string[]).map(Number);
@@ -81,8 +84,15 @@ export async function demoCommand(argv: string[]): Promise<void> {
       ...defaultConfig('mnist'), model: a.model as 'lenet' | 'small-cnn' | 'tiny-cnn', featureDim: 2, loss, epochs: a.epochs as number, batch: 64,
       lr: 0.03, schedule: 'step', lrStep: 2, lrGamma: 0.3, rampEpochs: 1, weightDecay: 5e-4, seed: a.seed as number, backend: a.backend as 'auto', out: join(out, loss),
     };
-    console.log(`\ntraining the ${loss === 'gm' ? 'GM' : 'softmax'} model (${config.model} → 2-d features, ${config.epochs} epochs)`);
-    const r = await trainOnData(config, backend, description, data.train, data.test, { verbose: true });
+    let r: { model: Classifier; history: EpochMetrics[] };
+    if (a.pretrained) {
+      const file = await readReleased(`mnist-2d-${loss}`);
+      r = { model: decodeModel(file.bytes, backend, file.path).model, history: [] };
+      console.log(`\nthe released ${file.released!.name} model (${file.released!.model} → 2-d features, ${file.released!.epochs} epochs, ${(100 * file.released!.testAccuracy).toFixed(2)}% on the MNIST test set; sha256 verified)`);
+    } else {
+      console.log(`\ntraining the ${loss === 'gm' ? 'GM' : 'softmax'} model (${config.model} → 2-d features, ${config.epochs} epochs)`);
+      r = await trainOnData(config, backend, description, data.train, data.test, { verbose: true });
+    }
     console.log(`\nattacking the ${loss === 'gm' ? 'GM' : 'softmax'} model`);
     let bar = null as ProgressBar | null;
     let current = '';
@@ -111,7 +121,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const written = await writeReport(reportPath, {
     title: 'gmgrad demo — GM vs softmax on MNIST',
     backend: description,
-    config: { data: data.source, model: `${a.model as string} → 2-d features`, epochs: a.epochs as number, eps: epsilons.join(','), 'PGD steps': a.steps as number, 'attacked images': data.evaluation.n },
+    config: { data: data.source, model: a.pretrained ? 'released mnist-2d-gm / mnist-2d-softmax' : `${a.model as string} → 2-d features`, epochs: a.pretrained ? 'released' : a.epochs as number, eps: epsilons.join(','), 'PGD steps': a.steps as number, 'attacked images': data.evaluation.n },
     models: models.map((m) => ({ name: m.name, model: m.model, evaluation: m.evaluation, images: data.evaluation, history: m.history })),
     seconds,
   });

@@ -20,6 +20,7 @@ import { sha256Hex, validateManifest } from '../../src/io/weights-manifest.js';
 import { releaseCommand } from '../../src/cli/release-command.js';
 import { evalCommand } from '../../src/cli/eval-command.js';
 import { UsageError } from '../../src/cli/args.js';
+import { demoCommand } from '../../src/cli/demo-command.js';
 
 const EMBEDDED_MNIST = fileURLToPath(new URL('../../data/mnist-test/', import.meta.url));
 
@@ -51,6 +52,7 @@ describe('gmgrad release / eval --pretrained (temporary weights folder)', () => 
     await write(run, {}, '1');
     await write(join(root, 'unfinished'), { epochs: 3 }, '1');
     await write(join(root, 'norecipe'), { recipe: undefined }, '1');
+    await write(join(root, 'softmax'), { loss: 'softmax', recipe: 'mnist-2d-softmax' }, '1');
   });
   afterAll(() => {
     delete process.env.GMGRAD_WEIGHTS;
@@ -101,4 +103,21 @@ describe('gmgrad release / eval --pretrained (temporary weights folder)', () => 
     await expect(releaseCommand(['--checkpoint', join(root, 'norecipe', 'model.safetensors')])).rejects.toThrow(UsageError);
     expect(existsSync(join(weights, 'mnist-2d-gm.safetensors'))).toBe(false);
   });
+
+  it('demo --pretrained attacks the released mnist-2d-gm and mnist-2d-softmax models instead of training', async () => {
+    const out = join(root, 'demo');
+    await expect(demoCommand(['--pretrained', '--data', EMBEDDED_MNIST, '--out', out])).rejects.toThrow(/no released weights named 'mnist-2d-gm'/);
+    // listed by hand (gmgrad release is tested above; its full-test-set evaluation would only cost time here)
+    const m = readManifest(weights);
+    const template = m.checkpoints[0]!;
+    for (const [name, from, loss] of [['mnist-2d-gm', run, 'gm'], ['mnist-2d-softmax', join(root, 'softmax'), 'softmax']] as const) {
+      const bytes = new Uint8Array(readFileSync(join(from, 'model.safetensors')));
+      writeFileSync(join(weights, `${name}.safetensors`), bytes);
+      m.checkpoints.push({ ...template, name, file: `${name}.safetensors`, recipe: name, loss, bytes: bytes.length, sha256: await sha256Hex(bytes) });
+    }
+    writeFileSync(join(weights, 'manifest.json'), JSON.stringify(m));
+    await demoCommand(['--pretrained', '--n', '20', '--eps', '0.2', '--steps', '2', '--data', EMBEDDED_MNIST, '--backend', 'wasm', '--out', out]);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { models: { name: string; training: unknown[] }[] };
+    expect(results.models.map((m) => [m.name, m.training.length])).toEqual([['GM', 0], ['softmax', 0]]);
+  }, 240_000);
 });
