@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { gmgradData } from './build/data-plugin.ts';
 import { nodeFreeBundle } from './build/node-free-bundle.ts';
+import { gmgradWeights } from './build/weights-plugin.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -19,6 +20,7 @@ export default defineConfig({
   clearScreen: false,
   plugins: [
     gmgradData({ repoRoot, copyFullSets: process.env.GMGRAD_BROWSER_FULL_DATA === '1' }),
+    gmgradWeights({ repoRoot }),
     nodeFreeBundle(),
   ],
   build: {

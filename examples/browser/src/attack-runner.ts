@@ -3,7 +3,7 @@
  * clean and adversarial predictions with probabilities, GM scores against τ, and the features.
  */
 import {
-  createAttack, GMHead, noGrad, softmax, tensor, tidy, type Attack,
+  createAttack, GMHead, gmScore, noGrad, softmax, tensor, tidy, type Attack,
 } from '../../../src/index.js';
 import type { TrainingSession } from './session.js';
 
@@ -73,7 +73,7 @@ export async function inspect(session: TrainingSession, x: Float32Array, n: numb
   try {
     const [probs, scores, feats] = tidy(() => noGrad(() => {
       const f = session.model.features(session.input(x, n));
-      return [softmax(head.forward(f), -1), head.score(f), f];
+      return [softmax(head.forward(f), -1), gmScore(head, f), f];
     }));
     try {
       const p = Float32Array.from(await probs!.data());

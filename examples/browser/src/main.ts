@@ -13,6 +13,7 @@ import { PAGE_MODELS } from './models.js';
 import { readParams, resolveDefaults, urlWith } from './params.js';
 import { showStatus } from './status.js';
 import { TrainPanel } from './train-panel.js';
+import { fetchReleased, loadWeightsManifest, pickReleased } from './released.js';
 
 (window as { gmgradPageErrors?: string[] }).gmgradPageErrors = [];
 
@@ -89,6 +90,12 @@ async function main(): Promise<void> {
   const train = new TrainPanel(app);
   const attack = new AttackPanel(app);
   const checkpoints = new CheckpointPanel(app);
+  const released = pickReleased(await loadWeightsManifest(), { pretrained: params.pretrained, modelGiven: params.model !== null, pageDataset: entry.id });
+  if (released) {
+    showStatus(`Loading the released ${released.name} model (sha256 checked)…`);
+    await checkpoints.importBytes(await fetchReleased(released), `released ${released.name} (${(100 * released.testAccuracy).toFixed(2)}% on the full test set)`);
+    lap('released model');
+  }
   train.onProbe.push(() => attack.render());
   train.render(true);
   attack.render();

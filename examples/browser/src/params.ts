@@ -1,4 +1,4 @@
-/** Page settings from the URL: `?backend=webgpu&dataset=mnist&model=small-cnn&batch=64&probe=500&calib=1000&seed=0`. */
+/** Page settings from the URL: `?backend=webgpu&dataset=mnist&model=small-cnn&batch=64&probe=500&calib=1000&seed=0&pretrained=NAME`. */
 import { backendChoiceFromUrl, type BackendChoice } from './backend.js';
 import { isPageModel, type PageModelName } from './models.js';
 
@@ -16,6 +16,8 @@ export interface PageParams {
   seed: number;
   /** draw charts at most this often while training (ms) */
   chartMs: number;
+  /** a released model to start from ('none': a fresh one; null: the default, see released.ts) */
+  pretrained: string | null;
 }
 
 function intParam(p: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
@@ -34,6 +36,7 @@ export function readParams(search = location.search): PageParams {
     calib: p.has('calib') ? intParam(p, 'calib', 1000, 20, 10000) : null,
     seed: intParam(p, 'seed', 0, 0, 2 ** 31 - 1),
     chartMs: intParam(p, 'chartMs', 400, 0, 60000),
+    pretrained: p.get('pretrained'),
   };
 }
 

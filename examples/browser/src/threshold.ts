@@ -3,7 +3,7 @@
  * correctly classified calibration images (never fitted on adversarial data), the same rule as
  * GMScoreDetector.calibrate. Recomputed lazily whenever the weights changed since the last one.
  */
-import { argmax, GMHead, noGrad, thresholdAtTpr, tidy } from '../../../src/index.js';
+import { argmax, GMHead, gmScore, noGrad, thresholdAtTpr, tidy } from '../../../src/index.js';
 import type { TrainingSession } from './session.js';
 
 export interface Calibration {
@@ -56,7 +56,7 @@ export class ThresholdCache {
         const size = Math.min(CHUNK, n - start);
         const [pred, score] = tidy(() => noGrad(() => {
           const f = session.model.features(session.input(this.x.subarray(start * per, (start + size) * per), size));
-          return [argmax(head.forward(f), 1), head.score(f)];
+          return [argmax(head.forward(f), 1), gmScore(head, f)];
         }));
         try {
           const p = await pred!.data(), s = await score!.data();
