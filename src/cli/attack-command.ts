@@ -7,6 +7,7 @@ import { evaluateModel } from '../eval/evaluate-model.js';
 import { PLAN_NAMES } from '../eval/plans.js';
 import { formatRobustness, robustnessJson } from '../eval/summary.js';
 import { writeReport } from '../eval/report-writer.js';
+import { detectionMarkdown } from '../eval/report-md.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from './args.js';
 import { ProgressBar } from './progress.js';
 import { MODEL_SOURCE_OPTIONS, modelFromArgs } from './model-source.js';
@@ -29,6 +30,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   seed: { type: 'number', default: 0, help: 'seed of random starts and targets' },
   data: { type: 'string', help: 'folder holding the dataset files' },
   backend: { type: 'string', default: 'auto', choices: ['auto', 'webgpu', 'wasm', 'cpu'], help: 'compute backend' },
+  'report-md': { type: 'string', help: 'also write the detection table (docs/reproduction.md layout) as Markdown to this file, τ at 95 % and --tpr' },
   out: { type: 'string', help: 'output folder (default: next to the checkpoint; runs/attack-NAME for a released model)' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
@@ -59,7 +61,7 @@ export async function attackCommand(argv: string[]): Promise<void> {
   const ev = await evaluateModel({
     model, backend, fit, calibration, evaluation, attacks: a.attacks as string[], epsilons, steps: a.steps as number,
     cwSearchSteps: a.cwSearch as number, cwIterations: a.cwIterations as number, cwInitialConst: a.cwC0 as number, cwLearningRate: a.cwLr as number, seed: a.seed as number,
-    tpr: a.tpr as number, batchSize: a.batch as number, keepFeatures: config.featureDim === 2, keepImages: 8,
+    tpr: a.tpr as number, extraTprs: a.reportMd && a.tpr !== 0.95 ? [0.95] : [], batchSize: a.batch as number, keepFeatures: config.featureDim === 2, keepImages: 8,
     log: (l) => console.error(l),
     onProgress: (label, done, total) => {
       if (label !== current) { bar?.done(); bar = new ProgressBar(label, total); current = label; }
@@ -79,5 +81,14 @@ export async function attackCommand(argv: string[]): Promise<void> {
     config: { checkpoint: path, dataset, ...config, attacks: (a.attacks as string[]).join(','), eps: epsilons.join(',') },
     models: [{ name: config.loss === 'gm' ? 'GM' : 'softmax', model, evaluation: ev, images: evaluation, history: null }],
   });
+  if (a.reportMd) {
+    const md = detectionMarkdown({
+      model: file.released ? `${file.released.name} (released)` : (config.recipe ?? path), dataset, backend: description, result: ev.result, taus: ev.taus,
+      calibrationImages: calibration.n, command: ['gmgrad', 'attack', ...argv].join(' '),
+    });
+    await mkdir(dirname(a.reportMd as string), { recursive: true });
+    await writeFile(a.reportMd as string, `${md}\n`);
+    written.push(a.reportMd as string);
+  }
   console.error(`wrote ${[join(out, 'results.json'), ...written].join(', ')}`);
 }

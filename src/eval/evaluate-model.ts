@@ -33,6 +33,8 @@ export interface ModelEvaluationOptions extends Omit<PlanOptions, 'adaptiveDetec
   /** the images attacked */
   evaluation: ImageData;
   tpr?: number;
+  /** further clean true-positive rates to report τ at (e.g. 0.95; the detectors flag at `tpr`) */
+  extraTprs?: number[];
   batchSize?: number;
   keepFeatures?: boolean;
   keepImages?: number;
@@ -45,6 +47,8 @@ export interface ModelEvaluation {
   detectors: NamedDetector[];
   /** the detector the adaptive attack targeted */
   primary: string;
+  /** detector name → τ at each clean true-positive rate asked for (extraTprs and tpr), from the held-out calibration images */
+  taus: Record<string, { tpr: number; tau: number }[]>;
 }
 
 export async function evaluateModel(o: ModelEvaluationOptions): Promise<ModelEvaluation> {
@@ -59,8 +63,13 @@ export async function evaluateModel(o: ModelEvaluationOptions): Promise<ModelEva
     if (model.isGM) detectors.push({ name: 'GM score', detector: new GMScoreDetector(model) });
     log(`fitting the Mahalanobis detector on ${o.fit.n} clean training images`);
     detectors.push({ name: 'Mahalanobis', detector: await MahalanobisDetector.fit(model, fit.x, fit.y, { numClasses: model.meta.numClasses, batchSize: o.batchSize }) });
+    const taus: Record<string, { tpr: number; tau: number }[]> = {};
     for (const d of detectors) {
+      // the extra rates first: calibrate() leaves the detector at the last τ it computed
+      taus[d.name] = [];
+      for (const tpr of o.extraTprs ?? []) taus[d.name]!.push({ tpr, tau: await d.detector.calibrate(cal.x, cal.y, { tpr, batchSize: o.batchSize }) });
       const tau = await d.detector.calibrate(cal.x, cal.y, { tpr: o.tpr ?? 0.99, batchSize: o.batchSize });
+      taus[d.name]!.push({ tpr: o.tpr ?? 0.99, tau });
       log(`${d.name}: τ = ${tau.toPrecision(4)} (${100 * (o.tpr ?? 0.99)} % of ${o.calibration.n} held-out clean images accepted)`);
     }
     const primary = detectors[0]!;
@@ -69,7 +78,7 @@ export async function evaluateModel(o: ModelEvaluationOptions): Promise<ModelEva
       model, x: ev.x, y: ev.y, detectors, attacks, batchSize: o.batchSize,
       keepFeatures: o.keepFeatures, keepImages: o.keepImages, onProgress: o.onProgress,
     });
-    return { result, detectors, primary: primary.name };
+    return { result, detectors, primary: primary.name, taus };
   } finally {
     for (const t of [fit.x, fit.y, cal.x, cal.y, ev.x, ev.y]) t.dispose();
   }
