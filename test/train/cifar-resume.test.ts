@@ -1,0 +1,47 @@
+/**
+ * A CIFAR-10 recipe run (random crop + flip in the data loader, per-channel normalisation in the
+ * model) interrupted after one epoch and resumed ends with exactly the weights of an uninterrupted
+ * one: the augmentation is a function of (seed, epoch, position) only. A slice of the real files.
+ */
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runTraining } from '../../src/train/run.js';
+import { configFromRecipe } from '../../src/train/recipe.js';
+import { loadRecipe } from '../../src/train/node/recipe-files.js';
+import { DataLoader } from '../../src/data/dataloader.js';
+import { stratifiedSlice } from '../../src/data/dataset.js';
+import { loadDataset } from '../../src/data/node/resolve.js';
+import type { TrainConfig } from '../../src/train/config.js';
+import { SHARED_CIFAR } from '../data/shared-paths.js';
+
+describe.skipIf(!existsSync(SHARED_CIFAR))('cifar10 recipe: augmentation and resume', () => {
+  const run = (out: string, epochs: number): TrainConfig => ({
+    ...configFromRecipe(loadRecipe('cifar10-resnet20-gm')), model: 'tiny-cnn', featureDim: 8, epochs, batch: 32, rampEpochs: 1,
+    limit: 96, testLimit: 40, backend: 'cpu', out, dataDir: SHARED_CIFAR, seed: 4,
+  });
+
+  it('the recipe\'s loader crops and flips (the batches are not the plain images), the same way every time', async () => {
+    const c = run('unused', 1);
+    const data = stratifiedSlice(await loadDataset('cifar10', { split: 'test', dataDir: SHARED_CIFAR }), c.limit);
+    const a = new DataLoader(data, { batchSize: 32, shuffle: true, seed: c.seed, augment: c.augment }).batch(1, 2);
+    const b = new DataLoader(data, { batchSize: 32, shuffle: true, seed: c.seed, augment: c.augment }).batch(1, 2);
+    const plain = new DataLoader(data, { batchSize: 32, shuffle: true, seed: c.seed }).batch(1, 2);
+    expect(Array.from(b.x)).toEqual(Array.from(a.x));
+    expect(Array.from(a.indices)).toEqual(Array.from(plain.indices));
+    expect(Array.from(a.x)).not.toEqual(Array.from(plain.x));
+  });
+
+  it('2 epochs straight = 1 epoch, interrupted, then --resume', async () => {
+    const a = mkdtempSync(join(tmpdir(), 'gmgrad-cifar-a-'));
+    const b = mkdtempSync(join(tmpdir(), 'gmgrad-cifar-b-'));
+    const straight = await runTraining(run(a, 2), { verbose: false });
+    await runTraining(run(b, 1), { verbose: false });
+    const resumed = await runTraining(run(b, 2), { verbose: false, resume: true });
+    expect(resumed.model.normalize).not.toBeNull();
+    const sa = straight.model.stateDict(), sb = resumed.model.stateDict();
+    expect([...sb.keys()]).toEqual([...sa.keys()]);
+    for (const [k, t] of sa) expect(Array.from(await sb.get(k)!.data()), k).toEqual(Array.from(await t.data()));
+  }, 120_000);
+});
