@@ -13,6 +13,8 @@ import { DEFINING_FIELDS, RecipeError } from '../../src/train/recipe.js';
 import { loadRecipe, recipeNames } from '../../src/train/node/recipe-files.js';
 import { rampedHyper } from '../../src/train/trainer.js';
 import { oneCycleLR } from '../../src/optim/schedules.js';
+import { makeSchedule } from '../../src/train/run.js';
+import { configFromRecipe } from '../../src/train/recipe.js';
 import { createBackend, gmLoss, tensor } from '../../src/index.js';
 
 const REFERENCES = ['mnist-2d-gm', 'mnist-2d-softmax', 'mnist-2d-gm-nomargin', 'mnist-100d-gm', 'cifar10-resnet20-gm', 'cifar10-resnet20-softmax'];
@@ -59,6 +61,22 @@ describe('recipe files', () => {
       model: 'resnet20', featureDim: 64, likelihood: 'true-class-sq', margin: 0.3, lambda: 0.1, lr: 0.1, weightDecay: 5e-4,
       schedule: 'multistep', milestones: [150, 225], lrGamma: 0.1, epochs: 300, batch: 128, rampEpochs: 30, augment: true,
     });
+  });
+});
+
+describe('the shortened schedules', () => {
+  const lr = (name: string) => makeSchedule(configFromRecipe(loadRecipe(name)));
+  it('MNIST: the authors\' nine ×0.7 decays in 20 epochs instead of 50, ending at the same learning rate', () => {
+    const short = lr('mnist-2d-gm-short'), full = lr('mnist-2d-gm');
+    for (let k = 0; k < 10; k++) expect(short(2 * k + 1.5)).toBeCloseTo(full(5 * k + 4.5), 12);
+    expect(short(19.9)).toBeCloseTo(0.01 * 0.7 ** 9, 12);
+  });
+  it('CIFAR-10: one cycle, up to the authors\' 0.1 at epoch 3, down to 0 at epoch 60', () => {
+    const short = lr('cifar10-resnet20-gm-short');
+    expect(short(0)).toBeCloseTo(0.01, 12);
+    expect(short(3)).toBeCloseTo(0.1, 12);
+    expect(short(31.5)).toBeCloseTo(0.05, 12);
+    expect(short(60)).toBe(0);
   });
 });
 
