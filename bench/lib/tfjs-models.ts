@@ -136,9 +136,14 @@ export async function tfClassifierFrom(tf: Tf, conv2d: Conv2dFn, model: Classifi
       case 'BasicBlock': {
         const children = new Map(m.children());
         const sub = (n: string, ww: Walk) => walk(children.get(n)!, `${prefix}${n}.`, ww);
-        const input: Walk = { shape: [...w.shape], flattenedFrom: null };
         const c1 = sub('conv1', w), b1 = sub('bn1', w), c2 = sub('conv2', w), b2 = sub('bn2', w);
-        const sc = children.has('shortcut') ? sub('shortcut', input) : null;
+        // the parameter-free option-A shortcut: subsample by the stride, zero channels before and after
+        const a = any.shortcut as { stride: number; before: number; after: number } | null;
+        // (a 1×1 average pool with the stride is the subsampling; TF.js has no gradient for stridedSlice)
+        const sc: Fn | null = a ? (x) => {
+          const sub2 = a.stride === 1 ? x : tf.avgPool(x as TF.Tensor4D, 1, a.stride, 'valid');
+          return tf.pad(sub2 as TF.Tensor4D, [[0, 0], [0, 0], [0, 0], [a.before, a.after]]);
+        } : null;
         return (x, t) => tf.relu(tf.add(b2(c2(tf.relu(b1(c1(x, t), t)), t), t), sc ? sc(x, t) : x));
       }
       case 'ResNet20': {
