@@ -104,26 +104,50 @@ export function modelMetadata(config: TrainConfig, model: Classifier, extra: Rec
   };
 }
 
+export interface RunPosition {
+  /** epochs completed */
+  epoch: number;
+  /** words drawn from the default generator so far */
+  generatorOffset: number;
+}
+
 /** Optimizer state + run position. */
-export async function encodeTrainingState(optimizer: Optimizer<{ lr: number }>, position: { epoch: number; generatorOffset: number }): Promise<Uint8Array> {
+export async function encodeTrainingState(optimizer: Optimizer<{ lr: number }>, position: RunPosition, optimizerName = ''): Promise<Uint8Array> {
   const sd = optimizer.stateDict();
   const entries: Record<string, SafetensorsTensor> = {};
   for (const [k, t] of sd.tensors) entries[k] = await toSafetensors(k, t);
   return encodeSafetensors(entries, {
+    optimizer: optimizerName,
     optimizer_step: String(sd.step),
     epoch: String(position.epoch),
     generator_offset: String(position.generatorOffset),
   });
 }
 
-export function decodeTrainingState(bytes: Uint8Array, optimizer: Optimizer<{ lr: number }>, source = 'training state'): { epoch: number; generatorOffset: number } {
+function counter(metadata: Record<string, string>, key: string, source: string): number {
+  const text = metadata[key];
+  if (text === undefined || !/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new Error(`${source}: metadata '${key}' must be a non-negative integer, got ${text === undefined ? 'nothing' : `'${text}'`}`);
+  }
+  return Number(text);
+}
+
+/** Load the optimizer state saved by encodeTrainingState; returns the run position. */
+export function decodeTrainingState(bytes: BytesLike, optimizer: Optimizer<{ lr: number }>, source = 'training state', optimizerName?: string): RunPosition {
   const { tensors, metadata } = decodeSafetensors(bytes, { source });
+  const step = counter(metadata, 'optimizer_step', source);
+  const position = { epoch: counter(metadata, 'epoch', source), generatorOffset: counter(metadata, 'generator_offset', source) };
+  if (optimizerName !== undefined && metadata.optimizer && metadata.optimizer !== optimizerName) {
+    throw new Error(`${source}: holds the state of a '${metadata.optimizer}' optimizer, not '${optimizerName}'`);
+  }
   const map = new Map<string, Tensor>();
-  for (const [k, e] of Object.entries(tensors)) map.set(k, fromSafetensors(e, k));
   try {
-    optimizer.loadStateDict({ step: Number(metadata.optimizer_step ?? 0), tensors: map }, (src, like) => tensor(src.dataSync(), { shape: like.shape, dtype: like.dtype, backend: like.backend }));
+    for (const [k, e] of Object.entries(tensors)) map.set(k, fromSafetensors(e, k, undefined, true));
+    optimizer.loadStateDict({ step, tensors: map }, (src, like) => tensor(src.dataSync(), { shape: like.shape, dtype: like.dtype, backend: like.backend }));
+  } catch (e) {
+    throw new Error(`${source}: ${(e as Error).message}`);
   } finally {
     for (const t of map.values()) t.dispose();
   }
-  return { epoch: Number(metadata.epoch ?? 0), generatorOffset: Number(metadata.generator_offset ?? 0) };
+  return position;
 }

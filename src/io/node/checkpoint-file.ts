@@ -22,7 +22,9 @@ export async function readCheckpointFile(path: string): Promise<Uint8Array> {
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new Error(e.code === 'ENOENT' ? `checkpoint ${path} does not exist` : `cannot read checkpoint ${path}: ${e.message}`);
+    throw new Error(e.code === 'ENOENT' ? `checkpoint ${path} does not exist`
+      : e.code === 'EISDIR' ? `checkpoint ${path} is a folder, not a file (give the .safetensors file in it)`
+      : `cannot read checkpoint ${path}: ${e.message}`);
   }
 }
 

@@ -1,0 +1,65 @@
+/**
+ * Output folders: created one level at a time (Node's recursive mkdir spins forever on a path under
+ * /proc), with errors that say which folder and why, and stale temporary files cleared out.
+ */
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+
+async function kind(path: string): Promise<'dir' | 'file' | null> {
+  try {
+    return (await stat(path)).isDirectory() ? 'dir' : 'file';
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+/** Create `path` and its missing parents; `what` names it in errors (e.g. "--out folder runs/x"). */
+export async function ensureDir(path: string, what = 'folder'): Promise<void> {
+  const target = resolve(path);
+  const missing: string[] = [];
+  let at = target;
+  for (;;) {
+    let k: 'dir' | 'file' | null;
+    try {
+      k = await kind(at);
+    } catch (e) {
+      throw new Error(`cannot create the ${what} ${path}: ${at} cannot be inspected (${(e as Error).message})`);
+    }
+    if (k === 'dir') break;
+    if (k === 'file') throw new Error(`cannot create the ${what} ${path}: ${at} is a file, not a folder`);
+    missing.push(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const dir of missing.reverse()) {
+    try {
+      await mkdir(dir);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'EEXIST' && (await kind(dir)) === 'dir') continue;
+      const why = err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied'
+        : err.code === 'EROFS' ? 'read-only file system'
+        : err.code === 'ENOENT' ? `its parent ${dirname(dir)} does not accept new folders`
+        : err.message;
+      throw new Error(`cannot create the ${what} ${path}: ${why}`);
+    }
+  }
+}
+
+/** Temporary files that an interrupted atomic write leaves behind (see tempPathFor). */
+export const TEMP_FILE = /^\..+\.\d+-[0-9a-f]{8}\.tmp$/;
+
+/** Remove the temporary files of interrupted writes from `dir` (only when no writer is active there). */
+export async function removeStaleTemporaries(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const stale = names.filter((n) => TEMP_FILE.test(n));
+  for (const n of stale) await rm(join(dir, n), { force: true });
+  return stale;
+}
