@@ -63,7 +63,7 @@ export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10'] as const;
 export const BACKEND_CHOICES = ['auto', 'webgpu', 'wasm', 'cpu'] as const;
 
 /** The values each field accepts (the train command's flags take their rules from here). */
-export const CONFIG_RULES: { [K in keyof TrainConfig]-?: ValueRule } = {
+export const CONFIG_RULES = {
   dataset: { type: 'string', choices: DATASET_NAMES },
   model: { type: 'string', choices: MODEL_NAMES },
   featureDim: { type: 'integer', min: 1, max: 65536 },
@@ -88,14 +88,14 @@ export const CONFIG_RULES: { [K in keyof TrainConfig]-?: ValueRule } = {
   meansLrScale: { type: 'number', min: 0 },
   clipNorm: { type: 'number', min: 0 },
   augment: { type: 'boolean' },
-  seed: SEED_RULE,
+  seed: { ...SEED_RULE, type: 'integer' },
   backend: { type: 'string', choices: BACKEND_CHOICES },
   threads: { type: 'integer', min: 1, max: 1024 },
   limit: { type: 'integer', min: 0 },
   testLimit: { type: 'integer', min: 0 },
   dataDir: { type: 'string' },
   out: { type: 'string' },
-};
+} as const satisfies { [K in keyof TrainConfig]-?: ValueRule };
 
 const OPTIONAL: readonly (keyof TrainConfig)[] = ['threads', 'dataDir'];
 

@@ -10,6 +10,7 @@ import { DataLoader } from '../data/dataloader.js';
 import { stratifiedSlice, type Dataset } from '../data/dataset.js';
 import type { Backend } from '../core/backend.js';
 import { loadDataset } from '../data/node/resolve.js';
+import { ensureWritableDir } from '../io/node/folders.js';
 import { createModel } from '../models/zoo.js';
 import type { Classifier } from '../models/classifier.js';
 import { GMHead } from '../nn/gm-head.js';
@@ -35,6 +36,8 @@ export interface RunOptions {
   verbose?: boolean;
   /** where progress lines go (default: stderr) */
   log?: (line: string) => void;
+  /** where the per-step progress bar is drawn (default: stderr) */
+  progressStream?: { write(text: string): unknown; isTTY?: boolean };
 }
 
 export interface RunResult {
@@ -68,14 +71,20 @@ export function makeOptimizer(c: TrainConfig, model: Classifier): Optimizer<{ lr
 
 export async function runTraining(c: TrainConfig, o: RunOptions = {}): Promise<RunResult> {
   checkTrainConfig(c);
+  await ensureWritableDir(c.out, '--out folder'); // before the data is loaded, not after
   const verbose = o.verbose ?? true;
-  const { backend, description } = await init({ backend: c.backend, threads: c.threads, verbose });
+  const { backend, description } = await init({ backend: c.backend, threads: c.threads, verbose: false });
+  const quiet = verbose ? {} : { progress: false, log: () => {} };
   const [trainFull, testFull] = await Promise.all([
-    loadDataset(c.dataset, { split: 'train', dataDir: c.dataDir }),
-    loadDataset(c.dataset, { split: 'test', dataDir: c.dataDir }),
+    loadDataset(c.dataset, { split: 'train', dataDir: c.dataDir, ...quiet }),
+    loadDataset(c.dataset, { split: 'test', dataDir: c.dataDir, ...quiet }),
   ]);
-  const trainData = c.limit > 0 && c.limit < trainFull.n ? stratifiedSlice(trainFull, c.limit) : trainFull;
-  const testData = c.testLimit > 0 && c.testLimit < testFull.n ? stratifiedSlice(testFull, c.testLimit) : testFull;
+  const subset = (d: Dataset, n: number, flag: string) => {
+    if (n > d.n) throw new RangeError(`${flag} ${n} is more than the ${d.n} images of the ${d.name} ${d.split} split`);
+    return n > 0 && n < d.n ? stratifiedSlice(d, n) : d;
+  };
+  const trainData = subset(trainFull, c.limit, '--limit');
+  const testData = subset(testFull, c.testLimit, '--test-limit');
   return trainOnData(c, backend, description, trainData, testData, o);
 }
 
@@ -172,7 +181,7 @@ export async function trainOnData(c: TrainConfig, backend: Backend, description:
       clipNorm: c.clipNorm || undefined, backend,
       onStep: (s) => {
         if (!verbose) return;
-        if (s.step === 1) bar = new ProgressBar(`epoch ${s.epoch + 1}/${c.epochs}`, s.steps);
+        if (s.step === 1) bar = new ProgressBar(`epoch ${s.epoch + 1}/${c.epochs}`, s.steps, o.progressStream);
         bar?.update(s.step, { loss: s.loss, acc: s.accuracy, 'img/s': Math.round(s.imagesPerSecond) });
       },
       onEpoch: async (m) => {

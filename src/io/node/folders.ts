@@ -2,7 +2,7 @@
  * Output folders: created one level at a time (Node's recursive mkdir spins forever on a path under
  * /proc), with errors that say which folder and why, and stale temporary files cleared out.
  */
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
 async function kind(path: string): Promise<'dir' | 'file' | null> {
@@ -46,6 +46,19 @@ export async function ensureDir(path: string, what = 'folder'): Promise<void> {
       throw new Error(`cannot create the ${what} ${path}: ${why}`);
     }
   }
+}
+
+/** ensureDir, then prove that files can be created there (before hours of work are spent on them). */
+export async function ensureWritableDir(path: string, what = 'folder'): Promise<void> {
+  await ensureDir(path, what);
+  const probe = join(path, `.gmgrad-write-test.${process.pid}`);
+  try {
+    await writeFile(probe, '');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`cannot write in the ${what} ${path}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : (e as Error).message}`);
+  }
+  await rm(probe, { force: true });
 }
 
 /** Temporary files that an interrupted atomic write leaves behind (see tempPathFor). */
