@@ -9,6 +9,7 @@ import { ensureWritableDir } from '../io/node/folders.js';
 import { decodeModel } from '../train/checkpoint.js';
 import { BACKEND_CHOICES, DATASET_NAMES } from '../train/config.js';
 import { evaluateModel } from '../eval/evaluate-model.js';
+import { DetectorError } from '../detect/detector.js';
 import { PLAN_NAMES } from '../eval/plans.js';
 import { formatRobustness, robustnessJson } from '../eval/summary.js';
 import { writeReport } from '../eval/report-writer.js';
@@ -61,7 +62,8 @@ export async function attackCommand(argv: string[], io: CliIO): Promise<void> {
     loadDataset(dataset, { split: 'test', dataDir, ...quiet }),
   ]);
   const [c, h, w] = model.meta.inputShape;
-  if (c !== test.c || h !== test.h || w !== test.w) throw new UsageError(`--dataset ${dataset} has ${test.c}×${test.h}×${test.w} images but the checkpoint's model takes ${c}×${h}×${w}`);
+  if (c !== test.c || h !== test.h || w !== test.w) throw new UsageError(`${path}: the model takes ${c}×${h}×${w} images, but --dataset ${dataset} has ${test.c}×${test.h}×${test.w}`);
+  if (test.classes.length !== model.meta.numClasses) throw new UsageError(`${path}: the model has ${model.meta.numClasses} classes, but --dataset ${dataset} has ${test.classes.length}`);
   if (a.fitN > train.n) throw new UsageError(`--fit-n ${a.fitN} is more than the ${train.n} training images of ${dataset}`);
   // attacked and calibration images come from disjoint, class-balanced parts of the test split
   const tooMany = () => new UsageError(`--n ${a.n} and --calibration ${a.calibration} need more class-balanced images than the ${test.n} of the ${dataset} test split hold`);
@@ -74,7 +76,7 @@ export async function attackCommand(argv: string[], io: CliIO): Promise<void> {
     throw tooMany();
   }
   const fit = slice(train, 0, a.fitN);
-  say(io.stderr, `gmgrad attack: ${path} (${config.model}, ${config.loss} head, ${config.featureDim}-d) on ${dataset}, backend ${description}`);
+  say(io.stderr, `attacking ${path} (${config.model}, ${config.loss} head, ${config.featureDim}-d) on ${dataset}, backend ${description}`);
   let bar = null as ProgressBar | null;
   let current = '';
   const t0 = performance.now();
@@ -87,6 +89,10 @@ export async function attackCommand(argv: string[], io: CliIO): Promise<void> {
       if (label !== current) { bar?.done(); bar = new ProgressBar(label, total, io.stderr); current = label; }
       bar?.update(done);
     },
+  }).catch((e: Error) => {
+    // τ cannot be set from too few correctly classified clean images: say which flags decide that
+    if (e instanceof DetectorError) e.message += ` (--calibration ${a.calibration}, --tpr ${a.tpr}; is ${path} trained?)`;
+    throw e;
   });
   bar?.done();
   say(io.stdout, formatRobustness(`${config.loss === 'gm' ? 'GM' : 'softmax'} model`, ev.result));

@@ -51,11 +51,11 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<EvalResult
   if (a.limit > full.n) throw new UsageError(`--limit ${a.limit} is more than the ${full.n} images of the ${dataset} ${a.split} split`);
   const [c, h, w] = model.meta.inputShape;
   if (c !== full.c || h !== full.h || w !== full.w) {
-    throw new UsageError(`--dataset ${dataset} has ${full.c}×${full.h}×${full.w} images but the checkpoint's model takes ${c}×${h}×${w}`);
+    throw new UsageError(`${path}: the model takes ${c}×${h}×${w} images, but --dataset ${dataset} has ${full.c}×${full.h}×${full.w}`);
   }
   const data = a.limit > 0 && a.limit < full.n ? stratifiedSlice(full, a.limit) : full;
   const k = full.classes.length;
-  if (k !== model.meta.numClasses) throw new UsageError(`--dataset ${dataset} has ${k} classes but the checkpoint's model has ${model.meta.numClasses}`);
+  if (k !== model.meta.numClasses) throw new UsageError(`${path}: the model has ${model.meta.numClasses} classes, but --dataset ${dataset} has ${k}`);
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   const loader = new DataLoader(data, { batchSize: a.batch });
   const bar = new ProgressBar('eval', loader.length, io.stderr);

@@ -170,7 +170,7 @@ export async function trainOnData(c: TrainConfig, backend: Backend, description:
     } else {
       await startFresh(run, committed, c, o);
     }
-    log(`gmgrad train: ${c.dataset} (${trainData.n} train / ${testData.n} test images from ${trainData.source}), ${c.model} → ${c.featureDim}-d features, ${c.loss} head, backend ${description}`);
+    log(`training on ${c.dataset} (${trainData.n} train / ${testData.n} test images from ${trainData.source}), ${c.model} → ${c.featureDim}-d features, ${c.loss} head, backend ${description}`);
     const train = new DataLoader(trainData, { batchSize: c.batch, shuffle: true, seed: c.seed, dropLast: false, augment: c.augment });
     const test = new DataLoader(testData, { batchSize: 256, shuffle: false });
     let bar: ProgressBar | null = null;

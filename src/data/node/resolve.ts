@@ -168,11 +168,17 @@ export async function loadDataset(which: string | DatasetSpec, options: LoadData
   const cacheDir = userCacheDir(spec.name, env);
   const attempts: Attempt[] = [];
   let dataset: Dataset | null = null;
+  let warned = false;
   for (const place of candidatePlaces(spec, split, options)) {
     const result = await tryPlace(spec, split, place);
-    if ('dataset' in result) { dataset = await result.dataset; break; }
+    if ('dataset' in result) {
+      dataset = await result.dataset;
+      // the folder the user named was passed over: say so, and where the data came from instead
+      if (place.kind !== 'explicit' && options.dataDir !== undefined && !warned) log(`gmgrad: --data ${options.dataDir} has no usable ${spec.name} ${split} files; using ${dataset.source}`);
+      break;
+    }
     attempts.push({ place: place.label, problem: result.problem });
-    if (result.bad) log(`gmgrad: not using ${place.label}: ${result.problem}`);
+    if (result.bad) { log(`gmgrad: not using ${place.label}: ${result.problem}`); warned ||= place.kind === 'explicit'; }
   }
   dataset ??= await tryDownload(spec, split, options, cacheDir, attempts);
   if (!dataset) throw new DatasetNotFoundError(spec.name, split, attempts, spec, cacheDir);
