@@ -16,7 +16,7 @@ import { detectorScore, finiteRows, successMask, type AttackContext, type Detect
 import { forwardPass, withEvalMode, type AttackModel } from './model.js';
 import { perSampleNorm, type Norm } from './steps.js';
 import { resolveTargets, TARGET_MODES, type TargetMode } from './targets.js';
-import { AttackInputError, checkBatch, checkImageRange, checkLabelRange, checkNonNegative, checkOneOf } from './validate.js';
+import { AttackInputError, checkBatch, checkImageRange, checkLabelRange, checkOneOf, checkSeed } from './validate.js';
 
 export interface AttackOptions {
   /** 'untargeted' (default; 'given' when targets are passed to run), 'given', 'random' (seeded) or 'least-likely' */
@@ -61,7 +61,7 @@ export abstract class Attack {
   protected constructor(attack: string, options: AttackOptions) {
     if (options.target !== undefined) checkOneOf(attack, 'target', options.target, TARGET_MODES);
     this.targetMode = options.target;
-    this.seed = options.seed === undefined ? 0 : checkNonNegative(attack, 'seed', options.seed);
+    this.seed = options.seed === undefined ? 0 : checkSeed(attack, options.seed);
   }
 
   /** Attack a batch. labels: int32 [N] true classes; targets: int32 [N] for target: 'given'. */
