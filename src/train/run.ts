@@ -103,7 +103,10 @@ async function startFresh(run: RunDir, committed: Committed | null, c: TrainConf
 }
 
 /** The committed run, checked against the one asked for; every disagreement is named. */
-function checkResumable(committed: Committed | null, c: TrainConfig, identity: RunIdentity, log: (s: string) => void, description: string): Committed {
+function checkResumable(committed: Committed | null, foreign: string[], c: TrainConfig, identity: RunIdentity, log: (s: string) => void, description: string): Committed {
+  if (!committed && foreign.length) {
+    throw new RunStateError(`--resume: ${c.out} holds ${foreign.join(', ')} but no ${MANIFEST_FILE} (written by an older gmgrad, or by hand), so they cannot be verified as one epoch; start over with --force`);
+  }
   if (!committed) {
     throw new RunStateError(`--resume: ${c.out} holds no committed epoch (no ${MANIFEST_FILE}: the run never finished an epoch there); start it without --resume`);
   }
@@ -162,7 +165,8 @@ export async function trainOnData(c: TrainConfig, backend: Backend, description:
     let startEpoch = 0;
     let history: EpochMetrics[] = [];
     if (o.resume) {
-      const r = restore(checkResumable(committed, c, identity, log, description), c, backend, { model });
+      const foreign = committed ? [] : await run.foreignFiles();
+      const r = restore(checkResumable(committed, foreign, c, identity, log, description), c, backend, { model });
       ({ model, optimizer, history } = r);
       startEpoch = r.epoch;
       defaultGenerator.offset = r.offset;

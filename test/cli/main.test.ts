@@ -157,6 +157,12 @@ describe('bad files and folders: one line naming them, status 1', () => {
     }
   });
 
+  it('a device given as --checkpoint is not read forever', async () => {
+    const r = await cli('eval', '--checkpoint', '/dev/zero', '--backend', 'cpu');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('gmgrad eval: checkpoint /dev/zero is not a regular file\n');
+  });
+
   it('--debug adds the stack trace, and only then', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'junk.safetensors'), 'xx');

@@ -72,7 +72,8 @@ describe('starting where a run lives', () => {
   it('stale temporary and pending files of an interrupted write are removed', async () => {
     const out = fresh();
     mkdirSync(out);
-    writeFileSync(join(out, '.model.safetensors.pending.12345-0badf00d.tmp'), 'half');
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    writeFileSync(join(out, `.model.safetensors.pending.${dead}-0badf00d.tmp`), 'half');
     writeFileSync(join(out, 'metrics.json.pending'), '{');
     await run(config(out));
     expect(readdirSync(out).sort()).toEqual(['checkpoint.json', 'metrics.json', 'model.safetensors', 'training-state.safetensors']);
@@ -110,6 +111,14 @@ describe('--resume checks that it is the same run', () => {
     await expect(run(config(o, { schedule: 'cosine', epochs: 2 }), { resume: true })).rejects.toThrow(/--epochs 2 differs from the run's 1, and its cosine learning-rate schedule depends on it/);
   });
 
+  it('refuses files without a manifest (an older gmgrad\'s run), naming them', async () => {
+    const o = fresh();
+    mkdirSync(o);
+    writeFileSync(join(o, 'model.safetensors'), 'old');
+    writeFileSync(join(o, 'training-state.safetensors'), 'old');
+    await expect(run(config(o), { resume: true })).rejects.toThrow(/--resume: .*run holds model\.safetensors, training-state\.safetensors but no checkpoint\.json \(written by an older gmgrad, or by hand\), so they cannot be verified as one epoch; start over with --force/);
+  });
+
   it('refuses when nothing was committed', async () => {
     const o = fresh();
     await expect(run(config(o), { resume: true })).rejects.toThrow(/--resume: .*run holds no committed epoch \(no checkpoint\.json/);
@@ -141,6 +150,20 @@ describe('a run changed outside gmgrad is refused', () => {
     writeFileSync(join(out, 'checkpoint.json'), 'null');
     await expect(run(config(out, { epochs: 2 }), { resume: true })).rejects.toThrow(/checkpoint\.json: not a JSON object/);
     await run(config(out), { force: true });
+  });
+});
+
+describe('temporary files', () => {
+  it('only those of dead processes are removed (a live download\'s stay)', async () => {
+    const { removeStaleTemporaries } = await import('../../src/io/node/folders.js');
+    const dir = fresh();
+    mkdirSync(dir);
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    writeFileSync(join(dir, `.a.bin.${dead}-0123abcd.tmp`), '');
+    writeFileSync(join(dir, `.b.bin.${process.pid}-0123abcd.tmp`), '');
+    writeFileSync(join(dir, 'c.tmp'), '');
+    expect(await removeStaleTemporaries(dir)).toEqual([`.a.bin.${dead}-0123abcd.tmp`]);
+    expect(readdirSync(dir).sort()).toEqual([`.b.bin.${process.pid}-0123abcd.tmp`, 'c.tmp']);
   });
 });
 

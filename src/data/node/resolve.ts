@@ -11,7 +11,8 @@
  * Decoded datasets are memoized per process, keyed by the files' paths, sizes and mtimes, so each
  * file is read and checksummed once per process (and again only if it changes on disk).
  */
-import { mkdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { ensureDir } from '../../io/node/folders.js';
 import { decodeDataset, slice, type Dataset } from '../dataset.js';
 import { getDatasetSpec, type DatasetSpec, type Mirror, type Split } from '../registry.js';
 import { extractFromTarGz } from './archive.js';
@@ -123,7 +124,7 @@ async function tryDownload(spec: DatasetSpec, split: Split, options: LoadDataset
     return null;
   }
   try {
-    await mkdir(cacheDir, { recursive: true });
+    await ensureDir(cacheDir, 'cache folder');
   } catch (err) {
     attempts.push({ place: `download into ${cacheDir}`, problem: `cannot create the cache folder: ${(err as Error).message}` });
     return null;

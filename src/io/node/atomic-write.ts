@@ -38,8 +38,19 @@ async function writeRange(handle: FileHandle, bytes: Uint8Array, from: number, t
   for (let at = from; at < to;) at += (await handle.write(bytes, at, to - at, at)).bytesWritten;
 }
 
-/** Write `data` to `finalPath` atomically, creating the folder if needed. */
+/** Write `data` to `finalPath` atomically, creating the folder if needed; errors name the file. */
 export async function writeFileAtomic(finalPath: string, data: Uint8Array | string): Promise<void> {
+  try {
+    await writeAtomically(finalPath, data);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOSPC' ? 'no space left on the device' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied'
+      : e.code === 'EROFS' ? 'read-only file system' : e.code === 'EDQUOT' ? 'disk quota exceeded' : e.message;
+    throw new Error(e.message.startsWith('cannot ') ? e.message : `cannot write ${finalPath}: ${why}`);
+  }
+}
+
+async function writeAtomically(finalPath: string, data: Uint8Array | string): Promise<void> {
   await ensureDir(dirname(finalPath));
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
   const tempPath = tempPathFor(finalPath);

@@ -61,10 +61,23 @@ export async function ensureWritableDir(path: string, what = 'folder'): Promise<
   await rm(probe, { force: true });
 }
 
-/** Temporary files that an interrupted atomic write leaves behind (see tempPathFor). */
-export const TEMP_FILE = /^\..+\.\d+-[0-9a-f]{8}\.tmp$/;
+/** Temporary files of atomic writes (see tempPathFor): `.<name>.<pid>-<8 hex>.tmp`. */
+export const TEMP_FILE = /^\..+\.(\d+)-[0-9a-f]{8}\.tmp$/;
 
-/** Remove the temporary files of interrupted writes from `dir` (only when no writer is active there). */
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove from `dir` the temporary files of writes that were interrupted: those whose writing process
+ * is gone. A live process's temporary file (a concurrent download, say) is left alone.
+ */
 export async function removeStaleTemporaries(dir: string): Promise<string[]> {
   let names: string[];
   try {
@@ -72,7 +85,10 @@ export async function removeStaleTemporaries(dir: string): Promise<string[]> {
   } catch {
     return [];
   }
-  const stale = names.filter((n) => TEMP_FILE.test(n));
+  const stale = names.filter((n) => {
+    const m = TEMP_FILE.exec(n);
+    return m !== null && !processAlive(Number(m[1]));
+  });
   for (const n of stale) await rm(join(dir, n), { force: true });
   return stale;
 }
