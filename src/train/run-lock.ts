@@ -4,20 +4,11 @@
  */
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processAlive } from '../io/node/folders.js';
 import { RunStateError } from './run-state-error.js';
 
 export interface RunLock {
   release(): Promise<void>;
-}
-
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
-  }
 }
 
 export async function acquireRunLock(dir: string, what: string): Promise<RunLock> {
@@ -34,7 +25,7 @@ export async function acquireRunLock(dir: string, what: string): Promise<RunLock
       if (code !== 'EEXIST') throw new RunStateError(`cannot write in the ${what} folder ${dir}: ${code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'not writable' : (e as Error).message}`);
     }
     const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-    if (Number.isSafeInteger(pid) && pid > 0 && alive(pid)) {
+    if (Number.isSafeInteger(pid) && pid > 0 && processAlive(pid)) {
       throw new RunStateError(`the ${what} folder ${dir} is in use by another gmgrad process (pid ${pid}${pid === process.pid ? ', this one' : ''}); wait for it to finish or choose another ${what}`);
     }
     await rm(path, { force: true }); // left by a process that was killed

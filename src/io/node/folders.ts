@@ -64,7 +64,8 @@ export async function ensureWritableDir(path: string, what = 'folder'): Promise<
 /** Temporary files of atomic writes (see tempPathFor): `.<name>.<pid>-<8 hex>.tmp`. */
 export const TEMP_FILE = /^\..+\.(\d+)-[0-9a-f]{8}\.tmp$/;
 
-function processAlive(pid: number): boolean {
+/** Whether a process with this pid exists (this one included). */
+export function processAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
