@@ -15,10 +15,10 @@ const [mode, epochs, embeddedDir] = process.argv.slice(2);
 const test = await loadDataset('mnist', { split: 'test', dataDir: embeddedDir, allowDownload: false, progress: false, log: () => {} });
 const train = stratifiedSlice(test, 40);
 const held = stratifiedSlice(test, 20, 10);
-const { backend, description } = await init({ backend: 'cpu', verbose: false });
+const { backend, description } = await init({ backend: 'wasm', threads: 1, verbose: false });
 const config = {
   ...defaultConfig('mnist'), model: 'tiny-cnn' as const, featureDim: 2, epochs: Number(epochs), batch: 20, lr: 0.02,
-  rampEpochs: 1, lrStep: 1, backend: 'cpu' as const, out: 'run', seed: 5,
+  rampEpochs: 1, lrStep: 1, backend: 'wasm' as const, threads: 1, out: 'run', seed: 5,
 };
 try {
   await trainOnData(config, backend, description, train, held, { resume: mode === 'resume', verbose: false });

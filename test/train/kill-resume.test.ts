@@ -1,6 +1,6 @@
 /**
  * Kill -9 at any instant: a training process (test/helpers/train-child.ts, a tiny GM model on 40
- * images of the embedded MNIST test split, 2 epochs on the cpu backend) is SIGKILLed at every step of
+ * images of the embedded MNIST test split, 2 epochs on the single-threaded wasm backend) is SIGKILLed at every step of
  * an epoch's commit — inside each file write (GMGRAD_FAULT_KILL_AT: created, half written, written,
  * synced, renamed; the manifest; each promotion) — and at random instants. Each time, `--resume`
  * either ends with files bit-identical to an uninterrupted run (model and training state byte for
