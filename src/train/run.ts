@@ -92,7 +92,7 @@ export async function runTraining(c: TrainConfig, o: RunOptions = {}): Promise<R
 async function startFresh(run: RunDir, committed: Committed | null, c: TrainConfig, o: RunOptions): Promise<void> {
   if (committed && !o.force) {
     const m = committed.manifest;
-    const state = m.epoch >= m.epochs ? `a finished run (${m.epoch} epochs)` : `an unfinished run (epoch ${m.epoch} of ${m.epochs}); pass --resume to continue it,`;
+    const state = m.epoch >= m.epochs ? `a finished run (${m.epoch} epoch${m.epoch === 1 ? '' : 's'})` : `an unfinished run (epoch ${m.epoch} of ${m.epochs}); pass --resume to continue it,`;
     throw new RunStateError(`--out ${c.out} holds ${state} and it is not overwritten without --force (or choose another --out)`);
   }
   const foreign = committed ? [] : await run.foreignFiles();

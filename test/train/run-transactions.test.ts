@@ -46,7 +46,7 @@ describe('starting where a run lives', () => {
     const out = fresh();
     await run(config(out));
     const before = readFileSync(join(out, 'model.safetensors'));
-    await expect(run(config(out, { seed: 2 }))).rejects.toThrow(/--out .*run holds a finished run \(1 epochs\) and it is not overwritten without --force/);
+    await expect(run(config(out, { seed: 2 }))).rejects.toThrow(/--out .*run holds a finished run \(1 epoch\) and it is not overwritten without --force/);
     expect(readFileSync(join(out, 'model.safetensors')).equals(before)).toBe(true);
     await run(config(out, { seed: 2 }), { force: true });
     expect(readFileSync(join(out, 'model.safetensors')).equals(before)).toBe(false);
