@@ -1,14 +1,15 @@
 /** The model a command starts from: --checkpoint FILE or --pretrained NAME (a released model, sha256 checked), decoded on the chosen backend. */
 import type { Backend } from '../core/backend.js';
 import { init } from '../init.js';
+import type { BackendChoice } from '../core/engine.js';
 import { checkpointFromArgs, type CheckpointBytes } from '../io/node/released-weights.js';
 import { decodeModel, type LoadedModel } from '../train/checkpoint.js';
-import { UsageError, type OptionSpec, type ParsedArgs } from './args.js';
+import { UsageError, type OptionSpec } from './args.js';
 
-export const MODEL_SOURCE_OPTIONS: Record<string, OptionSpec> = {
-  checkpoint: { type: 'string', help: 'model.safetensors written by gmgrad train (a file in weights/ is checked against its sha256)' },
-  pretrained: { type: 'string', help: 'a released model by name (weights/manifest.json), sha256 checked' },
-};
+export const MODEL_SOURCE_OPTIONS = {
+  checkpoint: { type: 'string', path: 'file', help: 'model.safetensors written by gmgrad train (a file in weights/ is checked against its sha256)' },
+  pretrained: { type: 'string', help: 'a released model by name instead of --checkpoint (weights/manifest.json; sha256 checked)' },
+} as const satisfies Record<string, OptionSpec>;
 
 export interface CommandModel extends LoadedModel {
   file: CheckpointBytes;
@@ -16,9 +17,10 @@ export interface CommandModel extends LoadedModel {
   description: string;
 }
 
-export async function modelFromArgs(a: ParsedArgs, command: string): Promise<CommandModel> {
-  if (!a.checkpoint && !a.pretrained) throw new UsageError(`${command} needs --checkpoint PATH or --pretrained NAME`);
-  const file = await checkpointFromArgs(a.checkpoint as string | undefined, a.pretrained as string | undefined, command);
-  const { backend, description } = await init({ backend: a.backend as 'auto' });
+export async function modelFromArgs(a: { checkpoint?: string; pretrained?: string; backend: BackendChoice }, command: string): Promise<CommandModel> {
+  if (a.checkpoint === undefined && a.pretrained === undefined) throw new UsageError(`${command} needs --checkpoint PATH or --pretrained NAME`);
+  if (a.checkpoint !== undefined && a.pretrained !== undefined) throw new UsageError('give --checkpoint FILE or --pretrained NAME, not both');
+  const file = await checkpointFromArgs(a.checkpoint, a.pretrained, command);
+  const { backend, description } = await init({ backend: a.backend, verbose: false });
   return { ...decodeModel(file.bytes, backend, file.path), file, backend, description };
 }

@@ -5,7 +5,9 @@ import { tidy } from '../core/scope.js';
 import { DataLoader } from '../data/dataloader.js';
 import type { ImageData } from '../data/dataset.js';
 import type { Classifier } from '../models/classifier.js';
-import { argmax } from '../ops/reduce.js';
+import { argmax, min } from '../ops/reduce.js';
+import { cast, stack } from '../ops/shape.js';
+import { isFinite } from '../ops/unary.js';
 import { batchTensors } from '../train/trainer.js';
 
 export interface AccuracyResult {
@@ -16,19 +18,28 @@ export interface AccuracyResult {
   n: number;
 }
 
+/** `what` names the model and the data in the error raised when a logit is not finite. */
 export async function evaluateAccuracy(model: Classifier, data: ImageData, numClasses: number, backend: Backend,
-  o: { batchSize?: number; onBatch?: (done: number, total: number) => void } = {}): Promise<AccuracyResult> {
+  o: { batchSize?: number; what?: string; onBatch?: (done: number, total: number) => void } = {}): Promise<AccuracyResult> {
+  const batchSize = o.batchSize ?? 256;
   const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
-  const loader = new DataLoader(data, { batchSize: o.batchSize ?? 256 });
+  const loader = new DataLoader(data, { batchSize });
   const wasTraining = model.training;
   model.eval();
   let done = 0;
   try {
     for await (const b of loader.epoch(0)) {
-      const pred = noGrad(() => tidy(() => argmax(model.forward(batchTensors(b, [data.c, data.h, data.w], backend).x), 1)));
-      const p = await pred.data();
-      pred.dispose();
-      for (let i = 0; i < b.size; i++) confusion[b.y[i]!]![p[i]!]!++;
+      const out = noGrad(() => tidy(() => {
+        const logits = model.forward(batchTensors(b, [data.c, data.h, data.w], backend).x);
+        // the last row says whether every logit was finite
+        return stack([cast(argmax(logits, 1), 'float32'), cast(min(isFinite(logits), 1), 'float32')]);
+      }));
+      const v = await out.data();
+      out.dispose();
+      for (let i = 0; i < b.size; i++) {
+        if (v[b.size + i] !== 1) throw new Error(`${o.what ?? 'the model'}: the logits for image ${done * batchSize + i} are not finite; its weights or inputs overflow`);
+        confusion[b.y[i]!]![v[i]!]!++;
+      }
       o.onBatch?.(++done, loader.length);
     }
   } finally {

@@ -7,7 +7,8 @@
 import type { GMLikelihood } from '../core/backend.js';
 import type { BackendChoice } from '../core/engine.js';
 import type { InputNormalization } from '../models/classifier.js';
-import type { ModelName } from '../models/zoo.js';
+import { checkValue, SEED_RULE, type ValueRule } from '../core/value-rules.js';
+import { MODEL_NAMES, type ModelName } from '../models/zoo.js';
 
 export interface TrainConfig {
   dataset: 'mnist' | 'fashion-mnist' | 'cifar10';
@@ -74,6 +75,74 @@ export function defaultConfig(dataset: TrainConfig['dataset'] = 'mnist'): TrainC
     };
   }
   return base;
+}
+
+export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10'] as const;
+export const BACKEND_CHOICES = ['auto', 'webgpu', 'wasm', 'cpu'] as const;
+
+/** The values each field accepts (the train command's flags take their rules from here). */
+export const CONFIG_RULES = {
+  dataset: { type: 'string', choices: DATASET_NAMES },
+  model: { type: 'string', choices: MODEL_NAMES },
+  featureDim: { type: 'integer', min: 1, max: 65536 },
+  loss: { type: 'string', choices: ['gm', 'softmax'] },
+  margin: { type: 'number', min: 0 },
+  lambda: { type: 'number', min: 0 },
+  likelihood: { type: 'string', choices: ['true-class', 'true-class-sq', 'all-class'] },
+  diagonal: { type: 'boolean' },
+  epochs: { type: 'integer', min: 1, max: 1_000_000 },
+  batch: { type: 'integer', min: 1, max: 1_000_000 },
+  optimizer: { type: 'string', choices: ['sgd', 'adam', 'adamw'] },
+  lr: { type: 'number', min: 0, exclusiveMin: true },
+  momentum: { type: 'number', min: 0, max: 1 },
+  nesterov: { type: 'boolean' },
+  weightDecay: { type: 'number', min: 0 },
+  schedule: { type: 'string', choices: ['step', 'multistep', 'cosine', 'onecycle', 'constant'] },
+  lrStep: { type: 'number', min: 0, exclusiveMin: true },
+  lrGamma: { type: 'number', min: 0, exclusiveMin: true },
+  milestones: { type: 'integers', min: 1, minItems: 0 },
+  warmupEpochs: { type: 'number', min: 0 },
+  rampEpochs: { type: 'number', min: 0 },
+  rampEvery: { type: 'string', choices: ['epoch', 'step'] },
+  meansLrScale: { type: 'number', min: 0 },
+  headInitGain: { type: 'number', min: 0 },
+  clipNorm: { type: 'number', min: 0 },
+  augment: { type: 'boolean' },
+  seed: { ...SEED_RULE, type: 'integer' },
+  backend: { type: 'string', choices: BACKEND_CHOICES },
+  threads: { type: 'integer', min: 1, max: 1024 },
+  limit: { type: 'integer', min: 0 },
+  testLimit: { type: 'integer', min: 0 },
+  dataDir: { type: 'string' },
+  out: { type: 'string' },
+  recipe: { type: 'string' },
+} as const satisfies { [K in Exclude<keyof TrainConfig, 'normalize'>]-?: ValueRule };
+
+const OPTIONAL: readonly (keyof TrainConfig)[] = ['threads', 'dataDir', 'recipe'];
+
+/** Check every field of a configuration; the error names the field, what it accepts and what it got. */
+export function checkTrainConfig(c: TrainConfig): void {
+  if (typeof c !== 'object' || c === null) throw new Error(`TrainConfig must be an object, got ${c === null ? 'null' : typeof c}`);
+  for (const [key, rule] of Object.entries(CONFIG_RULES) as [keyof TrainConfig, ValueRule][]) {
+    if (c[key] === undefined && OPTIONAL.includes(key)) continue;
+    checkValue(`TrainConfig.${key}`, rule, c[key]);
+  }
+  checkNormalization('TrainConfig.normalize', c.normalize);
+  if (c.schedule === 'onecycle' && !(c.warmupEpochs < c.epochs)) throw new Error(`TrainConfig.warmupEpochs (the one-cycle peak) must be below epochs (${c.epochs}), got ${c.warmupEpochs}`);
+  const m = c.milestones;
+  for (let i = 1; i < m.length; i++) {
+    if (m[i]! <= m[i - 1]!) throw new Error(`TrainConfig.milestones must increase, got ${m.join(',')}`);
+  }
+}
+
+/** null, or one finite mean and one positive std per channel (what the model's Normalize layer takes). */
+export function checkNormalization(where: string, v: unknown): void {
+  if (v === null) return;
+  const n = v as { mean?: unknown; std?: unknown };
+  const ok = (a: unknown) => Array.isArray(a) && a.length > 0 && a.every((x) => typeof x === 'number' && Number.isFinite(x));
+  if (typeof v !== 'object' || !ok(n.mean) || !ok(n.std) || (n.mean as number[]).length !== (n.std as number[]).length || (n.std as number[]).some((s) => s <= 0)) {
+    throw new Error(`${where} must be null or { mean: [...], std: [...] } with one finite mean and one positive std per channel, got ${JSON.stringify(v)}`);
+  }
 }
 
 /**

@@ -3,8 +3,8 @@
  * from the recipe and may change any setting flag by flag, except the ones that define the
  * experiment (dataset, network, feature dimension, head): changing those is a different recipe.
  */
-import { MODEL_NAMES } from '../models/zoo.js';
-import { defaultConfig, type TrainConfig } from './config.js';
+import { checkValue, type ValueRule } from '../core/value-rules.js';
+import { checkNormalization, CONFIG_RULES, defaultConfig, type TrainConfig } from './config.js';
 
 export interface Recipe {
   name: string;
@@ -31,22 +31,7 @@ export const DEFINING_FIELDS = ['dataset', 'model', 'featureDim', 'loss'] as con
 /** Machine- and run-specific settings a recipe must not fix. */
 const RUN_FIELDS = new Set<keyof TrainConfig>(['backend', 'threads', 'limit', 'testLimit', 'dataDir', 'out', 'recipe']);
 
-const CHOICES: Partial<Record<keyof TrainConfig, readonly string[]>> = {
-  dataset: ['mnist', 'fashion-mnist', 'cifar10'], model: MODEL_NAMES, loss: ['gm', 'softmax'],
-  likelihood: ['true-class', 'true-class-sq', 'all-class'], optimizer: ['sgd', 'adam', 'adamw'],
-  schedule: ['step', 'multistep', 'cosine', 'onecycle', 'constant'], rampEvery: ['epoch', 'step'],
-};
-
 const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
-
-function checkNormalize(where: string, v: unknown): void {
-  if (v === null) return;
-  const n = v as { mean?: unknown; std?: unknown };
-  const ok = (a: unknown) => Array.isArray(a) && a.length > 0 && a.every((x) => typeof x === 'number' && Number.isFinite(x));
-  if (typeof v !== 'object' || !ok(n.mean) || !ok(n.std) || (n.mean as number[]).length !== (n.std as number[]).length || (n.std as number[]).some((s) => s <= 0)) {
-    throw new RecipeError(`${where}: normalize must be null or { "mean": [...], "std": [...] } with one finite mean and one positive std per channel, got ${JSON.stringify(v)}`);
-  }
-}
 
 /** Check a parsed recipe file; `source` names it in errors. */
 export function validateRecipe(value: unknown, source: string): Recipe {
@@ -58,16 +43,17 @@ export function validateRecipe(value: unknown, source: string): Recipe {
   if (r.sources.length === 0 || !r.sources.every((s) => typeof s === 'string' && s.length > 0)) throw new RecipeError(`${source}: 'sources' must cite at least one source`);
   if (!r.reference && typeof r.shortens !== 'string') throw new RecipeError(`${source}: a recipe that is not the reference must name the one it shortens ('shortens')`);
   for (const f of DEFINING_FIELDS) if (r.config[f] === undefined) throw new RecipeError(`${source}: config.${f} is required`);
-  const base = defaultConfig(r.config.dataset as TrainConfig['dataset']) as unknown as Record<string, unknown>;
+  const rules = CONFIG_RULES as Record<string, ValueRule>;
   for (const [k, v] of Object.entries(r.config)) {
     const key = k as keyof TrainConfig;
     if (RUN_FIELDS.has(key)) throw new RecipeError(`${source}: config.${k} belongs to a run, not a recipe (set it with a flag)`);
-    if (!(k in base)) throw new RecipeError(`${source}: config.${k} is not a training setting (known: ${Object.keys(base).filter((x) => !RUN_FIELDS.has(x as keyof TrainConfig)).join(', ')})`);
-    if (key === 'normalize') { checkNormalize(`${source}: config`, v); continue; }
-    if (kind(v) !== kind(base[k])) throw new RecipeError(`${source}: config.${k} must be a ${kind(base[k])}, got ${JSON.stringify(v)}`);
-    const choices = CHOICES[key];
-    if (choices && !choices.includes(v as string)) throw new RecipeError(`${source}: config.${k} must be one of ${choices.join(', ')}, got '${v as string}'`);
-    if (typeof v === 'number' && !Number.isFinite(v)) throw new RecipeError(`${source}: config.${k} must be finite, got ${v}`);
+    if (!(k in rules) && key !== 'normalize') throw new RecipeError(`${source}: config.${k} is not a training setting (known: ${[...Object.keys(rules), 'normalize'].filter((x) => !RUN_FIELDS.has(x as keyof TrainConfig)).join(', ')})`);
+    try {
+      if (key === 'normalize') checkNormalization(`${source}: config.normalize`, v);
+      else checkValue(`${source}: config.${k}`, rules[k]!, v);
+    } catch (e) {
+      throw new RecipeError((e as Error).message);
+    }
   }
   return r;
 }

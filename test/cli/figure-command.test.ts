@@ -4,6 +4,7 @@
  * model without 2-D features is refused.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { QUIET } from './helpers.js';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +32,7 @@ describe('gmgrad figure', () => {
   afterAll(() => log.mockRestore());
 
   it('GM: the test features, the 10 class means and 1σ/2σ/3σ ellipses per class', async () => {
-    const out = (await figureCommand(['--checkpoint', join(root, 'gm', 'model.safetensors'), '--n', '300', '--data', EMBEDDED_MNIST, '--backend', 'wasm']))!;
+    const out = (await figureCommand(['--checkpoint', join(root, 'gm', 'model.safetensors'), '--n', '300', '--data', EMBEDDED_MNIST, '--backend', 'wasm'], QUIET))!;
     expect(out).toBe(join(root, 'gm', 'features-test.svg'));
     const svg = readFileSync(out, 'utf8');
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
@@ -43,10 +44,10 @@ describe('gmgrad figure', () => {
 
   it('softmax: the features alone; a D ≠ 2 model is refused', async () => {
     const out = join(root, 'figs', 'softmax.svg');
-    await figureCommand(['--checkpoint', join(root, 'softmax', 'model.safetensors'), '--n', '200', '--data', EMBEDDED_MNIST, '--backend', 'wasm', '--out', out]);
+    await figureCommand(['--checkpoint', join(root, 'softmax', 'model.safetensors'), '--n', '200', '--data', EMBEDDED_MNIST, '--backend', 'wasm', '--out', out], QUIET);
     const svg = readFileSync(out, 'utf8');
     expect(svg).not.toContain('<ellipse');
     expect(svg).toContain('softmax head');
-    await expect(figureCommand(['--checkpoint', join(root, 'gm16', 'model.safetensors'), '--data', EMBEDDED_MNIST])).rejects.toThrow(/16-d features; the figure needs a 2-d model/);
+    await expect(figureCommand(['--checkpoint', join(root, 'gm16', 'model.safetensors'), '--data', EMBEDDED_MNIST], QUIET)).rejects.toThrow(/16-d features; the figure needs a 2-d model/);
   }, 60_000);
 });

@@ -2,6 +2,7 @@
  * The detection table of docs/reproduction.md: the Markdown numbers from a hand-made evaluation, and
  * `gmgrad attack --report-md` end to end on a tiny 2-D GM model (real MNIST slices).
  */
+import { QUIET } from './helpers.js';
 import { describe, expect, it, vi } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,7 +46,7 @@ describe.skipIf(!existsSync(SHARED_MNIST))('gmgrad attack --report-md', () => {
       await attackCommand([
         '--checkpoint', join(out, 'model.safetensors'), '--attacks', 'fgsm,deepfool,adaptive', '--eps', '0.2', '--steps', '3',
         '--n', '20', '--calibration', '60', '--fit-n', '200', '--backend', 'wasm', '--data', SHARED_MNIST, '--out', join(out, 'attack'), '--report-md', mdPath,
-      ]);
+      ], QUIET);
     } finally {
       for (const q of quiet) q.mockRestore();
     }

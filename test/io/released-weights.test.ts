@@ -6,6 +6,7 @@
  * untrained tiny model: the package's manifest is empty until the long runs are done.)
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { QUIET } from '../cli/helpers.js';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,7 +61,7 @@ describe('gmgrad release / eval --pretrained (temporary weights folder)', () => 
   });
 
   it('release evaluates on the full test set and records sha256, recipe, seed, epochs, command and accuracy', async () => {
-    const entry = (await releaseCommand(['--checkpoint', join(run, 'model.safetensors'), '--name', 'tiny-test', '--data', EMBEDDED_MNIST, '--backend', 'wasm']))!;
+    const entry = (await releaseCommand(['--checkpoint', join(run, 'model.safetensors'), '--name', 'tiny-test', '--data', EMBEDDED_MNIST, '--backend', 'wasm'], QUIET))!;
     expect(entry).toMatchObject({ name: 'tiny-test', file: 'tiny-test.safetensors', recipe: 'mnist-2d-gm', seed: 5, epochs: 1, dataset: 'mnist', model: 'tiny-cnn', loss: 'gm', testImages: 10000 });
     expect(entry.command).toBe('gmgrad train --recipe mnist-2d-gm --model tiny-cnn --epochs 1 --seed 5');
     expect(entry.trainedOn).toMatch(/^cpu \(test\); 1 epochs in 2 min of training; \d+ × /);
@@ -68,12 +69,12 @@ describe('gmgrad release / eval --pretrained (temporary weights folder)', () => 
     expect(entry.sha256).toBe(await sha256Hex(new Uint8Array(bytes)));
     expect(bytes.toString('latin1')).not.toContain('/machine/data');
     expect(validateManifest(JSON.parse(readFileSync(join(weights, 'manifest.json'), 'utf8')), 'manifest').checkpoints).toEqual([entry]);
-    await expect(releaseCommand(['--checkpoint', join(run, 'model.safetensors'), '--name', 'tiny-test'])).rejects.toThrow(/already released.*--replace/);
+    await expect(releaseCommand(['--checkpoint', join(run, 'model.safetensors'), '--name', 'tiny-test'], QUIET)).rejects.toThrow(/already released.*--replace/);
   }, 120_000);
 
   it('eval --pretrained reproduces the recorded accuracy on the full test set', async () => {
     const entry = readManifest(weights).checkpoints[0]!;
-    const r = (await evalCommand(['--pretrained', 'tiny-test', '--data', EMBEDDED_MNIST, '--backend', 'wasm']))!;
+    const r = (await evalCommand(['--pretrained', 'tiny-test', '--data', EMBEDDED_MNIST, '--backend', 'wasm'], QUIET))!;
     expect(r.n).toBe(entry.testImages);
     expect(r.accuracy).toBe(entry.testAccuracy);
   }, 120_000);
@@ -99,14 +100,14 @@ describe('gmgrad release / eval --pretrained (temporary weights folder)', () => 
   });
 
   it('release refuses unfinished runs and runs not started from a recipe', async () => {
-    await expect(releaseCommand(['--checkpoint', join(root, 'unfinished', 'model.safetensors')])).rejects.toThrow(/1 of the run's 3 epochs are done/);
-    await expect(releaseCommand(['--checkpoint', join(root, 'norecipe', 'model.safetensors')])).rejects.toThrow(UsageError);
+    await expect(releaseCommand(['--checkpoint', join(root, 'unfinished', 'model.safetensors')], QUIET)).rejects.toThrow(/1 of the run's 3 epochs are done/);
+    await expect(releaseCommand(['--checkpoint', join(root, 'norecipe', 'model.safetensors')], QUIET)).rejects.toThrow(UsageError);
     expect(existsSync(join(weights, 'mnist-2d-gm.safetensors'))).toBe(false);
   });
 
   it('demo --pretrained attacks the released mnist-2d-gm and mnist-2d-softmax models instead of training', async () => {
     const out = join(root, 'demo');
-    await expect(demoCommand(['--pretrained', '--data', EMBEDDED_MNIST, '--out', out])).rejects.toThrow(/no released weights named 'mnist-2d-gm'/);
+    await expect(demoCommand(['--pretrained', '--data', EMBEDDED_MNIST, '--out', out], QUIET)).rejects.toThrow(/no released weights named 'mnist-2d-gm'/);
     // listed by hand (gmgrad release is tested above; its full-test-set evaluation would only cost time here)
     const m = readManifest(weights);
     const template = m.checkpoints[0]!;
@@ -116,7 +117,7 @@ describe('gmgrad release / eval --pretrained (temporary weights folder)', () => 
       m.checkpoints.push({ ...template, name, file: `${name}.safetensors`, recipe: name, loss, bytes: bytes.length, sha256: await sha256Hex(bytes) });
     }
     writeFileSync(join(weights, 'manifest.json'), JSON.stringify(m));
-    await demoCommand(['--pretrained', '--n', '20', '--eps', '0.2', '--steps', '2', '--data', EMBEDDED_MNIST, '--backend', 'wasm', '--out', out]);
+    await demoCommand(['--pretrained', '--n', '20', '--eps', '0.2', '--steps', '2', '--data', EMBEDDED_MNIST, '--backend', 'wasm', '--out', out], QUIET);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { models: { name: string; training: unknown[] }[] };
     expect(results.models.map((m) => [m.name, m.training.length])).toEqual([['GM', 0], ['softmax', 0]]);
   }, 240_000);

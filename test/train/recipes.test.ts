@@ -139,7 +139,8 @@ describe('gmgrad train --recipe', () => {
   });
 
   it('an unknown recipe lists the known ones', () => {
-    expect(() => trainConfigFromArgs(['--recipe', 'mnist-3d'])).toThrow(new RegExp(`unknown recipe 'mnist-3d' \\(known: ${recipeNames().join(', ')}\\)`));
+    expect(() => trainConfigFromArgs(['--recipe', 'mnist-3d'])).toThrow(new RegExp(`--recipe must be one of ${recipeNames().join(', ')}, got 'mnist-3d'`));
+    expect(() => loadRecipe('mnist-3d')).toThrow(new RegExp(`unknown recipe 'mnist-3d' \\(known: ${recipeNames().join(', ')}\\)`));
   });
 
   it('a malformed recipe file is refused with the file, the field and what was expected', () => {
@@ -154,7 +155,7 @@ describe('gmgrad train --recipe', () => {
     write('badnorm', { ...good, name: 'badnorm', config: { ...good.config, normalize: { mean: [0.1], std: [0] } } });
     writeFileSync(join(dir, 'broken.json'), '{');
     expect(() => loadRecipe('typo', dir)).toThrow(/typo\.json: config\.learningRate is not a training setting/);
-    expect(() => loadRecipe('wrongtype', dir)).toThrow(/config\.epochs must be a number, got "50"/);
+    expect(() => loadRecipe('wrongtype', dir)).toThrow(/config\.epochs must be an integer from 1 to 1000000, got '50'/);
     expect(() => loadRecipe('machine', dir)).toThrow(/config\.backend belongs to a run/);
     expect(() => loadRecipe('uncited', dir)).toThrow(/must cite at least one source/);
     expect(() => loadRecipe('misnamed', dir)).toThrow(/named 'misnamed' but the recipe calls itself 'other'/);

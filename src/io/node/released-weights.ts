@@ -65,7 +65,13 @@ export async function readModelFile(file: string, dir = weightsDir()): Promise<C
 /** --checkpoint FILE or --pretrained NAME (exactly one), for the commands that start from a model. */
 export async function checkpointFromArgs(checkpoint: string | undefined, pretrained: string | undefined, command: string, dir = weightsDir()): Promise<CheckpointBytes> {
   if (checkpoint !== undefined && pretrained !== undefined) throw new WeightsError(`${command}: give --checkpoint FILE or --pretrained NAME, not both`);
-  if (pretrained !== undefined) return readReleased(pretrained, dir);
+  if (pretrained !== undefined) {
+    try {
+      return await readReleased(pretrained, dir);
+    } catch (e) {
+      throw new WeightsError(`--pretrained ${pretrained}: ${(e as Error).message}`);
+    }
+  }
   if (checkpoint !== undefined) return readModelFile(checkpoint, dir);
   const names = readManifest(dir).checkpoints.map((c) => c.name);
   throw new WeightsError(`${command} needs --checkpoint FILE (written by gmgrad train) or --pretrained NAME (${names.length ? `released: ${names.join(', ')}` : 'no weights released yet'})`);
