@@ -12,12 +12,15 @@ import { params } from './gpu-params.js';
 import { PipelineCache, type KernelSpec } from './gpu-pipelines.js';
 import { Recorder, type BufferBinding } from './gpu-recorder.js';
 import { WebGpuStorage } from './gpu-storage.js';
+import type { KernelVariants } from './variant-select.js';
 
 export interface ContextOptions {
   poisonOutputs: boolean;
   dispatchesPerSubmit: number;
   maxWorkgroupsPerDimension: number;
   maxPooledBytes: number;
+  /** the kernel variants this device runs (variant-select.ts) */
+  variants: KernelVariants;
 }
 
 export interface GpuLimits {
