@@ -99,7 +99,8 @@ export function conv2dFused(x: Tensor, weight: Tensor, e: EpilogueSpec, options:
   checkFloat('conv2dFused', x);
   checkSameDType('conv2dFused', x, weight);
   const backend = sameBackend('conv2dFused', x, weight);
-  if (!fusesEpilogues(x) || !backend.conv2dEpilogue) return composeTail(conv2d(x, weight, e.bias, options), e);
+  const empty = !e.bias && !e.batchNorm && !e.relu;
+  if (empty || !fusesEpilogues(x) || !backend.conv2dEpilogue) return composeTail(conv2d(x, weight, e.bias, options), e);
   const p: Conv2dParams = conv2dParams('conv2dFused', x.shape, weight.shape, options);
   checkChannels('conv2dFused', 'bias', e.bias, p.outC, x);
   for (const [name, t] of Object.entries(e.batchNorm ?? {})) if (typeof t === 'object') checkChannels('conv2dFused', `batchNorm.${name}`, t, p.outC, x);
@@ -118,7 +119,7 @@ export function linearFused(x: Tensor, weight: Tensor, e: { bias?: Tensor | null
   checkFloat('linearFused', x);
   checkSameDType('linearFused', x, weight);
   const backend = sameBackend('linearFused', x, weight);
-  if (!fusesEpilogues(x) || !backend.matmulEpilogue || weight.rank !== 2 || x.rank !== 2) {
+  if ((!e.bias && !e.relu) || !fusesEpilogues(x) || !backend.matmulEpilogue || weight.rank !== 2 || x.rank !== 2) {
     const y = linear(x, weight, e.bias);
     return e.relu ? relu(y) : y;
   }

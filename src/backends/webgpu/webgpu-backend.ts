@@ -40,6 +40,13 @@ export interface WebGpuStats {
   pipelines: number;
   dispatches: number;
   submits: number;
+  /** read-backs (each one a buffer map the CPU waits for) and uploads */
+  reads: number;
+  uploads: number;
+  /** dispatches per op (kernel name) */
+  dispatchesByKernel: Record<string, number>;
+  /** bind groups created (dispatches whose group was not cached) */
+  bindGroups: number;
   gemmCore: gemm.GemmCore;
   features: string[];
   /** the kernel variant set and why it was chosen */
@@ -73,7 +80,8 @@ export class WebGpuBackend implements Backend {
 
   stats(): WebGpuStats {
     const r = this.#ctx.recorder;
-    return { pipelines: this.#ctx.pipelines.size, dispatches: r.dispatchCount, submits: r.submitCount, gemmCore: this.#gemm.core, features: [...this.#features], variants: { ...this.#ctx.options.variants } };
+    return { pipelines: this.#ctx.pipelines.size, dispatches: r.dispatchCount, submits: r.submitCount,
+      reads: this.#ctx.readCount, uploads: this.#ctx.uploadCount, dispatchesByKernel: Object.fromEntries(r.dispatchesByKernel), bindGroups: r.bindGroups.created, gemmCore: this.#gemm.core, features: [...this.#features], variants: { ...this.#ctx.options.variants } };
   }
 
   supportsDType(dtype: DType): boolean {
