@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AdapterInfo } from '../../src/backends/webgpu/gpu-adapter.js';
-import { chooseHwTile } from '../../src/backends/webgpu/gemm-variants.js';
+import { chooseHwTile, coreForShape } from '../../src/backends/webgpu/gemm-variants.js';
 import { gpuClass, selectVariants } from '../../src/backends/webgpu/variant-select.js';
 import { createTestBackend } from './webgpu-helpers.js';
 
@@ -52,6 +52,14 @@ describe('kernel variant selection', () => {
     expect(chooseHwTile('hw', 512, 1024, 1, 'integrated').name).toBe('hw128');
     expect(chooseHwTile('hw', 16, 200_000, 1, 'discrete').name).toBe('hw64');
     expect(chooseHwTile('hw64', 4096, 4096, 1, 'discrete').name).toBe('hw64');
+  });
+
+  it("'hw' gives GEMMs with a side under 32 to the register core; forced cores stay", () => {
+    expect(coreForShape('hw', 3, 50_000)).toBe('register');
+    expect(coreForShape('hw', 16, 4096)).toBe('register');
+    expect(coreForShape('hw', 32, 4096)).toBe('hw');
+    expect(coreForShape('hw64', 3, 50_000)).toBe('hw64');
+    expect(coreForShape('register', 4096, 4096)).toBe('register');
   });
 });
 

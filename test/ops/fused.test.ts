@@ -18,7 +18,8 @@ import { rng } from '../helpers/seeded-rng.js';
 
 const cpu = await g.createBackend('cpu');
 const software = await createTestBackend();
-const hardware = await createTestBackend({ webgpuKernels: 'hardware' });
+// the hardware set with its tiled core for every shape (plain 'hw' gives these small GEMMs to the register core)
+const hardware = await createTestBackend({ webgpuKernels: 'hardware', gemmCore: 'hw64' });
 afterAll(() => { software?.dispose(); hardware?.dispose(); });
 
 interface Case {

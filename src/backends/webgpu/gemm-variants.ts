@@ -6,7 +6,8 @@
  * Tiles (16×16 invocations each): hw64 = 64×64 with 4×4 per invocation and K slices of 16;
  * hw128 = 128×128 with 8×8 per invocation and K slices of 8. Both double-buffer 2 × 8 KiB of
  * workgroup memory. 'hw' picks hw128 when both sides of a GEMM span a 128-tile and it has enough
- * of them to keep a GPU busy (many for a discrete GPU, fewer for an integrated one), hw64 otherwise.
+ * of them to keep a GPU busy (many for a discrete GPU, fewer for an integrated one), hw64 otherwise,
+ * and the register core when a side is shorter than HW_MIN_SIDE.
  */
 import type { BindingKind, KernelSpec } from './gpu-pipelines.js';
 import { wgslType, type GpuContext } from './gpu-context.js';
@@ -21,8 +22,20 @@ export const HW_TILES: Readonly<Record<'hw64' | 'hw128', HwTile>> = {
   hw128: { name: 'hw128', rm: 8, rn: 8, tk: 8 },
 };
 
+/**
+ * 'hw' leaves a GEMM with a side shorter than this to the register core (its blocks and
+ * orientation fit narrow GEMMs: a 16-channel layer, the input gradient of an RGB image), where a
+ * 64-wide tile would compute mostly padding
+ */
+export const HW_MIN_SIDE = 32;
+
 /** 128×128 tiles (workgroups) a GEMM needs before 'hw' uses them, per GPU class */
 const MIN_BIG_TILES: Readonly<Record<GpuClass, number>> = { discrete: 96, integrated: 32, software: 32 };
+
+/** the core a GEMM of this shape runs on: 'hw' gives narrow GEMMs to the register core */
+export function coreForShape(core: GemmCore, m: number, n: number): GemmCore {
+  return core === 'hw' && Math.min(m, n) < HW_MIN_SIDE ? 'register' : core;
+}
 
 export function isHwCore(core: GemmCore): core is 'hw' | 'hw64' | 'hw128' {
   return core === 'hw' || core === 'hw64' || core === 'hw128';

@@ -20,7 +20,7 @@ import type { KernelSpec } from './gpu-pipelines.js';
 import { params, type ParamWriter } from './gpu-params.js';
 import type { WebGpuStorage } from './gpu-storage.js';
 import { reduce } from './kernels-reduce.js';
-import { applyEpilogue, chooseHwTile, hwKernel, isHwCore, type Epilogue, type GemmProblem } from './gemm-variants.js';
+import { applyEpilogue, chooseHwTile, coreForShape, hwKernel, isHwCore, type Epilogue, type GemmProblem } from './gemm-variants.js';
 import type { GemmCore, GpuClass } from './variant-select.js';
 
 export type { GemmCore } from './variant-select.js';
@@ -120,10 +120,11 @@ function runGemm(ctx: GpuContext, kernel: string, problem: GemmProblem, run: Gem
   }
   const { splits, kChunk } = planSplits(shape);
   const target = splits > 1 ? ctx.allocate(kernel, splits * out.size, out.dtype, false) : out;
-  const fused = isHwCore(run.core) && splits === 1 ? epilogue : null;
+  const core = coreForShape(run.core, shape.m, shape.n);
+  const fused = isHwCore(core) && splits === 1 ? epilogue : null;
   let spec: KernelSpec, tilesM: number, tilesN: number;
-  if (isHwCore(run.core)) {
-    const tile = chooseHwTile(run.core, shape.m, shape.n, shape.batches * splits, run.gpuClass);
+  if (isHwCore(core)) {
+    const tile = chooseHwTile(core, shape.m, shape.n, shape.batches * splits, run.gpuClass);
     ({ spec, tilesM, tilesN } = hwKernel(problem, tile, shape.m, shape.n, out.dtype, fused));
   } else {
     const reg = planRegister(shape.m, shape.n);
