@@ -31,7 +31,7 @@ const LIMIT_BYTES = 64 * MIB;
 const RECORD = 3073;
 
 function parse(argv) {
-  const o = { out: path.join(root, '.device'), stage: null, cifar: process.env.GMGRAD_DATA ? path.join(process.env.GMGRAD_DATA, 'cifar10') : null, train: 6_000, test: 1_000, dryRun: false };
+  const o = { out: path.join(root, '.device'), stage: null, cifar: process.env.GMGRAD_DATA ? path.join(process.env.GMGRAD_DATA, 'cifar10') : null, train: 5_000, test: 1_000, dryRun: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => { if (argv[i + 1] === undefined) throw new Error(`${a} needs a value`); return argv[++i]; };
