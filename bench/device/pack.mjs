@@ -2,8 +2,8 @@
 /**
  * Packs what bench/device/run.sh needs on a machine with an NVIDIA GPU, nothing installed and no
  * network, into .device/ (git-ignored; the device tool's call names it in `carry`):
- *   .device/bundle.tar.xz   node (this machine's linux-x64 binary), the compiled benchmarks and
- *                           the library they import (bench/dist), the node_modules the run loads
+ *   .device/bundle.tar.xz   node (this machine's linux-x64 binary) and its libstdc++, the compiled
+ *                           benchmarks and the library they import (bench/dist), the node_modules the run loads
  *                           (webgpu with only its linux-x64 Dawn binary, tfjs-core and
  *                           tfjs-backend-webgpu, vitest and its dependencies, fast-check) and a
  *                           CIFAR-10 subset (train.bin, test.bin: the binary format's records)
@@ -210,6 +210,12 @@ function main() {
   const nodeDst = path.join(o.stage, 'node', 'bin', 'node');
   if (o.dryRun) symlinkSync(process.execPath, nodeDst); else copyFileSync(process.execPath, nodeDst);
   const benchBytes = copyTree(path.join(root, 'bench', 'dist'), path.join(o.stage, 'bench', 'dist'), (p) => p.endsWith('.js'));
+  // Dawn's binary wants GLIBCXX_3.4.30 (GCC 12): run.sh puts this copy first where the device's is older
+  const libstdcxx = '/usr/lib/x86_64-linux-gnu/libstdc++.so.6';
+  if (existsSync(libstdcxx)) {
+    mkdirSync(path.join(o.stage, 'lib'), { recursive: true });
+    copyFileSync(libstdcxx, path.join(o.stage, 'lib', 'libstdc++.so.6'));
+  }
   const modules = stageModules(o.stage);
   const cifar = stageCifar(o.stage, o);
   writeFileSync(path.join(o.stage, 'manifest.json'), JSON.stringify({

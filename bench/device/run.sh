@@ -48,6 +48,11 @@ if command -v xz >/dev/null; then
 else
   python3 -c "import tarfile, sys; tarfile.open(sys.argv[1]).extractall(sys.argv[2])" .device/bundle.tar.xz "$STAGE" || exit 2
 fi
+# Dawn needs GLIBCXX_3.4.30: the packed libstdc++ where the system's is older
+SYSTEM_CXX=$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')
+if [ -f "$STAGE/lib/libstdc++.so.6" ] && ! grep -qa GLIBCXX_3.4.30 "${SYSTEM_CXX:-/nonexistent}"; then
+  export LD_LIBRARY_PATH="$STAGE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
 # the tests import their packages from the repository's node_modules
 [ -e node_modules ] || ln -s "$STAGE/node_modules" node_modules
 echo "run.sh: unpacked in $((SECONDS - START)) s; $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null)"
