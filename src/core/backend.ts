@@ -186,6 +186,17 @@ export interface MemoryInfo {
   pooledBytes: number;
 }
 
+/**
+ * A per-channel affine map and ReLU applied to a GEMM's result as it is stored:
+ * out = relu?(v·scale[c] + shift[c]). scale and shift are [channels] of the result's dtype, or
+ * null for 1 and 0. A bias is a shift; an inference-mode batch norm is a scale and a shift.
+ */
+export interface GemmEpilogue {
+  scale: Storage | null;
+  shift: Storage | null;
+  relu: boolean;
+}
+
 export interface Backend {
   readonly name: string;
   /** float32 and int32 always; float64 where supported (the CPU reference) */
@@ -224,6 +235,13 @@ export interface Backend {
   // ---- linear algebra ----
   /** out [batch, m, n] */
   matmul(a: Storage, b: Storage, p: MatmulParams): Storage;
+
+  /**
+   * Optional accelerated kernels (src/ops/fused.ts composes the ops where a backend has none):
+   * conv2d with the epilogue over its output channels, matmul with it over the result's columns.
+   */
+  conv2dEpilogue?(x: Storage, w: Storage, p: Conv2dParams, e: GemmEpilogue): Storage;
+  matmulEpilogue?(a: Storage, b: Storage, p: MatmulParams, e: GemmEpilogue): Storage;
 
   // ---- convolution and pooling ----
   conv2d(x: Storage, w: Storage, p: Conv2dParams): Storage;

@@ -14,3 +14,4 @@ export * from './nn.js';
 export * from './gm.js';
 export * from './attack.js';
 export { OpError } from './util.js';
+export * from './fused.js';

@@ -146,11 +146,9 @@ export function batchNorm(x: Tensor, o: BatchNormOptions): Tensor {
   const y = fromStorage(r.out, x.shape, x.dtype);
   const batchMean = fromStorage(r.mean, [c], x.dtype), batchVar = fromStorage(r.variance, [c], x.dtype);
   if (o.runningMean && o.runningVar) {
-    const rm = o.runningMean, rv = o.runningVar;
-    noGrad(() => {
-      assignInPlace(rm, add(affine(rm, 1 - momentum, 0), affine(batchMean, momentum, 0)));
-      assignInPlace(rv, add(affine(rv, 1 - momentum, 0), affine(batchVar, momentum * count / (count - 1), 0)));
-    });
+    // running statistics: the batch variance enters unbiased (· count / (count − 1))
+    blendInPlace(o.runningMean, batchMean, momentum, 1);
+    blendInPlace(o.runningVar, batchVar, momentum, count / (count - 1));
   }
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   record('batchNorm', inputs, y, (g) => {
@@ -164,6 +162,18 @@ export function batchNorm(x: Tensor, o: BatchNormOptions): Tensor {
   // the statistics live as long as the graph needs them
   if (!y.gradNode) { batchMean.dispose(); batchVar.dispose(); }
   return y;
+}
+
+/**
+ * target ← (1 − momentum)·target + momentum·scale·value in place, as one optimizer-update kernel:
+ * sgdStep computes p − lr·(g + weightDecay·p), which with lr = −momentum·scale and
+ * weightDecay = −1/scale is exactly this blend (one dispatch instead of two scalings, an add and
+ * a copy per statistic on every training step).
+ */
+function blendInPlace(target: Tensor, value: Tensor, momentum: number, scale: number): void {
+  target.backend.sgdStep(target.storage, value.storage, null, {
+    lr: -momentum * scale, momentum: 0, dampening: 0, weightDecay: -1 / scale, nesterov: false, firstStep: false,
+  });
 }
 
 /** Overwrite target's storage with value's contents (same shape); value is disposed. */

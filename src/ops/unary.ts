@@ -43,7 +43,8 @@ export const cos = (x: Tensor): Tensor => unaryOp('cos', x, undefined, (x, _y, g
 export const tanh = (x: Tensor): Tensor => unaryOp('tanh', x, undefined, (_x, y, g) => mul(g, affine(unaryRaw('square', y), -1, 1)));
 export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', x, undefined, (_x, y, g) => mul(g, mul(y, affine(y, -1, 1))));
 /** relu'(0) = 0 (PyTorch) */
-export const relu = (x: Tensor): Tensor => unaryOp('relu', x, undefined, (x, _y, g) => mul(g, positiveMask(x)));
+// the mask from the output: y > 0 exactly where x > 0 (one kernel fewer than from x)
+export const relu = (x: Tensor): Tensor => unaryOp('relu', x, undefined, (_x, y, g) => mul(g, unaryRaw('sign', y)));
 /** exact (erf) GELU, as PyTorch's default */
 export const gelu = (x: Tensor): Tensor => unaryOp('gelu', x, undefined, (x, _y, g) => mul(g, unaryRaw('geluGrad', x)));
 /** log(1 + e^x), computed stably for large |x| */

@@ -13,8 +13,10 @@ import type { GMLikelihood, GMLossParams, Pool2dParams, ReduceOp } from '../../s
 import { createTestBackend, expectClose, randomF32, randomI32, rng } from './webgpu-helpers.js';
 
 const gpu = await createTestBackend();
+// the GPU kernel variants (tiled GM distances, subgroup rows) forced on this adapter
+const gpuHardware = await createTestBackend({ webgpuKernels: 'hardware' });
 const cpu = new CpuBackend();
-afterAll(() => gpu?.dispose());
+afterAll(() => { gpu?.dispose(); gpuHardware?.dispose(); });
 
 function naiveReduce(op: ReduceOp, x: ArrayLike<number>, outer: number, red: number, inner: number): number[] {
   const out: number[] = [];
@@ -205,8 +207,8 @@ describe.skipIf(!gpu)('webgpu pooling', () => {
   });
 });
 
-describe.skipIf(!gpu)('webgpu GM loss (fused forward and backward against the float64 CPU reference)', () => {
-  const b = gpu!;
+describe.each([['software', gpu], ['hardware', gpuHardware]] as const)('webgpu GM loss, %s kernels (fused forward and backward against the float64 CPU reference)', (_family, backend) => {
+  const b = backend!;
   const cases: [string, GMLossParams][] = [];
   for (const likelihood of ['true-class', 'true-class-sq', 'all-class'] as GMLikelihood[]) {
     for (const diagonal of [false, true]) {
@@ -216,7 +218,7 @@ describe.skipIf(!gpu)('webgpu GM loss (fused forward and backward against the fl
   cases.push(['2-D features, 100 classes (more classes than lanes)', { n: 5, k: 100, d: 2, alpha: 1, lambda: 0.1, likelihood: 'true-class', diagonal: false }]);
   cases.push(['one sample, one class, 100-D', { n: 1, k: 1, d: 100, alpha: 0, lambda: 0, likelihood: 'true-class', diagonal: true }]);
 
-  it.each(cases)('%s', async (_name, p) => {
+  it.skipIf(!backend).each(cases)('%s', async (_name, p) => {
     const r = rng(p.n * 100 + p.k);
     const x = randomF32(p.n * p.d, p.k, -2, 2), means = randomF32(p.k * p.d, p.d, -2, 2);
     const logVar = p.diagonal ? randomF32(p.k * p.d, 3, -0.5, 0.5) : null;
@@ -240,7 +242,7 @@ describe.skipIf(!gpu)('webgpu GM loss (fused forward and backward against the fl
     else expect(gotB.dLogVar).toBeUndefined();
   });
 
-  it('an out-of-range label makes the loss NaN instead of a plausible number; argument errors name the kernel', async () => {
+  it.skipIf(!backend)('an out-of-range label makes the loss NaN instead of a plausible number; argument errors name the kernel', async () => {
     const p: GMLossParams = { n: 2, k: 3, d: 2, alpha: 0, lambda: 0.1, likelihood: 'true-class', diagonal: false };
     const got = b.gmForward(b.upload(randomF32(4, 1)), b.upload(randomF32(6, 2)), null, b.upload(Int32Array.from([0, 3])), p);
     expect((await b.read(got.loss))[0]).toBeNaN();

@@ -7,11 +7,12 @@
  * at once: every later use is recorded after the earlier ones, and the queue runs them in order.
  */
 import type {
-  AdamParams, Backend, BatchNormBackwardResult, BatchNormForwardResult, BatchNormParams, BinaryOp, Conv2dParams, GMBackwardResult, GMForwardResult, GMLossParams, MatmulParams,
+  AdamParams, Backend, BatchNormBackwardResult, BatchNormForwardResult, BatchNormParams, BinaryOp, Conv2dParams, GemmEpilogue, GMBackwardResult, GMForwardResult, GMLossParams, MatmulParams,
   LinfStepParams, MemoryInfo, Operand, Pool2dParams, ReduceOp, SgdParams, Storage, StridedView, UnaryOp,
 } from '../../core/backend.js';
 import type { DType, TypedArray } from '../../core/dtype.js';
 import type { AdapterInfo } from './gpu-adapter.js';
+import type { KernelVariants } from './variant-select.js';
 import {
   checkConvParams, checkPoolParams, checkView, expectCount, expectDType, expectFloat, expectSameDType, expectSize,
 } from './gpu-checks.js';
@@ -33,17 +34,23 @@ import { checkGmOperands } from '../cpu/gm.js';
 
 const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'max', 'min', 'prod', 'argmax', 'argmin'];
 
-export interface WebGpuBackendSettings extends ContextOptions {
-  /** GEMM core for matmul and convolutions */
-  gemmCore: gemm.GemmCore;
-}
+export type WebGpuBackendSettings = ContextOptions;
 
 export interface WebGpuStats {
   pipelines: number;
   dispatches: number;
   submits: number;
+  /** read-backs (each one a buffer map the CPU waits for) and uploads */
+  reads: number;
+  uploads: number;
+  /** dispatches per op (kernel name) */
+  dispatchesByKernel: Record<string, number>;
+  /** bind groups created (dispatches whose group was not cached) */
+  bindGroups: number;
   gemmCore: gemm.GemmCore;
   features: string[];
+  /** the kernel variant set and why it was chosen */
+  variants: KernelVariants;
 }
 
 export class WebGpuBackend implements Backend {
@@ -51,14 +58,14 @@ export class WebGpuBackend implements Backend {
   readonly #ctx: GpuContext;
   readonly #info: AdapterInfo;
   readonly #features: string[];
-  readonly #gemmCore: gemm.GemmCore;
+  readonly #gemm: gemm.GemmRun;
   #disposed = false;
 
   constructor(readonly device: GPUDevice, info: AdapterInfo, settings: WebGpuBackendSettings, features: string[] = []) {
     this.#ctx = new GpuContext(device, this, settings);
     this.#info = { ...info };
     this.#features = [...features];
-    this.#gemmCore = settings.gemmCore;
+    this.#gemm = { core: settings.variants.gemm, gpuClass: settings.variants.gpuClass };
   }
 
   /** vendor / architecture / device / description of the adapter, and whether it is a CPU one */
@@ -73,7 +80,8 @@ export class WebGpuBackend implements Backend {
 
   stats(): WebGpuStats {
     const r = this.#ctx.recorder;
-    return { pipelines: this.#ctx.pipelines.size, dispatches: r.dispatchCount, submits: r.submitCount, gemmCore: this.#gemmCore, features: [...this.#features] };
+    return { pipelines: this.#ctx.pipelines.size, dispatches: r.dispatchCount, submits: r.submitCount,
+      reads: this.#ctx.readCount, uploads: this.#ctx.uploadCount, dispatchesByKernel: Object.fromEntries(r.dispatchesByKernel), bindGroups: r.bindGroups.created, gemmCore: this.#gemm.core, features: [...this.#features], variants: { ...this.#ctx.options.variants } };
   }
 
   supportsDType(dtype: DType): boolean {
@@ -254,7 +262,29 @@ export class WebGpuBackend implements Backend {
   // ---- linear algebra ----
 
   matmul(a: Storage, b: Storage, p: MatmulParams): Storage {
-    const kernel = this.#k('matmul');
+    return this.#matmul('matmul', a, b, p, null);
+  }
+
+  matmulEpilogue(a: Storage, b: Storage, p: MatmulParams, e: GemmEpilogue): Storage {
+    return this.#matmul('matmulEpilogue', a, b, p, e);
+  }
+
+  /** the epilogue's operands: float32 [channels] storages of this backend, on a float32 result */
+  #epilogue(kernel: string, e: GemmEpilogue | null, channels: number, result: WebGpuStorage): gemm.Epilogue | null {
+    if (!e) return null;
+    expectDType(kernel, 'the result', result, 'float32');
+    const operand = (what: string, s: Storage | null) => {
+      if (!s) return null;
+      const S = this.#s(kernel, what, s);
+      expectDType(kernel, what, S, 'float32');
+      expectSize(kernel, what, S, channels, 'one per output channel');
+      return S;
+    };
+    return { scale: operand('scale', e.scale), shift: operand('shift', e.shift), relu: e.relu };
+  }
+
+  #matmul(op: string, a: Storage, b: Storage, p: MatmulParams, e: GemmEpilogue | null): Storage {
+    const kernel = this.#k(op);
     const A = this.#s(kernel, 'a', a), B = this.#s(kernel, 'b', b);
     expectSameDType(kernel, 'b', B, A, 'a');
     for (const [name, v] of [['batch', p.batch], ['m', p.m], ['n', p.n], ['k', p.k], ['aBatchStride', p.aBatchStride], ['bBatchStride', p.bBatchStride]] as const) {
@@ -264,8 +294,9 @@ export class WebGpuBackend implements Backend {
     const needA = span(p.aBatchStride, p.m, p.k), needB = span(p.bBatchStride, p.k, p.n);
     if (A.size < needA) fail(kernel, `a has ${A.size} elements, needs ${needA} (batch ${p.batch}, stride ${p.aBatchStride}, ${p.transA ? `k×m = ${p.k}×${p.m}` : `m×k = ${p.m}×${p.k}`})`);
     if (B.size < needB) fail(kernel, `b has ${B.size} elements, needs ${needB} (batch ${p.batch}, stride ${p.bBatchStride}, ${p.transB ? `n×k = ${p.n}×${p.k}` : `k×n = ${p.k}×${p.n}`})`);
+    const epilogue = this.#epilogue(kernel, e, p.n, A);
     const out = this.#ctx.allocate(kernel, p.batch * p.m * p.n, A.dtype);
-    gemm.matmul(this.#ctx, kernel, this.#gemmCore, A, B, p, out);
+    gemm.matmul(this.#ctx, kernel, this.#gemm, A, B, p, out, epilogue);
     return out;
   }
 
@@ -280,14 +311,23 @@ export class WebGpuBackend implements Backend {
   }
 
   conv2d(x: Storage, w: Storage, p: Conv2dParams): Storage {
-    const kernel = this.#k('conv2d');
+    return this.#conv2d('conv2d', x, w, p, null);
+  }
+
+  conv2dEpilogue(x: Storage, w: Storage, p: Conv2dParams, e: GemmEpilogue): Storage {
+    return this.#conv2d('conv2dEpilogue', x, w, p, e);
+  }
+
+  #conv2d(op: string, x: Storage, w: Storage, p: Conv2dParams, e: GemmEpilogue | null): Storage {
+    const kernel = this.#k(op);
     const X = this.#s(kernel, 'x', x), W = this.#s(kernel, 'w', w);
     checkConvParams(kernel, p);
     expectSameDType(kernel, 'w', W, X, 'x');
     this.#convOperand(kernel, 'x', X, p);
     this.#convOperand(kernel, 'w', W, p);
+    const epilogue = this.#epilogue(kernel, e, p.outC, X);
     const out = this.#ctx.allocate(kernel, p.n * p.outC * p.outH * p.outW, X.dtype);
-    gemm.conv2d(this.#ctx, kernel, this.#gemmCore, X, W, p, out);
+    gemm.conv2d(this.#ctx, kernel, this.#gemm, X, W, p, out, epilogue);
     return out;
   }
 
@@ -299,7 +339,7 @@ export class WebGpuBackend implements Backend {
     this.#convOperand(kernel, 'dy', D, p);
     this.#convOperand(kernel, 'w', W, p);
     const out = this.#ctx.allocate(kernel, p.n * p.inC * p.inH * p.inW, D.dtype);
-    gemm.conv2dBackwardInput(this.#ctx, kernel, this.#gemmCore, D, W, p, out);
+    gemm.conv2dBackwardInput(this.#ctx, kernel, this.#gemm, D, W, p, out);
     return out;
   }
 
@@ -311,7 +351,7 @@ export class WebGpuBackend implements Backend {
     this.#convOperand(kernel, 'x', X, p);
     this.#convOperand(kernel, 'dy', D, p);
     const out = this.#ctx.allocate(kernel, p.outC * (p.inC / p.groups) * p.kH * p.kW, X.dtype);
-    gemm.conv2dBackwardWeight(this.#ctx, kernel, this.#gemmCore, X, D, p, out);
+    gemm.conv2dBackwardWeight(this.#ctx, kernel, this.#gemm, X, D, p, out);
     return out;
   }
 
