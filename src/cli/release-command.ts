@@ -33,12 +33,28 @@ export const RELEASE_OPTIONS = {
   backend: { type: 'string', default: 'auto', choices: BACKEND_CHOICES, help: 'compute backend of the evaluation' },
 } as const satisfies Record<string, OptionSpec>;
 
-/** The checkpoint without the paths of the machine that trained it (data folder, run folder). */
+/** The checkpoint without the paths of the machine that trained it (data and run folders, in the config and the command). */
 function withoutMachinePaths(bytes: Uint8Array, source: string): Uint8Array {
   const { tensors, metadata } = decodeSafetensors(bytes, { source });
   const config = JSON.parse(metadata.gmgrad_config ?? '{}') as Record<string, unknown>;
   for (const k of ['dataDir', 'out', 'threads']) delete config[k];
-  return encodeSafetensors(tensors, { ...metadata, gmgrad_config: JSON.stringify(config) });
+  const cleaned: Record<string, string> = { ...metadata, gmgrad_config: JSON.stringify(config) };
+  if (metadata.gmgrad_command !== undefined) cleaned.gmgrad_command = withoutMachineFlags(metadata.gmgrad_command);
+  return encodeSafetensors(tensors, cleaned);
+}
+
+/** The training command without the flags that name the training machine's folders (--data, --out). */
+function withoutMachineFlags(command: string): string {
+  // shell words as train-command writes them: bare characters, '…' quoted runs, \' for a quote
+  const words = command.match(/(?:'[^']*'|\\'|[^\s'\\])+/g) ?? [];
+  const unquoted = (w: string) => w.replace(/'([^']*)'|\\(')/g, '$1$2');
+  const kept: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const flag = /^--(data|out)(=|$)/.exec(unquoted(words[i]!));
+    if (!flag) kept.push(words[i]!);
+    else if (flag[2] === '') i++; // the value is the next word
+  }
+  return kept.join(' ');
 }
 
 function hours(seconds: number): string {
@@ -89,7 +105,7 @@ export async function releaseCommand(argv: string[], io: CliIO): Promise<Release
     name, file: `${name}.safetensors`, sha256: await sha256Hex(bytes), bytes: bytes.length,
     recipe: config.recipe, seed: config.seed ?? 0, epochs, dataset, model: config.model ?? 'unknown', featureDim: config.featureDim ?? 0,
     loss: config.loss ?? 'gm', testAccuracy: acc.accuracy, testImages: acc.n,
-    command: metadata.gmgrad_command ?? `gmgrad train --recipe ${config.recipe} --seed ${config.seed ?? 0}`,
+    command: withoutMachineFlags(metadata.gmgrad_command ?? `gmgrad train --recipe ${config.recipe} --seed ${config.seed ?? 0}`),
     trainedOn: `${wall || metadata.backend || 'unknown backend'}; ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}`,
     ...(a.notes ? { notes: a.notes } : {}),
   };
