@@ -10,7 +10,7 @@ import { PLAN_NAMES } from '../eval/plans.js';
 import { formatRobustness, robustnessJson } from '../eval/summary.js';
 import { writeReport } from '../eval/report-writer.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from './args.js';
-import { ProgressBar } from './progress.js';
+import { taskProgressPrinter } from '../progress/task-progress.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
   checkpoint: { type: 'string', help: 'model.safetensors written by gmgrad train' },
@@ -56,20 +56,14 @@ export async function attackCommand(argv: string[]): Promise<void> {
   const epsilons = (a.eps as string[]).map(Number);
   if (epsilons.some((e) => !(e >= 0))) throw new UsageError(`--eps must be non-negative numbers, got ${(a.eps as string[]).join(',')}`);
   console.error(`gmgrad attack: ${path} (${config.model}, ${config.loss} head, ${config.featureDim}-d) on ${dataset}, backend ${description}`);
-  let bar = null as ProgressBar | null;
-  let current = '';
   const t0 = performance.now();
   const ev = await evaluateModel({
     model, backend, fit, calibration, evaluation, attacks: a.attacks as string[], epsilons, steps: a.steps as number,
     cwSearchSteps: a.cwSearch as number, cwIterations: a.cwIterations as number, cwInitialConst: a.cwC0 as number, cwLearningRate: a.cwLr as number, seed: a.seed as number,
     tpr: a.tpr as number, batchSize: a.batch as number, keepFeatures: config.featureDim === 2, keepImages: 8,
     log: (l) => console.error(l),
-    onProgress: (label, done, total) => {
-      if (label !== current) { bar?.done(); bar = new ProgressBar(label, total); current = label; }
-      bar?.update(done);
-    },
+    onProgress: taskProgressPrinter(),
   });
-  bar?.done();
   console.log(formatRobustness(`${config.loss === 'gm' ? 'GM' : 'softmax'} model`, ev.result));
   const out = (a.out as string | undefined) ?? dirname(path);
   await mkdir(out, { recursive: true });

@@ -18,7 +18,7 @@ import { writeReport } from '../eval/report-writer.js';
 import type { EpochMetrics } from '../train/trainer.js';
 import type { Classifier } from '../models/classifier.js';
 import { helpText, parseArgs, type OptionSpec } from './args.js';
-import { ProgressBar } from './progress.js';
+import { taskProgressPrinter } from '../progress/task-progress.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
   backend: { type: 'string', default: 'auto', choices: ['auto', 'webgpu', 'wasm', 'cpu'], help: 'compute backend' },
@@ -84,20 +84,14 @@ export async function demoCommand(argv: string[]): Promise<void> {
     console.log(`\ntraining the ${loss === 'gm' ? 'GM' : 'softmax'} model (${config.model} → 2-d features, ${config.epochs} epochs)`);
     const r = await trainOnData(config, backend, description, data.train, data.test, { verbose: true });
     console.log(`\nattacking the ${loss === 'gm' ? 'GM' : 'softmax'} model`);
-    let bar = null as ProgressBar | null;
-    let current = '';
     const evaluation = await evaluateModel({
       model: r.model, backend, fit: data.fit, calibration: data.calibration, evaluation: data.evaluation,
       attacks: ['fgsm', 'pgd', 'cw', 'deepfool', 'adaptive'], epsilons, steps: a.steps as number,
       cwSearchSteps: 3, cwIterations: 30, cwInitialConst: 1, cwLearningRate: 0.1, // a short search must start where C&W succeeds, with larger steps
       seed: a.seed as number, keepFeatures: true, keepImages: 8,
       log: (l) => console.log(l),
-      onProgress: (label, done, total) => {
-        if (label !== current) { bar?.done(); bar = new ProgressBar(label, total); current = label; }
-        bar?.update(done);
-      },
+      onProgress: taskProgressPrinter(),
     });
-    bar?.done();
     models.push({ name: loss === 'gm' ? 'GM' : 'softmax', model: r.model, history: r.history, evaluation });
   }
   console.log('');

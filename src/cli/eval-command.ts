@@ -10,7 +10,7 @@ import { decodeModel } from '../train/checkpoint.js';
 import { batchTensors } from '../train/trainer.js';
 import { argmax } from '../ops/reduce.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from './args.js';
-import { ProgressBar } from './progress.js';
+import { ProgressBar } from '../progress/progress-bar.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
   checkpoint: { type: 'string', help: 'model.safetensors written by gmgrad train' },
