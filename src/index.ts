@@ -17,7 +17,8 @@ export { createModel, MODEL_NAMES, type ModelName, type ModelOptions } from './m
 export { Classifier } from './models/classifier.js';
 export { DataLoader, type DataLoaderOptions } from './data/dataloader.js';
 export { encodeSafetensors, decodeSafetensors } from './io/safetensors.js';
-export { encodeModel, decodeModel } from './train/checkpoint.js';
+export { encodeModel, decodeModel, type LoadedModel, type DecodeModelOptions } from './train/checkpoint.js';
 export { modelMetadata } from './train/checkpoint.js';
 export { defaultConfig, type TrainConfig } from './train/config.js';
 export * as report from './report/index.js';
+export { architectureOf, buildModel, type Architecture } from './models/architecture.js';

@@ -1,19 +1,20 @@
 /** `gmgrad attack`: attack a checkpoint, detect, print the table, write results.json and report.html. */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { init } from '../init.js';
 import { stratifiedSlice, slice } from '../data/dataset.js';
 import { loadDataset } from '../data/node/resolve.js';
-import { decodeModel } from '../train/checkpoint.js';
 import { evaluateModel } from '../eval/evaluate-model.js';
 import { PLAN_NAMES } from '../eval/plans.js';
 import { formatRobustness, robustnessJson } from '../eval/summary.js';
 import { writeReport } from '../eval/report-writer.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from './args.js';
+import { ARCHITECTURE_FLAGS, loadCheckpoint } from './architecture-flags.js';
 import { taskProgressPrinter } from '../progress/task-progress.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
-  checkpoint: { type: 'string', help: 'model.safetensors written by gmgrad train' },
+  checkpoint: { type: 'string', help: 'model.safetensors written by gmgrad train, or a PyTorch state_dict in safetensors (with --model, --feature-dim, --head)' },
+  ...ARCHITECTURE_FLAGS,
   dataset: { type: 'string', choices: ['mnist', 'fashion-mnist', 'cifar10'], help: 'dataset (default: the checkpoint\'s)' },
   attacks: { type: 'list', default: ['fgsm', 'pgd', 'cw', 'deepfool', 'adaptive'], help: `attacks, comma separated (${PLAN_NAMES.join(', ')})` },
   eps: { type: 'list', default: ['0.1', '0.2', '0.3'], help: 'ε values (L∞ for fgsm/bim/pgd/mim/adaptive; L2 for fgm/pgd-l2)' },
@@ -39,8 +40,7 @@ export async function attackCommand(argv: string[]): Promise<void> {
   if (a.help) { console.log(helpText('attack', 'Attack a checkpoint, detect the adversarial inputs, and report.', OPTIONS)); return; }
   if (!a.checkpoint) throw new UsageError('attack needs --checkpoint PATH');
   const { backend, description } = await init({ backend: a.backend as 'auto' });
-  const path = a.checkpoint as string;
-  const { model, config } = decodeModel(new Uint8Array(await readFile(path)), backend, path);
+  const { model, config, path } = await loadCheckpoint(a, backend);
   const dataset = (a.dataset as string | undefined) ?? config.dataset ?? 'mnist';
   const dataDir = (a.data as string | undefined) ?? config.dataDir;
   const [train, test] = await Promise.all([

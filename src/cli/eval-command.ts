@@ -1,19 +1,19 @@
 /** `gmgrad eval`: accuracy, per-class accuracy and the confusion matrix of a checkpoint. */
-import { readFile } from 'node:fs/promises';
 import { noGrad } from '../core/autograd.js';
 import { tidy } from '../core/scope.js';
 import { init } from '../init.js';
 import { DataLoader } from '../data/dataloader.js';
 import { stratifiedSlice } from '../data/dataset.js';
 import { loadDataset } from '../data/node/resolve.js';
-import { decodeModel } from '../train/checkpoint.js';
 import { batchTensors } from '../train/trainer.js';
 import { argmax } from '../ops/reduce.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from './args.js';
+import { ARCHITECTURE_FLAGS, loadCheckpoint } from './architecture-flags.js';
 import { ProgressBar } from '../progress/progress-bar.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
-  checkpoint: { type: 'string', help: 'model.safetensors written by gmgrad train' },
+  checkpoint: { type: 'string', help: 'model.safetensors written by gmgrad train, or a PyTorch state_dict in safetensors (with --model, --feature-dim, --head)' },
+  ...ARCHITECTURE_FLAGS,
   dataset: { type: 'string', help: 'dataset (default: the one the checkpoint was trained on)', choices: ['mnist', 'fashion-mnist', 'cifar10'] },
   split: { type: 'string', default: 'test', choices: ['train', 'test'], help: 'which split' },
   limit: { type: 'number', default: 0, help: 'class-balanced subset of N images (0: all)' },
@@ -35,8 +35,7 @@ export async function evalCommand(argv: string[]): Promise<EvalResult | null> {
   if (a.help) { console.log(helpText('eval', 'Evaluate a checkpoint: accuracy, per-class accuracy, confusion matrix.', OPTIONS)); return null; }
   if (!a.checkpoint) throw new UsageError('eval needs --checkpoint PATH');
   const { backend } = await init({ backend: a.backend as 'auto' });
-  const path = a.checkpoint as string;
-  const { model, config } = decodeModel(new Uint8Array(await readFile(path)), backend, path);
+  const { model, config } = await loadCheckpoint(a, backend);
   const dataset = (a.dataset as string | undefined) ?? config.dataset ?? 'mnist';
   const full = await loadDataset(dataset, { split: a.split as 'test', dataDir: a.data as string | undefined });
   const data = (a.limit as number) > 0 && (a.limit as number) < full.n ? stratifiedSlice(full, a.limit as number) : full;

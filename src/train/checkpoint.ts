@@ -1,7 +1,8 @@
 /**
  * Checkpoints as safetensors with PyTorch names and layouts. `model.safetensors` holds only the
- * model's state dict (loads in PyTorch with `load_state_dict`) and, in its metadata, the run
- * configuration needed to rebuild the architecture; `training-state.safetensors` holds the
+ * model's state dict (loads in PyTorch with `load_state_dict`) and, in its metadata, the
+ * architecture (and, from a training run, its configuration); a plain PyTorch state_dict loads when
+ * the caller names the architecture; `training-state.safetensors` holds the
  * optimizer state and the position in the run for an exact --resume.
  */
 import type { Backend } from '../core/backend.js';
@@ -10,7 +11,7 @@ import type { Tensor } from '../core/tensor.js';
 import { tensor } from '../ops/creation.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from '../io/safetensors.js';
 import type { Classifier } from '../models/classifier.js';
-import { createModel, type ModelName } from '../models/zoo.js';
+import { ARCHITECTURE_KEY, architectureOf, buildModel, resolveArchitecture, type Architecture } from '../models/architecture.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { TrainConfig } from './config.js';
 
@@ -45,45 +46,69 @@ function fromSafetensors(entry: SafetensorsTensor, key: string, backend?: Backen
   return tensor(values, { shape: entry.shape, dtype, backend });
 }
 
-/** The model state dict as safetensors bytes, with the config in the metadata. */
+/** The model state dict as safetensors bytes, with its architecture (and `metadata`) in the metadata. */
 export async function encodeModel(model: Classifier, metadata: Record<string, string> = {}): Promise<Uint8Array> {
   const entries: Record<string, SafetensorsTensor> = {};
   for (const [k, t] of model.stateDict()) entries[k] = await toSafetensors(k, t);
-  return encodeSafetensors(entries, { format: 'pt', ...metadata });
+  return encodeSafetensors(entries, { format: 'pt', [ARCHITECTURE_KEY]: JSON.stringify(architectureOf(model)), ...metadata });
 }
 
 export interface LoadedModel {
   model: Classifier;
+  /** the training run's configuration (empty fields for files not written by a run), with the architecture's model, featureDim and loss */
   config: Partial<TrainConfig>;
+  architecture: Architecture;
   metadata: Record<string, string>;
 }
 
-/** Rebuild a model from checkpoint bytes written by encodeModel (the metadata names the architecture). */
-export function decodeModel(bytes: Uint8Array, backend: Backend, source = 'checkpoint'): LoadedModel {
-  const { tensors, metadata } = decodeSafetensors(bytes, { source });
-  if (!metadata.gmgrad_config) {
-    throw new Error(`${source}: no gmgrad_config in the safetensors metadata, so the architecture is unknown (was it written by gmgrad?). Build the model yourself and call model.loadStateDict().`);
-  }
-  let config: Partial<TrainConfig>;
+export interface DecodeModelOptions {
+  /** the architecture, for files that do not carry it (a PyTorch state_dict); where they do, it must agree */
+  architecture?: Partial<Architecture>;
+}
+
+function parseJson<T>(source: string, key: string, text: string): T {
   try {
-    config = JSON.parse(metadata.gmgrad_config) as Partial<TrainConfig>;
+    return JSON.parse(text) as T;
   } catch (e) {
-    throw new Error(`${source}: gmgrad_config metadata is not valid JSON (${(e as Error).message})`);
+    throw new Error(`${source}: ${key} metadata is not valid JSON (${(e as Error).message})`);
   }
-  const inputShape = JSON.parse(metadata.gmgrad_input_shape ?? '[1, 28, 28]') as number[];
-  const model = createModel(config.model as ModelName, {
-    head: config.loss ?? 'gm', featureDim: config.featureDim ?? 2, inputShape, backend,
+}
+
+/** The architecture a checkpoint's metadata records (older files: derived from gmgrad_config). */
+function storedArchitecture(source: string, metadata: Record<string, string>, config: Partial<TrainConfig>): Partial<Architecture> {
+  if (metadata[ARCHITECTURE_KEY]) return parseJson<Partial<Architecture>>(source, ARCHITECTURE_KEY, metadata[ARCHITECTURE_KEY]);
+  if (!metadata.gmgrad_config) return {};
+  return {
+    model: config.model, featureDim: config.featureDim ?? 2, head: config.loss ?? 'gm',
     alpha: config.alpha, lambda: config.lambda, likelihood: config.likelihood, diagonal: config.diagonal,
+    inputShape: parseJson<number[]>(source, 'gmgrad_input_shape', metadata.gmgrad_input_shape ?? '[1, 28, 28]'),
     numClasses: Number(metadata.gmgrad_num_classes ?? 10),
-  });
+  };
+}
+
+/**
+ * Rebuild a model from safetensors bytes: written by encodeModel (the metadata names the
+ * architecture), or a plain PyTorch state_dict with PyTorch names when `options.architecture` names it.
+ */
+export function decodeModel(bytes: Uint8Array, backend: Backend, source = 'checkpoint', options: DecodeModelOptions = {}): LoadedModel {
+  const { tensors, metadata } = decodeSafetensors(bytes, { source });
+  const stored: Partial<TrainConfig> = metadata.gmgrad_config ? parseJson(source, 'gmgrad_config', metadata.gmgrad_config) : {};
+  const shapes = Object.fromEntries(Object.entries(tensors).map(([k, e]) => [k, e.shape]));
+  const architecture = resolveArchitecture(source, storedArchitecture(source, metadata, stored), options.architecture ?? {}, shapes);
+  const model = buildModel(architecture, backend);
+  const config: Partial<TrainConfig> = { ...stored, model: architecture.model, featureDim: architecture.featureDim, loss: architecture.head };
   const state = new Map<string, Tensor>();
   for (const [k, e] of Object.entries(tensors)) state.set(k, fromSafetensors(e, k));
   try {
     model.loadStateDict(state);
+  } catch (e) {
+    model.dispose();
+    const a = architecture;
+    throw new Error(`${source}: does not fit ${a.model} with ${a.featureDim}-d features and a ${a.head} head: ${(e as Error).message}`);
   } finally {
     for (const t of state.values()) t.dispose();
   }
-  return { model, config, metadata };
+  return { model, config, architecture, metadata };
 }
 
 export function modelMetadata(config: TrainConfig, model: Classifier, extra: Record<string, string> = {}): Record<string, string> {
