@@ -34,7 +34,7 @@ export async function evalCommand(argv: string[]): Promise<EvalResult | null> {
   const a = parseArgs(argv, OPTIONS);
   if (a.help) { console.log(helpText('eval', 'Evaluate a checkpoint: accuracy, per-class accuracy, confusion matrix.', OPTIONS)); return null; }
   if (!a.checkpoint) throw new UsageError('eval needs --checkpoint PATH');
-  const { backend } = await init({ backend: a.backend as 'auto' });
+  const { backend } = await init({ backend: a.backend as 'auto', log: (line) => console.error(line) });
   const { model, config } = await loadCheckpoint(a, backend);
   const dataset = (a.dataset as string | undefined) ?? config.dataset ?? 'mnist';
   const full = await loadDataset(dataset, { split: a.split as 'test', dataDir: a.data as string | undefined });

@@ -18,8 +18,13 @@ export interface InitOptions {
   wasmFma?: boolean;
   /** allow software WebGPU adapters (SwiftShader, llvmpipe) when backend is 'auto' (default false) */
   allowSoftwareWebGpu?: boolean;
-  /** print the one-line notice on fallback (default true) */
+  /**
+   * say which backend was picked and why (and when wasm threads are unavailable): true prints with
+   * console.info; default false, the library prints nothing
+   */
   verbose?: boolean;
+  /** receives those lines instead (e.g. a CLI writing to stderr); implies verbose */
+  log?: (line: string) => void;
 }
 
 export type BackendFactory = (options: InitOptions) => Promise<Backend>;

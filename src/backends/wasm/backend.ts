@@ -31,8 +31,9 @@ const ELEMENTWISE_MIN = 4096;
 const SOFTMAX_MIN = 1024;
 
 export interface WasmBackendOptions extends WasmKernelOptions {
-  /** false silences the notice printed when threads are unavailable (as InitOptions.verbose) */
+  /** true (or a `log`) prints the notice when threads are unavailable (as InitOptions.verbose; default silent) */
   verbose?: boolean;
+  log?: (line: string) => void;
 }
 
 export class WasmBackend extends CpuBackend {
@@ -284,7 +285,7 @@ export class WasmBackend extends CpuBackend {
  * kernel module, and starts `threads − 1` workers (default: one thread per core).
  */
 export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
-  const { verbose, ...rest } = options;
-  const kernels = await WasmKernels.create({ quiet: verbose === false, ...rest });
+  const { verbose, log, ...rest } = options;
+  const kernels = await WasmKernels.create({ quiet: verbose !== true && log === undefined, ...rest });
   return new WasmBackend(kernels);
 }

@@ -207,6 +207,8 @@ async function startNodeWorker(init: WorkerInit): Promise<WorkerHandle> {
   const { port1, port2 } = new wt.MessageChannel();
   const worker = new wt.Worker(NODE_WORKER_SOURCE, {
     eval: true,
+    // the source is CommonJS: a parent started with --input-type=module would pass that on
+    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
     workerData: { ...init, errorPort: port2 },
     transferList: [port2],
   });
