@@ -30,3 +30,4 @@ export { makePlans, PLAN_NAMES, type PlanOptions } from './eval/plans.js';
 export { formatRobustness, robustnessJson } from './eval/summary.js';
 export { ProgressBar, type ProgressBarOptions, type ProgressStream } from './progress/progress-bar.js';
 export { taskProgressPrinter, type TaskEvent } from './progress/task-progress.js';
+export { customOp, type CustomOpDefinition } from './core/custom-op.js';
