@@ -5,7 +5,8 @@
 //   2. the `gmgrad` command from node_modules/.bin;
 //   3. test/package/consumer.ts type-checked with moduleResolution node16 and bundler;
 //   4. with `webgpu` present (linked from this checkout): init on WebGPU when an adapter exists, and
-//      on a machine without a Vulkan driver (VK_ICD_FILENAMES at nothing) no Dawn warning on stderr.
+//      on a machine without a Vulkan driver (VK_ICD_FILENAMES at nothing) no Dawn warning on stderr;
+//   5. every example of examples/, copied into the project, at a small size.
 // Needs no network: the tarball has no dependencies. Run from the repository root after `npm ci`:
 //   node scripts/check-package.mjs
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -92,6 +93,23 @@ if (icdPresent) {
   check(gpu.status === 0 && /^webgpu \(/.test(gpu.stdout) && gpu.stderr === '', `with webgpu installed, init({ backend: 'webgpu' }) gets an adapter, quietly${gpu.status === 0 ? `: ${gpu.stdout.trim()}` : `: ${gpu.stderr}`}`);
 } else {
   console.log(`skip with webgpu installed, on an adapter: no Vulkan driver at ${icd}`);
+}
+
+// 5. the examples as a user copies them (they import `gmgrad` and `gmgrad/node` by name), at a small size
+const examples = [
+  ['quickstart.mjs', ['--steps', '20'], /mean detection score: clean [\d.]+, noisy [\d.]+/],
+  ['train-gm.mjs', ['--epochs', '1', '--train-n', '1000', '--out', join(work, 'train-gm')], /held-out accuracy [\d.]+%; wrote .*features\.svg/],
+  ['attack-and-detect.mjs', ['--checkpoint', join(work, 'train-gm', 'model.safetensors'), '--n', '40', '--steps', '5'], /Adaptive-PGD +ε=0\.2: fooled [\d.]+%/],
+  ['pytorch-weights.mjs', ['--checkpoint', join(repo, 'test', 'io', 'fixtures', 'pytorch', 'tiny-cnn-gm8.safetensors'), '--limit', '1000'], /MNIST test \(1000 images .*\): accuracy 9\d\.\d+%/],
+  ['webgpu-adapter.mjs', [], /max \|difference\| from the CPU reference/],
+  ['custom-op.mjs', ['--steps', '30'], /30 Adam steps, loss [\d.]+ → [\d.]+/],
+];
+for (const [file, args, expected] of examples) {
+  copyFileSync(join(repo, 'examples', file), join(project, file));
+  const t = performance.now();
+  const r = run(process.execPath, [file, ...args], { ...isolated, VK_ICD_FILENAMES: icd });
+  const ok = r.status === 0 && expected.test(r.stdout);
+  check(ok, `examples/${file} ${args.join(' ')} (${((performance.now() - t) / 1000).toFixed(1)} s)${ok ? '' : `:\n${r.stdout}${r.stderr}`}`);
 }
 
 rmSync(work, { recursive: true, force: true });

@@ -18,6 +18,10 @@ export interface InitOptions {
   wasmFma?: boolean;
   /** allow software WebGPU adapters (SwiftShader, llvmpipe) when backend is 'auto' (default false) */
   allowSoftwareWebGpu?: boolean;
+  /** which WebGPU adapter to ask for (default 'high-performance') */
+  powerPreference?: 'low-power' | 'high-performance';
+  /** ask for the fallback (software) WebGPU adapter */
+  forceFallbackAdapter?: boolean;
   /**
    * say which backend was picked and why (and when wasm threads are unavailable): true prints with
    * console.info; default false, the library prints nothing
