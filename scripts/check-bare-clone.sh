@@ -14,6 +14,7 @@ cd "$tmp/gmgrad"
 test ! -e ../shared
 npm ci --offline --no-audit --no-fund --loglevel=error
 node scripts/embed-shaders.mjs
-# the webgpu smoke run trains on the same embedded data as the wasm one (the full suite runs it)
+# every test that reads data files (the browser page's test reads the embedded split too, through its
+# build; the full suite runs it); the webgpu smoke run trains on the same data as the wasm one
 env -u GMGRAD_DATA -u GMGRAD_REQUIRE_FULL_DATA XDG_CACHE_HOME="$tmp/cache" GMGRAD_TRAIN_BACKENDS=wasm \
-  npx vitest run test/data test/io test/cli test/train test/init test/progress
+  npx vitest run test/data test/io test/cli test/train/smoke.test.ts test/train/diverge.test.ts test/init
