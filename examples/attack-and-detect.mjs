@@ -19,7 +19,7 @@ const { values: o } = parseArgs({ options: {
 const { backend, description } = await g.init({ backend: 'auto' });
 const test = await loadDataset('mnist', { split: 'test', allowDownload: false });
 // attacked and calibration images come from the last 2 000 test images; a fresh model trains on the rest
-const attacked = g.slice(test, 8000, Number(o.n)), calibration = g.slice(test, 9000, 1000);
+const attacked = g.sliceDataset(test, 8000, Number(o.n)), calibration = g.sliceDataset(test, 9000, 1000);
 
 let model;
 if (o.checkpoint) {
@@ -28,7 +28,7 @@ if (o.checkpoint) {
 } else {
   const config = { ...g.defaultConfig('mnist'), model: 'lenet', featureDim: 2, epochs: Number(o.epochs), batch: 64, lr: 0.03, lrStep: 2, lrGamma: 0.3, rampEpochs: 1, weightDecay: 5e-4, out: o.out };
   console.log(`${description}; training a lenet with the GM loss for ${config.epochs} epoch(s)`);
-  ({ model } = await trainOnData(config, backend, description, g.slice(test, 0, 8000), calibration, { verbose: false }));
+  ({ model } = await trainOnData(config, backend, description, g.sliceDataset(test, 0, 8000), calibration, { verbose: false }));
 }
 if (!model.isGM) throw new Error('this example needs a model with a GM head (its likelihood is the detection score)');
 model.eval();

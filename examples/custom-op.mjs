@@ -39,7 +39,7 @@ class Softsign extends g.Module {
 }
 const { backend, description } = await g.init({ backend: 'auto' });
 const data = await loadDataset('mnist', { split: 'test', allowDownload: false });
-const train = g.slice(data, 0, 8000), heldOut = g.slice(data, 8000, 2000);
+const train = g.sliceDataset(data, 0, 8000), heldOut = g.sliceDataset(data, 8000, 2000);
 g.manualSeed(0);
 const net = new g.Sequential(new g.Flatten(), new g.Linear(784, 128, { backend }), new Softsign(), new g.Linear(128, 10, { backend }));
 const opt = new g.Adam(net.parameters(), { lr: 2e-3 });

@@ -32,7 +32,7 @@ const { model, architecture } = await loadModel(path, backend, {
 });
 console.log(`${description}; ${path}: ${architecture.model}, ${architecture.featureDim}-d features, ${architecture.head} head, ${architecture.numClasses} classes`);
 
-const test = g.slice(await loadDataset('mnist', { split: 'test', allowDownload: false }), 0, Number(o.limit));
+const test = g.sliceDataset(await loadDataset('mnist', { split: 'test', allowDownload: false }), 0, Number(o.limit));
 const loader = new g.DataLoader(test, { batchSize: 500 });
 const confusion = Array.from({ length: 10 }, () => new Array(10).fill(0));
 model.eval();

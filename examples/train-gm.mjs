@@ -23,12 +23,12 @@ const test = await loadDataset('mnist', { split: 'test', ...quiet });
 let train, heldOut;
 try {
   train = g.stratifiedSlice(await loadDataset('mnist', { split: 'train', ...quiet }), Number(o['train-n']));
-  heldOut = g.slice(test, 0, 2000);
+  heldOut = g.sliceDataset(test, 0, 2000);
 } catch {
   // no full MNIST here: divide the embedded test split (a seeded order mixes its two halves' writers)
   const order = new g.Generator(1234).permutation(test.n);
-  train = g.stratifiedSlice(g.gather(test, order.subarray(0, 8000)), Math.min(8000, Number(o['train-n'])));
-  heldOut = g.gather(test, order.subarray(8000));
+  train = g.stratifiedSlice(g.gatherDataset(test, order.subarray(0, 8000)), Math.min(8000, Number(o['train-n'])));
+  heldOut = g.gatherDataset(test, order.subarray(8000));
 }
 console.log(`${description}; training ${o.model} on ${train.n} images from ${train.source}`);
 

@@ -23,7 +23,7 @@ export { defaultConfig, type TrainConfig } from './train/config.js';
 export * as report from './report/index.js';
 export { architectureOf, buildModel, type Architecture } from './models/architecture.js';
 export { DATASETS, datasetNames, getDatasetSpec, type DatasetName, type DatasetSpec, type Split } from './data/registry.js';
-export { slice, stratifiedSlice, gather, type Dataset, type ImageData } from './data/dataset.js';
+export { slice as sliceDataset, stratifiedSlice, gather as gatherDataset, type Dataset, type ImageData } from './data/dataset.js';
 export { evaluateModel, toTensors, type ModelEvaluation, type ModelEvaluationOptions } from './eval/evaluate-model.js';
 export { evaluateRobustness, type AttackPlan, type AttackRun, type NamedDetector, type RobustnessOptions, type RobustnessResult } from './eval/robustness.js';
 export { makePlans, PLAN_NAMES, type PlanOptions } from './eval/plans.js';

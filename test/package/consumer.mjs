@@ -12,7 +12,7 @@ const webgpu = await g.init({ backend: 'webgpu' }).then(() => 'available', (e) =
 const { backend, description } = await g.init({ backend: process.env.CONSUMER_BACKEND ?? 'wasm' });
 
 const test = await loadDataset('mnist', { split: 'test', allowDownload: false });
-const train = g.slice(test, 0, 1000), heldOut = g.slice(test, 9000, 500);
+const train = g.sliceDataset(test, 0, 1000), heldOut = g.sliceDataset(test, 9000, 500);
 const config = { ...g.defaultConfig('mnist'), model: 'tiny-cnn', featureDim: 8, epochs: 1, batch: 25, lr: 0.05, rampEpochs: 0, out, seed: 0 };
 const run = await trainOnData(config, backend, description, train, heldOut, { verbose: false });
 
@@ -25,10 +25,10 @@ const x = g.tensor(Float32Array.from(heldOut.images.subarray(0, 32 * 784), (v) =
 const y = g.tensor(Int32Array.from(heldOut.labels.subarray(0, 32)), { dtype: 'int32', backend });
 const attack = await new g.PGD({ epsilon: 0.2, steps: 5 }).run(model, x, y);
 const evaluation = await g.evaluateModel({
-  model, backend, fit: train, calibration: g.slice(heldOut, 100, 200), evaluation: g.slice(heldOut, 0, 40),
+  model, backend, fit: train, calibration: g.sliceDataset(heldOut, 100, 200), evaluation: g.sliceDataset(heldOut, 0, 40),
   attacks: ['fgsm'], epsilons: [0.1],
 });
-const written = await writeReport(join(out, 'report.html'), { title: 'consumer', backend: description, config: { model: 'tiny-cnn' }, models: [{ name: 'GM', model, evaluation, images: g.slice(heldOut, 0, 40), history: run.history }] });
+const written = await writeReport(join(out, 'report.html'), { title: 'consumer', backend: description, config: { model: 'tiny-cnn' }, models: [{ name: 'GM', model, evaluation, images: g.sliceDataset(heldOut, 0, 40), history: run.history }] });
 
 console.log(JSON.stringify({
   webgpu, backend: description, dataset: test.source, trainedEpochs: run.history.length,

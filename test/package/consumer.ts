@@ -7,7 +7,7 @@ export async function consumer(): Promise<number> {
   const { backend, description }: g.InitResult = await g.init({ backend: 'auto', verbose: true });
   const data: g.Dataset = await loadDataset('mnist', { split: 'test' });
   const config: g.TrainConfig = { ...g.defaultConfig('mnist'), model: 'tiny-cnn', epochs: 1, out: 'runs/x' };
-  const run: RunResult = await trainOnData(config, backend, description, g.slice(data, 0, 100), g.slice(data, 100, 100));
+  const run: RunResult = await trainOnData(config, backend, description, g.sliceDataset(data, 0, 100), g.sliceDataset(data, 100, 100));
   const again: RunResult = await runTraining({ ...config, limit: 100 }, { verbose: false });
   await saveModel('m.safetensors', run.model);
   const { model, architecture }: { model: g.Classifier; architecture: g.Architecture } = await loadModel('m.safetensors', backend, { architecture: { model: 'tiny-cnn' } });
