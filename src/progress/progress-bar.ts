@@ -38,7 +38,9 @@ export class ProgressBar {
   readonly #tty: boolean;
   readonly #stream: ProgressStream | null;
 
-  constructor(readonly label: string, readonly total: number, o: ProgressBarOptions = {}) {
+  /** the third argument: options, or just the stream (null: nowhere; undefined: the default) */
+  constructor(readonly label: string, readonly total: number, options: ProgressBarOptions | ProgressStream | null = {}) {
+    const o: ProgressBarOptions = options === null ? { stream: null } : 'write' in options ? { stream: options } : options;
     this.#stream = o.stream === undefined ? defaultStream() : o.stream;
     this.#tty = Boolean(this.#stream?.isTTY);
     this.#now = o.now ?? (() => performance.now());

@@ -9,11 +9,12 @@ import type { Backend } from '../core/backend.js';
 import type { DType } from '../core/dtype.js';
 import type { Tensor } from '../core/tensor.js';
 import { tensor } from '../ops/creation.js';
-import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from '../io/safetensors.js';
+import { decodeSafetensors, encodeSafetensors, type BytesLike, type SafetensorsTensor } from '../io/safetensors.js';
 import type { Classifier } from '../models/classifier.js';
 import { ARCHITECTURE_KEY, architectureOf, buildModel, resolveArchitecture, type Architecture } from '../models/architecture.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { TrainConfig } from './config.js';
+import { parseModelMetadata } from './checkpoint-metadata.js';
 
 /** PyTorch keeps these integer buffers in int64 */
 const INT64_BUFFERS = /(^|\.)num_batches_tracked$/;
@@ -27,7 +28,13 @@ async function toSafetensors(name: string, t: Tensor): Promise<SafetensorsTensor
   return { dtype: t.dtype === 'float64' ? 'F64' : 'F32', shape: [...t.shape], data };
 }
 
-function fromSafetensors(entry: SafetensorsTensor, key: string, backend?: Backend): Tensor {
+/** The first NaN or ±Inf of a float array, as "element i is v", or null. */
+export function firstNonFinite(values: ArrayLike<number>): string | null {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return `element ${i} is ${values[i]}`;
+  return null;
+}
+
+function fromSafetensors(entry: SafetensorsTensor, key: string, backend?: Backend, requireFinite = false): Tensor {
   const d = entry.data;
   let dtype: DType;
   let values: Float32Array | Float64Array | Int32Array;
@@ -43,6 +50,8 @@ function fromSafetensors(entry: SafetensorsTensor, key: string, backend?: Backen
   } else {
     throw new Error(`checkpoint: '${key}' has dtype ${entry.dtype}, which gmgrad cannot load (F32, F64, F16, BF16, I32, I64 are supported)`);
   }
+  const bad = requireFinite && dtype !== 'int32' ? firstNonFinite(values) : null;
+  if (bad) throw new Error(`tensor '${key}' is not finite (${bad}); the model is unusable (was it saved after training diverged?)`);
   return tensor(values, { shape: entry.shape, dtype, backend });
 }
 
@@ -64,25 +73,29 @@ export interface LoadedModel {
 export interface DecodeModelOptions {
   /** the architecture, for files that do not carry it (a PyTorch state_dict); where they do, it must agree */
   architecture?: Partial<Architecture>;
+  /** accept NaN/Inf weights (default false: such a checkpoint is refused, naming the tensor) */
+  allowNonFinite?: boolean;
 }
 
-function parseJson<T>(source: string, key: string, text: string): T {
-  try {
-    return JSON.parse(text) as T;
-  } catch (e) {
-    throw new Error(`${source}: ${key} metadata is not valid JSON (${(e as Error).message})`);
+/** The architecture (and the run's configuration) a checkpoint's metadata records; older files: from gmgrad_config. */
+function storedArchitecture(source: string, metadata: Record<string, string>): { stored: Partial<Architecture>; config: Partial<TrainConfig> } {
+  const config = metadata.gmgrad_config !== undefined ? parseModelMetadata(metadata, source) : null;
+  if (metadata[ARCHITECTURE_KEY] !== undefined) {
+    let arch: unknown;
+    try { arch = JSON.parse(metadata[ARCHITECTURE_KEY]); } catch (e) {
+      throw new Error(`${source}: metadata '${ARCHITECTURE_KEY}' is not valid JSON (${(e as Error).message})`);
+    }
+    if (typeof arch !== 'object' || arch === null || Array.isArray(arch)) throw new Error(`${source}: metadata '${ARCHITECTURE_KEY}' must be a JSON object, got ${metadata[ARCHITECTURE_KEY]}`);
+    return { stored: arch as Partial<Architecture>, config: config?.config ?? {} };
   }
-}
-
-/** The architecture a checkpoint's metadata records (older files: derived from gmgrad_config). */
-function storedArchitecture(source: string, metadata: Record<string, string>, config: Partial<TrainConfig>): Partial<Architecture> {
-  if (metadata[ARCHITECTURE_KEY]) return parseJson<Partial<Architecture>>(source, ARCHITECTURE_KEY, metadata[ARCHITECTURE_KEY]);
-  if (!metadata.gmgrad_config) return {};
+  if (!config) return { stored: {}, config: {} };
+  const c = config.config;
   return {
-    model: config.model, featureDim: config.featureDim ?? 2, head: config.loss ?? 'gm',
-    alpha: config.alpha, lambda: config.lambda, likelihood: config.likelihood, diagonal: config.diagonal,
-    inputShape: parseJson<number[]>(source, 'gmgrad_input_shape', metadata.gmgrad_input_shape ?? '[1, 28, 28]'),
-    numClasses: Number(metadata.gmgrad_num_classes ?? 10),
+    stored: {
+      model: c.model, featureDim: c.featureDim ?? 2, head: c.loss ?? 'gm', alpha: c.alpha, lambda: c.lambda,
+      likelihood: c.likelihood, diagonal: c.diagonal, inputShape: config.inputShape, numClasses: config.numClasses,
+    },
+    config: c,
   };
 }
 
@@ -90,21 +103,24 @@ function storedArchitecture(source: string, metadata: Record<string, string>, co
  * Rebuild a model from safetensors bytes: written by encodeModel (the metadata names the
  * architecture), or a plain PyTorch state_dict with PyTorch names when `options.architecture` names it.
  */
-export function decodeModel(bytes: Uint8Array, backend: Backend, source = 'checkpoint', options: DecodeModelOptions = {}): LoadedModel {
+export function decodeModel(bytes: BytesLike, backend: Backend, source = 'checkpoint', options: DecodeModelOptions = {}): LoadedModel {
   const { tensors, metadata } = decodeSafetensors(bytes, { source });
-  const stored: Partial<TrainConfig> = metadata.gmgrad_config ? parseJson(source, 'gmgrad_config', metadata.gmgrad_config) : {};
+  const { stored, config: runConfig } = storedArchitecture(source, metadata);
   const shapes = Object.fromEntries(Object.entries(tensors).map(([k, e]) => [k, e.shape]));
-  const architecture = resolveArchitecture(source, storedArchitecture(source, metadata, stored), options.architecture ?? {}, shapes);
-  const model = buildModel(architecture, backend);
-  const config: Partial<TrainConfig> = { ...stored, model: architecture.model, featureDim: architecture.featureDim, loss: architecture.head };
+  const architecture = resolveArchitecture(source, stored, options.architecture ?? {}, shapes);
+  const config: Partial<TrainConfig> = { ...runConfig, model: architecture.model, featureDim: architecture.featureDim, loss: architecture.head };
   const state = new Map<string, Tensor>();
-  for (const [k, e] of Object.entries(tensors)) state.set(k, fromSafetensors(e, k));
+  let model: Classifier | null = null;
   try {
+    model = buildModel(architecture, backend);
+    for (const [k, e] of Object.entries(tensors)) state.set(k, fromSafetensors(e, k, backend, !options.allowNonFinite));
     model.loadStateDict(state);
   } catch (e) {
-    model.dispose();
+    model?.dispose();
+    const message = (e as Error).message.replace(/^checkpoint: /, '');
     const a = architecture;
-    throw new Error(`${source}: does not fit ${a.model} with ${a.featureDim}-d features and a ${a.head} head: ${(e as Error).message}`);
+    if (message.startsWith('loadStateDict')) throw new Error(`${source}: does not fit ${a.model} with ${a.featureDim}-d features and a ${a.head} head: ${message}`);
+    throw new Error(message.startsWith(source) ? message : `${source}: ${message}`);
   } finally {
     for (const t of state.values()) t.dispose();
   }
@@ -120,26 +136,50 @@ export function modelMetadata(config: TrainConfig, model: Classifier, extra: Rec
   };
 }
 
+export interface RunPosition {
+  /** epochs completed */
+  epoch: number;
+  /** words drawn from the default generator so far */
+  generatorOffset: number;
+}
+
 /** Optimizer state + run position. */
-export async function encodeTrainingState(optimizer: Optimizer<{ lr: number }>, position: { epoch: number; generatorOffset: number }): Promise<Uint8Array> {
+export async function encodeTrainingState(optimizer: Optimizer<{ lr: number }>, position: RunPosition, optimizerName = ''): Promise<Uint8Array> {
   const sd = optimizer.stateDict();
   const entries: Record<string, SafetensorsTensor> = {};
   for (const [k, t] of sd.tensors) entries[k] = await toSafetensors(k, t);
   return encodeSafetensors(entries, {
+    optimizer: optimizerName,
     optimizer_step: String(sd.step),
     epoch: String(position.epoch),
     generator_offset: String(position.generatorOffset),
   });
 }
 
-export function decodeTrainingState(bytes: Uint8Array, optimizer: Optimizer<{ lr: number }>, source = 'training state'): { epoch: number; generatorOffset: number } {
+function counter(metadata: Record<string, string>, key: string, source: string): number {
+  const text = metadata[key];
+  if (text === undefined || !/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new Error(`${source}: metadata '${key}' must be a non-negative integer, got ${text === undefined ? 'nothing' : `'${text}'`}`);
+  }
+  return Number(text);
+}
+
+/** Load the optimizer state saved by encodeTrainingState; returns the run position. */
+export function decodeTrainingState(bytes: BytesLike, optimizer: Optimizer<{ lr: number }>, source = 'training state', optimizerName?: string): RunPosition {
   const { tensors, metadata } = decodeSafetensors(bytes, { source });
+  const step = counter(metadata, 'optimizer_step', source);
+  const position = { epoch: counter(metadata, 'epoch', source), generatorOffset: counter(metadata, 'generator_offset', source) };
+  if (optimizerName !== undefined && metadata.optimizer && metadata.optimizer !== optimizerName) {
+    throw new Error(`${source}: holds the state of a '${metadata.optimizer}' optimizer, not '${optimizerName}'`);
+  }
   const map = new Map<string, Tensor>();
-  for (const [k, e] of Object.entries(tensors)) map.set(k, fromSafetensors(e, k));
   try {
-    optimizer.loadStateDict({ step: Number(metadata.optimizer_step ?? 0), tensors: map }, (src, like) => tensor(src.dataSync(), { shape: like.shape, dtype: like.dtype, backend: like.backend }));
+    for (const [k, e] of Object.entries(tensors)) map.set(k, fromSafetensors(e, k, undefined, true));
+    optimizer.loadStateDict({ step, tensors: map }, (src, like) => tensor(src.dataSync(), { shape: like.shape, dtype: like.dtype, backend: like.backend }));
+  } catch (e) {
+    throw new Error(`${source}: ${(e as Error).message}`);
   } finally {
     for (const t of map.values()) t.dispose();
   }
-  return { epoch: Number(metadata.epoch ?? 0), generatorOffset: Number(metadata.generator_offset ?? 0) };
+  return position;
 }

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as g from '../../src/index.js';
 import { parseIdxImages } from '../../src/data/idx.js';
 import { evalCommand } from '../../src/cli/eval-command.js';
@@ -24,12 +24,9 @@ const expected = JSON.parse(readFileSync(new URL('./fixtures/pytorch/tiny-cnn-gm
 const bytes = () => new Uint8Array(readFileSync(FIXTURE));
 const FLAGS = ['--model', 'tiny-cnn', '--feature-dim', '8', '--head', 'gm'];
 
-/** console output of a CLI command, captured */
-async function quietly<T>(run: () => Promise<T>): Promise<T> {
-  const spies = [vi.spyOn(console, 'log').mockImplementation(() => {}), vi.spyOn(console, 'error').mockImplementation(() => {}),
-    vi.spyOn(process.stderr, 'write').mockImplementation(() => true)];
-  try { return await run(); } finally { for (const s of spies) s.mockRestore(); }
-}
+/** where a CLI command's output goes in these tests */
+const sink = { write: () => true };
+const io = { stdout: sink, stderr: sink };
 
 describe('a PyTorch state_dict in safetensors', () => {
   it('is the committed file (sha256) and carries no gmgrad metadata', () => {
@@ -65,19 +62,19 @@ describe('a PyTorch state_dict in safetensors', () => {
   });
 
   it('gmgrad eval --model tiny-cnn --feature-dim 8 --head gm: the accuracy PyTorch measured', async () => {
-    const r = await quietly(() => evalCommand(['--checkpoint', FIXTURE, ...FLAGS, '--backend', 'wasm']));
+    const r = await evalCommand(['--checkpoint', FIXTURE, ...FLAGS, '--backend', 'wasm'], io);
     expect(r!.n).toBe(10_000);
     // float32 sums in another order may flip a near tie or two
     expect(Math.abs(r!.accuracy * 10_000 - expected.correct_of_10000)).toBeLessThanOrEqual(3);
-    await expect(quietly(() => evalCommand(['--checkpoint', FIXTURE, '--model', 'tiny-cnn', '--head', 'softmax', '--backend', 'cpu'])))
+    await expect(evalCommand(['--checkpoint', FIXTURE, '--model', 'tiny-cnn', '--head', 'softmax', '--backend', 'cpu'], io))
       .rejects.toThrow(/--head softmax was asked for/);
   });
 
   it('gmgrad attack takes the same flags', async (ctx) => {
     const mnist = await needFullData(ctx, 'mnist'); // the Mahalanobis detector is fitted on training images
     const out = mkdtempSync(join(tmpdir(), 'gmgrad-pt-attack-'));
-    await quietly(() => attackCommand(['--checkpoint', FIXTURE, ...FLAGS, '--attacks', 'fgsm', '--eps', '0.1', '--n', '20',
-      '--calibration', '50', '--fit-n', '200', '--backend', 'wasm', '--data', mnist, '--out', out]));
+    await attackCommand(['--checkpoint', FIXTURE, ...FLAGS, '--attacks', 'fgsm', '--eps', '0.1', '--n', '20',
+      '--calibration', '50', '--fit-n', '200', '--backend', 'wasm', '--data', mnist, '--out', out], io);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(results.config).toMatchObject({ model: 'tiny-cnn', featureDim: 8, loss: 'gm' });
     expect(results.result.cleanAccuracy).toBeGreaterThan(0.8);
