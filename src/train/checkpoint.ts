@@ -77,16 +77,19 @@ export interface DecodeModelOptions {
   allowNonFinite?: boolean;
 }
 
-/** The architecture (and the run's configuration) a checkpoint's metadata records; older files: from gmgrad_config. */
+/**
+ * The architecture (and the run's configuration) a checkpoint's metadata records: a training run's
+ * checked gmgrad_config first; else the gmgrad_architecture every encodeModel writes.
+ */
 function storedArchitecture(source: string, metadata: Record<string, string>): { stored: Partial<Architecture>; config: Partial<TrainConfig> } {
   const config = metadata.gmgrad_config !== undefined ? parseModelMetadata(metadata, source) : null;
-  if (metadata[ARCHITECTURE_KEY] !== undefined) {
+  if (!config && metadata[ARCHITECTURE_KEY] !== undefined) {
     let arch: unknown;
     try { arch = JSON.parse(metadata[ARCHITECTURE_KEY]); } catch (e) {
       throw new Error(`${source}: metadata '${ARCHITECTURE_KEY}' is not valid JSON (${(e as Error).message})`);
     }
     if (typeof arch !== 'object' || arch === null || Array.isArray(arch)) throw new Error(`${source}: metadata '${ARCHITECTURE_KEY}' must be a JSON object, got ${metadata[ARCHITECTURE_KEY]}`);
-    return { stored: arch as Partial<Architecture>, config: config?.config ?? {} };
+    return { stored: arch as Partial<Architecture>, config: {} };
   }
   if (!config) return { stored: {}, config: {} };
   const c = config.config;
