@@ -74,6 +74,8 @@ export class DeepFool extends Attack {
     this.clip = options.clip ?? true;
   }
 
+  override get progressSteps(): number { return this.maxIterations; }
+
   protected async perturb(ctx: AttackContext): Promise<PerturbOutput> {
     if (ctx.targets) throw new AttackConfigError(`${this.name}: DeepFool is untargeted; do not pass targets`);
     const { x } = ctx;
@@ -120,6 +122,7 @@ export class DeepFool extends Attack {
           cur.dispose();
           rTot = nextR!;
           cur = nextX!;
+          ctx.iterationDone();
         } finally {
           logits.dispose();
         }

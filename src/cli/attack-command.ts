@@ -14,7 +14,7 @@ import { detectionMarkdown } from '../eval/report-md.js';
 import { SEED_RULE } from '../core/value-rules.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from './args.js';
 import { say, type CliIO } from './io.js';
-import { ProgressBar } from './progress.js';
+import { taskProgressPrinter } from '../progress/task-progress.js';
 import { MODEL_SOURCE_OPTIONS, modelFromArgs } from './model-source.js';
 
 export const ATTACK_OPTIONS = {
@@ -78,24 +78,18 @@ export async function attackCommand(argv: string[], io: CliIO): Promise<void> {
   }
   const fit = slice(train, 0, a.fitN);
   say(io.stderr, `attacking ${path} (${config.model}, ${config.loss} head, ${config.featureDim}-d) on ${dataset}, backend ${description}`);
-  let bar = null as ProgressBar | null;
-  let current = '';
   const t0 = performance.now();
   const ev = await evaluateModel({
     model, backend, fit, calibration, evaluation, attacks: a.attacks, epsilons: a.eps, steps: a.steps,
     cwSearchSteps: a.cwSearch, cwIterations: a.cwIterations, cwInitialConst: a.cwC0, cwLearningRate: a.cwLr, seed: a.seed,
     tpr: a.tpr, extraTprs: a.reportMd !== undefined && a.tpr !== 0.95 ? [0.95] : [], batchSize: a.batch, keepFeatures: config.featureDim === 2, keepImages: 8,
     log: (l) => say(io.stderr, l),
-    onProgress: (label, done, total) => {
-      if (label !== current) { bar?.done(); bar = new ProgressBar(label, total, io.stderr); current = label; }
-      bar?.update(done);
-    },
+    onProgress: taskProgressPrinter({ stream: io.stderr }),
   }).catch((e: Error) => {
     // τ cannot be set from too few correctly classified clean images: say which flags decide that
     if (e instanceof DetectorError) e.message += ` (--calibration ${a.calibration}, --tpr ${a.tpr}; is ${path} trained?)`;
     throw e;
   });
-  bar?.done();
   say(io.stdout, formatRobustness(`${config.loss === 'gm' ? 'GM' : 'softmax'} model`, ev.result));
   const results = { checkpoint: path, dataset, backend: description, config, seconds: (performance.now() - t0) / 1000, options: { ...a, help: undefined, debug: undefined }, result: robustnessJson(ev.result) };
   await writeFileAtomic(join(out, 'results.json'), JSON.stringify(results, null, 2));

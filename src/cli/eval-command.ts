@@ -6,7 +6,7 @@ import { evaluateAccuracy, type AccuracyResult } from '../eval/accuracy.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from './args.js';
 import { say, type CliIO } from './io.js';
 import { MODEL_SOURCE_OPTIONS, modelFromArgs } from './model-source.js';
-import { ProgressBar } from './progress.js';
+import { ProgressBar } from '../progress/progress-bar.js';
 
 export const EVAL_OPTIONS = {
   ...MODEL_SOURCE_OPTIONS,

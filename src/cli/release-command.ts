@@ -22,7 +22,7 @@ import { sha256Hex, type ReleasedCheckpoint } from '../io/weights-manifest.js';
 import type { EpochMetrics } from '../train/trainer.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from './args.js';
 import { say, type CliIO } from './io.js';
-import { ProgressBar } from './progress.js';
+import { ProgressBar } from '../progress/progress-bar.js';
 
 export const RELEASE_OPTIONS = {
   checkpoint: { type: 'string', path: 'file', required: true, help: 'model.safetensors of a finished gmgrad train --recipe run (metrics.json beside it gives the wall clock)' },

@@ -121,11 +121,14 @@ export class PReLU extends Module {
  * and their ε stay in pixel space). mean and std are buffers: they travel with the weights.
  */
 export class Normalize extends Module {
+  /** the constants it was built with (a checkpoint's architecture records them; the buffers hold the same values) */
+  readonly constants: { mean: number[]; std: number[] };
   constructor(mean: readonly number[], std: readonly number[], o: InitOptions = {}) {
     super();
     if (mean.length === 0 || mean.length !== std.length) throw new Error(`Normalize: needs one mean and one std per channel, got ${mean.length} means and ${std.length} stds`);
     if (!mean.every(Number.isFinite) || !std.every((s) => s > 0 && Number.isFinite(s))) throw new Error(`Normalize: means must be finite and stds positive, got mean [${mean.join(', ')}], std [${std.join(', ')}]`);
     const opts = { dtype: o.dtype ?? 'float32', backend: o.backend, shape: [mean.length] };
+    this.constants = { mean: [...mean], std: [...std] };
     this.registerBuffer('mean', tensor([...mean], opts));
     this.registerBuffer('std', tensor([...std], opts));
   }

@@ -4,7 +4,7 @@
  */
 import { QUIET } from './helpers.js';
 import { describe, expect, it, vi } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { detectionMarkdown } from '../../src/eval/report-md.js';
@@ -12,7 +12,7 @@ import type { RobustnessResult } from '../../src/eval/robustness.js';
 import { defaultConfig } from '../../src/train/config.js';
 import { runTraining } from '../../src/train/run.js';
 import { attackCommand } from '../../src/cli/attack-command.js';
-import { SHARED_MNIST } from '../data/shared-paths.js';
+import { needFullData } from '../helpers/data.js';
 
 describe('detectionMarkdown', () => {
   it('τ at each TPR, success, ROC-AUC, detection and robust error per τ, and the worst case', () => {
@@ -32,12 +32,14 @@ describe('detectionMarkdown', () => {
   });
 });
 
-describe.skipIf(!existsSync(SHARED_MNIST))('gmgrad attack --report-md', () => {
-  it('writes the detection table for a tiny 2-D GM model, τ at 95 % and 99 % TPR for both detectors', async () => {
+describe('gmgrad attack --report-md', () => {
+  it('writes the detection table for a tiny 2-D GM model, τ at 95 % and 99 % TPR for both detectors', async (ctx) => {
+    // the command fits Mahalanobis on the training split: full MNIST
+    const mnistDir = await needFullData(ctx, 'mnist');
     const out = mkdtempSync(join(tmpdir(), 'gmgrad-report-md-'));
     const r = await runTraining({
       ...defaultConfig('mnist'), model: 'tiny-cnn', featureDim: 2, loss: 'gm', epochs: 1, batch: 50, lr: 0.01,
-      rampEpochs: 0, limit: 500, testLimit: 200, backend: 'wasm', out, dataDir: SHARED_MNIST, seed: 3,
+      rampEpochs: 0, limit: 500, testLimit: 200, backend: 'wasm', out, dataDir: mnistDir, seed: 3,
     }, { verbose: false });
     r.model.dispose();
     const quiet = [vi.spyOn(console, 'error').mockImplementation(() => {}), vi.spyOn(console, 'log').mockImplementation(() => {})];
@@ -45,7 +47,7 @@ describe.skipIf(!existsSync(SHARED_MNIST))('gmgrad attack --report-md', () => {
     try {
       await attackCommand([
         '--checkpoint', join(out, 'model.safetensors'), '--attacks', 'fgsm,deepfool,adaptive', '--eps', '0.2', '--steps', '3',
-        '--n', '20', '--calibration', '60', '--fit-n', '200', '--backend', 'wasm', '--data', SHARED_MNIST, '--out', join(out, 'attack'), '--report-md', mdPath,
+        '--n', '20', '--calibration', '60', '--fit-n', '200', '--backend', 'wasm', '--data', mnistDir, '--out', join(out, 'attack'), '--report-md', mdPath,
       ], QUIET);
     } finally {
       for (const q of quiet) q.mockRestore();

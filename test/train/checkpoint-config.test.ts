@@ -1,11 +1,11 @@
 /**
  * Checkpoints rebuild what the config describes: the input normalisation and head settings travel
- * with the model; configs from before the margin was named `margin` still load; checkpoints of
+ * with the model (also in a file that carries only the architecture); configs from before the margin was named `margin` still load; checkpoints of
  * architectures gmgrad changed to match the authors (option-B ResNet-20, per-channel PReLU) are
  * refused with the reason.
  */
 import { describe, expect, it } from 'vitest';
-import { createBackend, createModel, encodeModel, encodeSafetensors, Generator, tensor } from '../../src/index.js';
+import { architectureOf, createBackend, createModel, encodeModel, encodeSafetensors, Generator, tensor } from '../../src/index.js';
 import { decodeModel, modelMetadata } from '../../src/train/checkpoint.js';
 import { defaultConfig } from '../../src/train/config.js';
 import { configFromRecipe } from '../../src/train/recipe.js';
@@ -28,6 +28,17 @@ describe('checkpoint config', () => {
     expect(Array.from(await model.forward(x).data())).toEqual(Array.from(await m.forward(x).data()));
   });
 
+  it('a model saved without a run config (its architecture only) keeps its input normalisation', async () => {
+    const c = { ...configFromRecipe(loadRecipe('cifar10-resnet20-gm')), backend: 'cpu' as const };
+    const m = createModel('tiny-cnn', { ...modelOptions(c), inputShape: [3, 32, 32], backend, generator: new Generator(2) });
+    const { model, architecture } = decodeModel(await encodeModel(m), backend, 'plain');
+    expect(architecture.normalize).toEqual(c.normalize);
+    expect(architectureOf(model)).toEqual(architectureOf(m));
+    m.eval(); model.eval();
+    const x = tensor(Float32Array.from({ length: 3 * 32 * 32 }, (_, i) => (i % 89) / 89), { shape: [1, 3, 32, 32], backend });
+    expect(Array.from(await model.forward(x).data())).toEqual(Array.from(await m.forward(x).data()));
+  });
+
   it('a stored config that still calls the margin alpha loads it as the margin', async () => {
     const c = { ...defaultConfig('mnist'), model: 'tiny-cnn' as const, margin: 0.7 };
     const m = createModel('tiny-cnn', { ...modelOptions(c), inputShape: [1, 28, 28], backend });
@@ -46,6 +57,6 @@ describe('checkpoint config', () => {
     for (const [k, t] of m.stateDict()) entries[k] = { dtype: t.dtype === 'int32' ? 'I32' : 'F32', shape: [...t.shape], data: await t.data() };
     entries['backbone.layer2.0.shortcut.0.weight'] = { dtype: 'F32', shape: [32, 16, 1, 1], data: new Float32Array(512) };
     const bytes = encodeSafetensors(entries, modelMetadata(c, m));
-    expect(() => decodeModel(bytes, backend, 'b.safetensors')).toThrow(/b\.safetensors: loadStateDict: unexpected keys: backbone\.layer2\.0\.shortcut\.0\.weight.*option B.*retrain/);
+    expect(() => decodeModel(bytes, backend, 'b.safetensors')).toThrow(/b\.safetensors: does not fit resnet20 .*loadStateDict: unexpected keys: backbone\.layer2\.0\.shortcut\.0\.weight.*option B.*retrain/);
   });
 });

@@ -33,8 +33,9 @@ const ELEMENTWISE_MIN = 4096;
 const SOFTMAX_MIN = 1024;
 
 export interface WasmBackendOptions extends WasmKernelOptions {
-  /** false silences the notice printed when threads are unavailable (as InitOptions.verbose) */
+  /** true (or a `log`) prints the notice when threads are unavailable (as InitOptions.verbose; default silent) */
   verbose?: boolean;
+  log?: (line: string) => void;
   /** bytes all live storages may take together (default: half of this machine's memory; the wasm heap caps float32/int32) */
   memoryLimit?: number;
 }
@@ -298,7 +299,7 @@ export class WasmBackend extends CpuBackend {
  * kernel module, and starts `threads − 1` workers (default: one thread per core).
  */
 export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
-  const { verbose, memoryLimit, ...rest } = options;
-  const kernels = await WasmKernels.create({ quiet: verbose === false, ...rest });
+  const { verbose, log, memoryLimit, ...rest } = options;
+  const kernels = await WasmKernels.create({ quiet: verbose !== true && log === undefined, ...rest });
   return new WasmBackend(kernels, { memoryLimit });
 }
