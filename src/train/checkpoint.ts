@@ -189,9 +189,15 @@ export function decodeTrainingState(bytes: BytesLike, optimizer: Optimizer<{ lr:
     throw new Error(`${source}: holds the state of a '${metadata.optimizer}' optimizer, not '${optimizerName}'`);
   }
   const map = new Map<string, Tensor>();
+  // the file's values go straight to each parameter's backend (a GPU tensor cannot be read back synchronously)
+  const values = new Map<Tensor, SafetensorsTensor['data']>();
   try {
-    for (const [k, e] of Object.entries(tensors)) map.set(k, fromSafetensors(e, k, undefined, true));
-    optimizer.loadStateDict({ step, tensors: map }, (src, like) => tensor(src.dataSync(), { shape: like.shape, dtype: like.dtype, backend: like.backend }));
+    for (const [k, e] of Object.entries(tensors)) {
+      const t = fromSafetensors(e, k, undefined, true);
+      map.set(k, t);
+      values.set(t, e.data);
+    }
+    optimizer.loadStateDict({ step, tensors: map }, (src, like) => tensor(values.get(src) as Float32Array | Float64Array | Int32Array, { shape: like.shape, dtype: like.dtype, backend: like.backend }));
   } catch (e) {
     throw new Error(`${source}: ${(e as Error).message}`);
   } finally {
