@@ -3,10 +3,12 @@ import type { Tensor } from '../core/tensor.js';
 import { full, ones, zeros } from '../ops/creation.js';
 import { conv2d, type Conv2dOptions } from '../ops/conv.js';
 import { linear } from '../ops/linalg.js';
-import { assignInPlace, batchNorm, dropout } from '../ops/nn.js';
+import { assignInPlace } from '../ops/assign.js';
+import { batchNorm } from '../ops/batch-norm.js';
+import { dropout, prelu } from '../ops/nn.js';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type Pool2dOptions } from '../ops/pool.js';
 import { flatten } from '../ops/shape.js';
-import { prelu, relu } from '../ops/unary.js';
+import { relu } from '../ops/unary.js';
 import { Module } from './module.js';
 import { defaultBiasInit, defaultWeightInit, fans, type InitOptions } from './init.js';
 import { pair } from '../ops/util.js';
@@ -46,7 +48,7 @@ export class Conv2d extends Module {
 }
 
 export class BatchNorm2d extends Module {
-  constructor(readonly numFeatures: number, readonly o: InitOptions & { eps?: number; momentum?: number; affine?: boolean } = {}) {
+  constructor(readonly numFeatures: number, readonly o: InitOptions & { varianceEpsilon?: number; momentum?: number; affine?: boolean } = {}) {
     super();
     const opts = { dtype: o.dtype, backend: o.backend };
     if (o.affine !== false) {
@@ -72,7 +74,7 @@ export class BatchNorm2d extends Module {
       runningVar: this.buffer('running_var'),
       weight: params.get('weight') ?? null,
       bias: params.get('bias') ?? null,
-      eps: this.o.eps,
+      varianceEpsilon: this.o.varianceEpsilon,
       momentum: this.o.momentum,
     });
   }

@@ -73,7 +73,7 @@ export function decodeModel(bytes: Uint8Array, backend: Backend, source = 'check
   const inputShape = JSON.parse(metadata.gmgrad_input_shape ?? '[1, 28, 28]') as number[];
   const model = createModel(config.model as ModelName, {
     head: config.loss ?? 'gm', featureDim: config.featureDim ?? 2, inputShape, backend,
-    alpha: config.alpha, lambda: config.lambda, likelihood: config.likelihood, diagonal: config.diagonal,
+    margin: config.alpha, lambda: config.lambda, likelihood: config.likelihood, diagonal: config.diagonal,
     numClasses: Number(metadata.gmgrad_num_classes ?? 10),
   });
   const state = new Map<string, Tensor>();
