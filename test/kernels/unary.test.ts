@@ -110,6 +110,9 @@ describe.each(DEVICES)('unary kernels on $name', (device) => {
       const got = await b.read(y), want = reference.readSync(reference.unary(op, xr, p));
       expect(keep.map((i) => got[i]), `int32 ${op}(${p})`).toEqual(keep.map((i) => want[i]));
     }
+    // float arithmetic, then truncation toward zero
+    expect([...await b.read(b.unary('affine', b.upload(Int32Array.of(1, -3, 7)), [0.5, 0]))]).toEqual([0, -1, 3]);
+    expect([...await b.read(b.unary('neg', b.upload(Int32Array.of(5, -2))))]).toEqual([-5, 2]);
   });
 
   it('relu(0) = 0, sign(0) = 0, isfinite, clamp and relu propagate NaN, sigmoid saturates', async () => {
