@@ -8,13 +8,13 @@ import { CpuBackend } from './cpu/index.js';
 import type { WasmBackend, WasmBackendOptions } from './wasm/index.js';
 import type { WebGpuBackend, WebGpuBackendOptions } from './webgpu/index.js';
 
-export function createCpuBackend(): CpuBackend {
-  return new CpuBackend();
+export function createCpuBackend(options: { memoryLimit?: number } = {}): CpuBackend {
+  return new CpuBackend({ memoryLimit: options.memoryLimit });
 }
 
 /** the CPU reference a WebAssembly backend holds: its storages belong to `owner`, its arrays live in `arrays` */
-export function cpuReference(owner: Backend, arrays: HostArrays): CpuBackend {
-  return new CpuBackend({ owner, arrays });
+export function cpuReference(owner: Backend, arrays: HostArrays, memoryLimit?: number): CpuBackend {
+  return new CpuBackend({ owner, arrays, memoryLimit });
 }
 
 export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {

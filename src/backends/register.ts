@@ -6,7 +6,7 @@
 import { registerBackend, setDefaultBackendMaker } from '../core/engine.js';
 import { createCpuBackend, createWasmBackend, createWebGpuBackend } from './create.js';
 
-setDefaultBackendMaker(createCpuBackend);
-registerBackend('cpu', async () => createCpuBackend());
+setDefaultBackendMaker(() => createCpuBackend());
+registerBackend('cpu', async (o) => createCpuBackend({ memoryLimit: o.memoryLimit }));
 registerBackend('webgpu', async (o) => createWebGpuBackend({ ...o } as Record<string, unknown>));
 registerBackend('wasm', async (o) => createWasmBackend({ ...o, relaxedMadd: o.wasmFma }));

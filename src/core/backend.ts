@@ -320,4 +320,9 @@ export interface HostArrays {
   release(data: TypedArray, dtype: DType): void;
   /** bytes held for reuse (reported as memory().pooledBytes) */
   pooledBytes(): number;
+  /**
+   * the bytes a new array of `dtype` may still take here, and that limit in words for the refusal
+   * (a store of bounded size, such as a WebAssembly heap); absent or null: no limit of its own
+   */
+  room?(dtype: DType): { bytes: number; limit: string } | null;
 }

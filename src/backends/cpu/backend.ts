@@ -13,8 +13,9 @@ import type {
   Accelerations, Backend, BinaryOp, Conv2dParams, HostArrays, HostBackend, MatmulParams, MemoryInfo, Operand, Pool2dParams,
   ReduceOp, Storage, StridedView, UnaryOp,
 } from '../../core/backend.js';
-import { dtypeOfArray, typedArrayFor, type DType, type TypedArray } from '../../core/dtype.js';
+import { bytesPerElement, dtypeOfArray, typedArrayFor, type DType, type TypedArray } from '../../core/dtype.js';
 import { failKernel, KernelChecks, sizeOfShape } from '../../core/kernel-contract.js';
+import { allocationRefusal, defaultMemoryLimit, formatBytes } from '../../core/memory-limit.js';
 import { contiguous } from '../common/strided-rows.js';
 import { cpuAccelerations } from './accelerations.js';
 import { binaryInto, stridedCopy, whereInto } from './binary.js';
@@ -37,6 +38,8 @@ const PLAIN_ARRAYS: HostArrays = {
 };
 
 export interface CpuBackendOptions {
+  /** bytes all live storages may take together (default: half of this machine's memory) */
+  memoryLimit?: number;
   /** the backend the storages belong to and errors are named after (default: this one) */
   owner?: Backend;
   /** where the arrays live (default: ordinary typed arrays) */
@@ -52,10 +55,14 @@ export class CpuBackend implements HostBackend {
   readonly #memory = new MemoryCounter();
   readonly #owner: Backend;
   readonly #arrays: HostArrays;
+  readonly memoryLimit: number;
 
   constructor(options: CpuBackendOptions = {}) {
     this.#owner = options.owner ?? this;
     this.#arrays = options.arrays ?? PLAIN_ARRAYS;
+    const limit = options.memoryLimit ?? defaultMemoryLimit();
+    if (!(limit > 0)) throw new Error(`${this.#owner.name} backend: memoryLimit must be a positive number of bytes, got ${limit}`);
+    this.memoryLimit = limit;
     this.accelerated = cpuAccelerations(this);
   }
 
@@ -70,13 +77,32 @@ export class CpuBackend implements HostBackend {
   allocate(kernel: string, size: number, dtype: DType): CpuStorage {
     if (!this.supportsDType(dtype)) failKernel(kernel, `dtype '${dtype}' is not supported by the ${this.#owner.name} backend (supported: ${SUPPORTED.join(', ')})`);
     if (!Number.isInteger(size) || size < 0) failKernel(kernel, `cannot allocate ${size} elements`);
-    const data = this.#arrays.newArray(dtype, size);
+    // refused before it is attempted: a lazily allocated host array is OOM-killed later instead
+    const bytes = size * bytesPerElement(dtype);
+    const room = this.#room(dtype);
+    if (bytes > room.bytes) failKernel(kernel, allocationRefusal(size, dtype, bytes, room.bytes, room.limit));
+    let data: TypedArray;
+    try {
+      data = this.#arrays.newArray(dtype, size);
+    } catch (e) {
+      return failKernel(kernel, `cannot allocate ${size} ${dtype} elements (${formatBytes(bytes)}): ${(e as Error).message}`);
+    }
     if (data.length !== size || dtypeOfArray(data) !== dtype) {
       failKernel(kernel, `the array store returned ${data.length} ${dtypeOfArray(data)} elements, expected ${size} ${dtype}`);
     }
     const s = new CpuStorage(this.#owner, data, dtype);
     this.#memory.add(size, dtype);
     return s;
+  }
+
+  /** Bytes a new storage of `dtype` may still take: the memory limit, or the array store's own when smaller. */
+  #room(dtype: DType): { bytes: number; limit: string } {
+    const host = {
+      bytes: this.memoryLimit - this.#memory.info().liveBytes,
+      limit: `the ${this.#owner.name} backend's ${formatBytes(this.memoryLimit)} memory limit (half of this machine's memory unless set with init({ memoryLimit }))`,
+    };
+    const store = this.#arrays.room?.(dtype) ?? null;
+    return store && store.bytes < host.bytes ? store : host;
   }
 
   arrayOf(kernel: string, what: string, s: Storage): TypedArray {

@@ -20,17 +20,21 @@ import type {
 } from '../../core/backend.js';
 import { typedArrayFor, type DType, type TypedArray } from '../../core/dtype.js';
 import { failKernel, KernelChecks, sizeOfShape } from '../../core/kernel-contract.js';
+import { formatBytes } from '../../core/memory-limit.js';
 import { wasmAccelerations } from './accelerations.js';
 import { WasmKernels, type WasmKernelOptions } from './calls/kernel-calls.js';
+import { PAGE_BYTES } from './heap.js';
 import type { WasmReduceOp } from './kernels/reduce.js';
 import { ELEMENTWISE_MIN } from './thresholds.js';
 
-/** Makes the reference the backend holds: a host backend whose storages belong to `owner`. */
-export type ReferenceFactory = (owner: Backend, arrays: HostArrays) => HostBackend;
+/** Makes the reference the backend holds: a host backend whose storages belong to `owner`, under a memory limit. */
+export type ReferenceFactory = (owner: Backend, arrays: HostArrays, memoryLimit?: number) => HostBackend;
 
 export interface WasmBackendOptions extends WasmKernelOptions {
   /** false silences the notice printed when threads are unavailable (as InitOptions.verbose) */
   verbose?: boolean;
+  /** bytes all live storages may take together (default: half of this machine's memory; the wasm heap caps float32/int32) */
+  memoryLimit?: number;
 }
 
 export class WasmBackend implements Backend {
@@ -40,8 +44,8 @@ export class WasmBackend implements Backend {
   readonly reference: HostBackend;
   readonly checks = new KernelChecks(failKernel, ['float32', 'float64']);
 
-  constructor(readonly kernels: WasmKernels, makeReference: ReferenceFactory) {
-    this.reference = makeReference(this, heapArrays(kernels));
+  constructor(readonly kernels: WasmKernels, makeReference: ReferenceFactory, options: { memoryLimit?: number } = {}) {
+    this.reference = makeReference(this, heapArrays(kernels), options.memoryLimit);
     this.accelerated = wasmAccelerations(this);
   }
 
@@ -219,6 +223,12 @@ function heapArrays(kernels: WasmKernels): HostArrays {
       if (data instanceof Float32Array || data instanceof Int32Array) kernels.release(data);
     },
     pooledBytes: () => kernels.heap.stats().freeBytes,
+    // float32 and int32 storages live in the wasm heap, which cannot grow past its maximum
+    room(dtype) {
+      if (!kernels.resident || (dtype !== 'float32' && dtype !== 'int32')) return null;
+      const max = kernels.heap.maximumPages * PAGE_BYTES;
+      return { bytes: max - kernels.heap.stats().liveBytes, limit: `the ${formatBytes(max)} wasm heap` };
+    },
   };
 }
 
@@ -228,7 +238,7 @@ function heapArrays(kernels: WasmKernels): HostArrays {
  * reference it falls back to.
  */
 export async function createWasmBackend(makeReference: ReferenceFactory, options: WasmBackendOptions = {}): Promise<WasmBackend> {
-  const { verbose, ...rest } = options;
+  const { verbose, memoryLimit, ...rest } = options;
   const kernels = await WasmKernels.create({ quiet: verbose === false, ...rest });
-  return new WasmBackend(kernels, makeReference);
+  return new WasmBackend(kernels, makeReference, { memoryLimit });
 }
