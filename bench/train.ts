@@ -26,6 +26,7 @@ import { buildModel, MODEL_SPECS, referenceModel, type ModelSpec } from './lib/m
 import { reportCell } from './lib/progress.js';
 import { machineInfo, writeResults } from './lib/results.js';
 import { fmtMs, fmtRate, renderSection } from './lib/table.js';
+import { countingSteps, dispatchNotes, dispatchOverheadUs } from './lib/gpu-calls.js';
 import { activate, type TfjsImpl } from './lib/tfjs.js';
 import { makeConv2d } from './lib/tfjs-conv.js';
 import { tfClassifierFrom } from './lib/tfjs-models.js';
@@ -125,9 +126,9 @@ async function runRow(o: Opened, row: TrainRow, timing: TimingOptions, rates: Ma
       }
       const g = o.gmgrad.get(id), t = o.tfjs.get(id);
       const cell = await timeCell(id, async () => {
-        if (g) return prepareGmgrad(g, row, batch);
+        if (g) return countingSteps(await prepareGmgrad(g, row, batch), isGpu);
         reference ??= await referenceModel(row.spec, row.head);
-        return prepareTfjs(t!, row, batch, reference);
+        return countingSteps(await prepareTfjs(t!, row, batch, reference), isGpu);
       }, isGpu ? { ...timing, coldOnlyMs: Math.max(timing.coldOnlyMs, 60_000) } : timing, batch, variant);
       if (cell.status === 'ok' && !(isGpu && cell.cold)) rates.set(id, flop / (cell.ms! / 1000));
       reportCell(label, cell, 'images/s');
@@ -178,8 +179,11 @@ async function main(): Promise<void> {
     'speed-up = peer ms / gmgrad ms (>1: gmgrad faster)',
     'agree: the losses of steps 1 and 2 against TF.js from the same weights (relative, tolerance 1e-3)',
   ];
-  console.log(renderSection(`gmgrad vs TF.js training (${elapsed.toFixed(0)} s)`, `${header.join('\n')}\n\n${tables}`, []));
-  const file = writeResults('train', args, { rows: rowsForJson(results), elapsedS: elapsed });
+  const gpu = o.gmgrad.get('webgpu');
+  const overhead = gpu ? await dispatchOverheadUs(gpu.backend) : null;
+  const notes = [...dispatchNotes(results), ...(overhead ? [`webgpu dispatch overhead: ${overhead.us.toFixed(1)} µs per op (2000 tiny ops recorded back to back, then one read)`] : [])];
+  console.log(renderSection(`gmgrad vs TF.js training (${elapsed.toFixed(0)} s)`, `${header.join('\n')}\n\n${tables}${notes.length ? `\n\n${notes.join('\n')}` : ''}`, []));
+  const file = writeResults('train', args, { rows: rowsForJson(results), elapsedS: elapsed, dispatchOverheadUs: overhead?.us ?? null });
   if (file) console.log(`\nresults: ${file}`);
   closeImpls(o);
   if (!results.every(rowAgrees)) process.exitCode = 1;

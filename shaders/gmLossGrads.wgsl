@@ -30,6 +30,7 @@ struct Params { n: u32, k: u32, d: u32, margin: f32, lambda: f32 }
 @group(0) @binding(7) var<storage, read_write> coef: array<f32>;
 @group(0) @binding(8) var<storage, read_write> outA: array<f32>;
 @group(0) @binding(9) var<storage, read_write> outB: array<f32>;
+@group(0) @binding(10) var<storage, read> distCache: array<f32>;
 
 //!include gmDistance
 

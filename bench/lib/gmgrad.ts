@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { createBackend, describeBackend, type Backend, type Tensor } from '../../src/index.js';
 import type { Storage } from '../../src/core/backend.js';
 import { errorText, type ImplId, type Unavailable } from './impls.js';
-import { installNavigatorGpu, probeAdapter } from './webgpu-env.js';
+import { installNavigatorGpu, probeAdapter, webgpuOptionsFromEnv } from './webgpu-env.js';
 
 export interface GmgradImpl {
   ok: true;
@@ -41,7 +41,7 @@ export async function openGmgrad(id: ImplId): Promise<GmgradImpl | Unavailable> 
       }
       case 'webgpu': {
         await installNavigatorGpu();
-        const backend = await createBackend('webgpu', { allowSoftwareWebGpu: true, verbose: false });
+        const backend = await createBackend('webgpu', { allowSoftwareWebGpu: true, verbose: false, ...webgpuOptionsFromEnv() });
         const adapter = await probeAdapter();
         const info = (backend as Backend & { adapterInfo?: () => { isSoftware?: boolean } }).adapterInfo?.();
         const software = info?.isSoftware ?? adapter?.software ?? false;

@@ -202,6 +202,17 @@ export interface MemoryInfo {
 }
 
 /**
+ * A per-channel affine map and ReLU applied to a GEMM's result as it is stored:
+ * out = relu?(v·scale[c] + shift[c]). scale and shift are [channels] of the result's dtype, or
+ * null for 1 and 0. A bias is a shift; an inference-mode batch norm is a scale and a shift.
+ */
+export interface GemmEpilogue {
+  scale: Storage | null;
+  shift: Storage | null;
+  relu: boolean;
+}
+
+/**
  * The required primitives (22 methods). Shapes passed here are already validated by the op layer;
  * backends validate again (they are called directly by tests and by other backends) and name the
  * kernel in every error.
@@ -268,6 +279,10 @@ export interface Backend {
  * without a receiver.
  */
 export interface Accelerations {
+  /** conv2d with the epilogue over its output channels (ops/fused.ts composes conv2d, batchNorm, relu) */
+  readonly conv2dEpilogue?: (x: Storage, w: Storage, p: Conv2dParams, e: GemmEpilogue) => Storage;
+  /** matmul with the epilogue over the result's columns (composed: linear, relu) */
+  readonly matmulEpilogue?: (a: Storage, b: Storage, p: MatmulParams, e: GemmEpilogue) => Storage;
   /** dx [n, inC, inH, inW] of conv2d given dy (ops/conv-grad.ts composes it as a transposed convolution) */
   readonly conv2dBackwardInput?: (dy: Storage, w: Storage, p: Conv2dParams) => Storage;
   /** dw [outC, inC/groups, kH, kW] of conv2d given x and dy (composed: im2col + GEMM) */

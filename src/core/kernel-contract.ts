@@ -30,7 +30,7 @@ export const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'max', 'min', 'prod', 'ar
 export const GM_LIKELIHOODS: readonly GMLikelihood[] = ['true-class', 'true-class-sq', 'all-class'];
 
 const ACCELERATIONS: Readonly<Record<AccelerationName, true>> = {
-  conv2dBackwardInput: true, conv2dBackwardWeight: true, maxPool2dBackward: true, avgPool2dBackward: true,
+  conv2dEpilogue: true, matmulEpilogue: true, conv2dBackwardInput: true, conv2dBackwardWeight: true, maxPool2dBackward: true, avgPool2dBackward: true,
   softmax: true, gmForward: true, gmBackward: true, batchNormForward: true, batchNormBackward: true,
   linfStep: true, sgdStep: true, adamStep: true,
 };

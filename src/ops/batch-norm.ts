@@ -11,7 +11,7 @@ import { tidy } from '../core/scope.js';
 import { formatShape } from '../core/shape.js';
 import { fromStorage, type Tensor } from '../core/tensor.js';
 import { add, mul, sub } from './binary.js';
-import { assignInPlace } from './assign.js';
+import { sgdStep } from './optimizer-steps.js';
 import { affineRaw, binaryRaw, reduceRaw, reshapeRaw, unaryRaw } from './raw.js';
 import { reshape } from './shape.js';
 import { affine, rsqrt } from './unary.js';
@@ -59,11 +59,9 @@ export function batchNorm(x: Tensor, o: BatchNormOptions): Tensor {
   const weight = o.weight ?? null, bias = o.bias ?? null;
   const { y, batchMean, batchVar } = batchNormForward(x, weight, bias, p);
   if (o.runningMean && o.runningVar) {
-    const rm = o.runningMean, rv = o.runningVar;
-    noGrad(() => {
-      assignInPlace(rm, add(affine(rm, 1 - momentum, 0), affine(batchMean, momentum, 0)));
-      assignInPlace(rv, add(affine(rv, 1 - momentum, 0), affine(batchVar, momentum * count / (count - 1), 0)));
-    });
+    // running statistics: the batch variance enters unbiased (· count / (count − 1))
+    blendInPlace(o.runningMean, batchMean, momentum, 1);
+    blendInPlace(o.runningVar, batchVar, momentum, count / (count - 1));
   }
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   record('batchNorm', inputs, y, (g) => {
@@ -76,6 +74,16 @@ export function batchNorm(x: Tensor, o: BatchNormOptions): Tensor {
   // the statistics live as long as the graph needs them
   if (!y.gradNode) { batchMean.dispose(); batchVar.dispose(); }
   return y;
+}
+
+/**
+ * target ← (1 − momentum)·target + momentum·scale·value in place, as one optimizer update: SGD
+ * computes p − lr·(g + weightDecay·p), which with lr = −momentum·scale and weightDecay = −1/scale
+ * is exactly this blend (one kernel where the backend fuses sgdStep, instead of two scalings, an
+ * add and a copy per statistic on every training step).
+ */
+function blendInPlace(target: Tensor, value: Tensor, momentum: number, scale: number): void {
+  sgdStep(target, value, null, { lr: -momentum * scale, momentum: 0, dampening: 0, weightDecay: -1 / scale, nesterov: false, firstStep: false });
 }
 
 /** x viewed as [outer, c, inner] and a per-channel [c] tensor viewed as [1, c, 1] */

@@ -17,3 +17,4 @@ export { assignInPlace } from './assign.js';
 export * from './gm.js';
 export * from './attack.js';
 export { OpError } from './util.js';
+export * from './fused.js';

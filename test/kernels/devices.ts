@@ -4,7 +4,8 @@
  * thread; two threads with every call split; two threads without relaxed-SIMD FMA) and WebGPU
  * (SwiftShader in CI, outputs poisoned so an element a kernel skips fails the comparison). The
  * oracle is the float64 CPU reference, or a naive loop written in the test where the CPU reference
- * itself is under test. A device that cannot start skips locally and fails in CI.
+ * itself is under test. A device that cannot start skips locally and fails in CI. The suites of the
+ * kernels with GPU variants also run on WebGPU forced to its hardware kernels (VARIANT_DEVICES).
  */
 import { afterAll, beforeAll, expect } from 'vitest';
 import { CpuBackend } from '../../src/backends/cpu/index.js';
@@ -51,7 +52,23 @@ export const DEVICES: Device[] = ([
     name: 'webgpu', kernelPrefix: 'webgpu', float64: false, gpu: true, transcendental: [4e-6, 1e-6],
     open: () => createWebGpuBackend({ poisonOutputs: true }),
   },
-] satisfies Device[]).filter((d) => !ONLY || ONLY.some((prefix) => d.name.startsWith(prefix)));
+] satisfies Device[]).filter(selected);
+
+/**
+ * DEVICES and WebGPU forced to its hardware kernel family (the hw GEMM tiles, the tiled GM
+ * distances, subgroup rows where the adapter has one fixed subgroup size): the suites of the
+ * kernels that have variants (GEMM and convolution, the fused kernels, the accelerations) run here.
+ */
+export const VARIANT_DEVICES: Device[] = [...DEVICES, ...([
+  {
+    name: 'webgpu, hardware kernels', kernelPrefix: 'webgpu', float64: false, gpu: true, transcendental: [4e-6, 1e-6],
+    open: () => createWebGpuBackend({ poisonOutputs: true, webgpuKernels: 'hardware' }),
+  },
+] satisfies Device[]).filter(selected)];
+
+function selected(d: Device): boolean {
+  return !ONLY || ONLY.some((prefix) => d.name.startsWith(prefix));
+}
 
 /** The float64 oracle. */
 export const reference = new CpuBackend();

@@ -8,12 +8,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Backend, GMLikelihood, GMLossParams, Storage } from '../../src/core/backend.js';
-import { DEVICES, expectClose, f32Values, openDevice, randomArray, read, reference, rng, upload } from './devices.js';
+import { VARIANT_DEVICES, expectClose, f32Values, openDevice, randomArray, read, reference, rng, upload } from './devices.js';
 
 const f64 = (a: ArrayLike<number> | null) => (a ? upload(reference, a, 'float64') : null);
 const ref = reference.accelerated;
 
-describe.each(DEVICES)('fused kernels on $name', (device) => {
+describe.each(VARIANT_DEVICES)('fused kernels on $name', (device) => {
   const get = openDevice(device);
 
   it('softmax and log-softmax: rows with NaN, ±∞, −∞ only and ±1e4 logits, widths not a multiple of 4, long rows', async () => {

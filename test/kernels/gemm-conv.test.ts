@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { Backend, Conv2dParams, MatmulParams } from '../../src/core/backend.js';
 import { convArbitrary, convParams } from '../helpers/conv-cases.js';
 import { naiveConv, naiveMatmul } from '../helpers/reference-kernels.js';
-import { DEVICES, expectClose, f32Values, openDevice, randomArray, read, upload } from './devices.js';
+import { VARIANT_DEVICES, expectClose, f32Values, openDevice, randomArray, read, upload } from './devices.js';
 
 const mm = (m: number, n: number, k: number, o: Partial<MatmulParams> = {}): MatmulParams =>
   ({ batch: 1, m, n, k, transA: false, transB: false, aBatchStride: m * k, bBatchStride: k * n, ...o });
@@ -52,7 +52,7 @@ async function checkConv(b: Backend, p: Conv2dParams, seed: number, what: string
   for (const s of [X, W, D, ...outs]) b.free(s);
 }
 
-describe.each(DEVICES)('matmul and convolution on $name', (device) => {
+describe.each(VARIANT_DEVICES)('matmul and convolution on $name', (device) => {
   const get = openDevice(device);
 
   it('matmul: awkward sizes, every transpose, batch strides (incl. 0 and gaps), size-1 dims, float64 where supported', async () => {

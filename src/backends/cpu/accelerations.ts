@@ -1,8 +1,8 @@
 /**
- * The CPU reference's fused kernels (every acceleration of the contract), in float64 with one
- * rounding into the output: the convolution and pooling gradients, softmax, the GM loss, batch
- * norm, the L∞ attack step and the optimizer updates. Each validates its arguments like a required
- * kernel does.
+ * The CPU reference's fused kernels (every acceleration of the contract but the GEMM epilogues,
+ * which would gain a host nothing), in float64 with one rounding into the output: the convolution
+ * and pooling gradients, softmax, the GM loss, batch norm, the L∞ attack step and the optimizer
+ * updates. Each validates its arguments like a required kernel does.
  */
 import type {
   Accelerations, AdamParams, BatchNormParams, Conv2dParams, GMLossParams, LinfStepParams, Pool2dParams, SgdParams, Storage,

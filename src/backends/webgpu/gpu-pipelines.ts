@@ -110,7 +110,9 @@ export class PipelineCache {
         entries: kinds.flatMap((kind, binding) => (kind === null ? [] : [{
           binding,
           visibility: 0x4 /* GPUShaderStage.COMPUTE */,
-          buffer: { type: kind === 'uniform' ? 'uniform' as const : kind === 'read' ? 'read-only-storage' as const : 'storage' as const },
+          // the parameter block is bound at a dynamic offset (its slot in the recorder's ring)
+          buffer: kind === 'uniform' ? { type: 'uniform' as const, hasDynamicOffset: true }
+            : { type: kind === 'read' ? 'read-only-storage' as const : 'storage' as const },
         }])),
       });
       this.#layouts.set(key, layout);

@@ -1,7 +1,7 @@
 /**
- * The WebGPU backend's fused kernels (every acceleration of the contract): the convolution and
- * pooling gradients, softmax, the GM loss, batch norm, the L∞ attack step and the optimizer
- * updates. Each validates its arguments, allocates its outputs and records the kernels
+ * The WebGPU backend's fused kernels (every acceleration of the contract): GEMMs with a fused
+ * epilogue (bias, inference batch norm, ReLU), the convolution and pooling gradients, softmax, the
+ * GM loss, batch norm, the L∞ attack step and the optimizer updates. Each validates its arguments, allocates its outputs and records the kernels
  * (kernels-*.ts), as the required primitives do.
  */
 import type {
@@ -34,12 +34,15 @@ export function webGpuAccelerations(scope: GpuKernelScope): Accelerations {
   };
 
   return {
+    conv2dEpilogue: (x, w, p, e) => scope.conv2dEpilogue(x, w, p, e),
+    matmulEpilogue: (a, b, p, e) => scope.matmulEpilogue(a, b, p, e),
+
     conv2dBackwardInput(dy: Storage, w: Storage, p: Conv2dParams): Storage {
       const kernel = begin('conv2dBackwardInput');
       const D = storage(kernel, 'dy', dy), W = storage(kernel, 'w', w);
       checks.convCall(kernel, p, ['dy', D], ['w', W]);
       const out = ctx.allocate(kernel, p.n * p.inC * p.inH * p.inW, D.dtype);
-      gemm.conv2dBackwardInput(ctx, kernel, scope.gemmCore, D, W, p, out);
+      gemm.conv2dBackwardInput(ctx, kernel, scope.gemm, D, W, p, out);
       return out;
     },
 
@@ -48,7 +51,7 @@ export function webGpuAccelerations(scope: GpuKernelScope): Accelerations {
       const X = storage(kernel, 'x', x), D = storage(kernel, 'dy', dy);
       checks.convCall(kernel, p, ['x', X], ['dy', D]);
       const out = ctx.allocate(kernel, p.outC * (p.inC / p.groups) * p.kH * p.kW, X.dtype);
-      gemm.conv2dBackwardWeight(ctx, kernel, scope.gemmCore, X, D, p, out);
+      gemm.conv2dBackwardWeight(ctx, kernel, scope.gemm, X, D, p, out);
       return out;
     },
 

@@ -9,12 +9,13 @@
  * at once: every later use is recorded after the earlier ones, and the queue runs them in order.
  */
 import type {
-  Accelerations, Backend, BinaryOp, Conv2dParams, MatmulParams, MemoryInfo, Operand, Pool2dParams, ReduceOp, Storage, StridedView,
-  UnaryOp,
+  Accelerations, Backend, BinaryOp, Conv2dParams, GemmEpilogue, MatmulParams, MemoryInfo, Operand, Pool2dParams, ReduceOp, Storage,
+  StridedView, UnaryOp,
 } from '../../core/backend.js';
 import type { DType, TypedArray } from '../../core/dtype.js';
 import { KernelChecks, sizeOfShape as sizeOf } from '../../core/kernel-contract.js';
 import type { AdapterInfo } from './gpu-adapter.js';
+import type { KernelVariants } from './variant-select.js';
 import { GpuContext, type ContextOptions } from './gpu-context.js';
 import { fail } from './gpu-errors.js';
 import type { WebGpuStorage } from './gpu-storage.js';
@@ -25,10 +26,7 @@ import * as pool from './kernels-pool.js';
 import { reduce } from './kernels-reduce.js';
 import { webGpuAccelerations } from './webgpu-accelerations.js';
 
-export interface WebGpuBackendSettings extends ContextOptions {
-  /** GEMM core for matmul and convolutions */
-  gemmCore: gemm.GemmCore;
-}
+export type WebGpuBackendSettings = ContextOptions;
 
 export interface WebGpuStats {
   pipelines: number;
@@ -36,15 +34,28 @@ export interface WebGpuStats {
   shaderFiles: string[];
   dispatches: number;
   submits: number;
+  /** read-backs (each one a buffer map the CPU waits for) and uploads */
+  reads: number;
+  uploads: number;
+  /** dispatches per op (kernel name) */
+  dispatchesByKernel: Record<string, number>;
+  /** bind groups created (dispatches whose group was not cached) */
+  bindGroups: number;
   gemmCore: gemm.GemmCore;
   features: string[];
+  /** the kernel variant set and why it was chosen */
+  variants: KernelVariants;
 }
 
 /** What the accelerations need from the backend: the context and its per-call bookkeeping. */
 export interface GpuKernelScope {
   readonly ctx: GpuContext;
   readonly checks: KernelChecks;
-  readonly gemmCore: gemm.GemmCore;
+  /** the GEMM core and GPU class the matmul and convolution kernels run with */
+  readonly gemm: gemm.GemmRun;
+  /** conv2d and matmul with a fused epilogue (the conv2dEpilogue and matmulEpilogue accelerations) */
+  conv2dEpilogue(x: Storage, w: Storage, p: Conv2dParams, e: GemmEpilogue): Storage;
+  matmulEpilogue(a: Storage, b: Storage, p: MatmulParams, e: GemmEpilogue): Storage;
   /** the kernel's name ("webgpu.conv2d") after checking the backend is alive and the device healthy */
   begin(op: string): string;
   /** a storage of this backend, checked alive */
@@ -58,17 +69,19 @@ export class WebGpuBackend implements Backend {
   readonly #ctx: GpuContext;
   readonly #info: AdapterInfo;
   readonly #features: string[];
-  readonly #gemmCore: gemm.GemmCore;
+  readonly #gemm: gemm.GemmRun;
   #disposed = false;
 
   constructor(readonly device: GPUDevice, info: AdapterInfo, settings: WebGpuBackendSettings, features: string[] = []) {
     this.#ctx = new GpuContext(device, this, settings);
     this.#info = { ...info };
     this.#features = [...features];
-    this.#gemmCore = settings.gemmCore;
+    this.#gemm = { core: settings.variants.gemm, gpuClass: settings.variants.gpuClass };
     const scope: GpuKernelScope = {
-      ctx: this.#ctx, checks: this.#checks, gemmCore: this.#gemmCore,
+      ctx: this.#ctx, checks: this.#checks, gemm: this.#gemm,
       begin: (op) => this.#k(op), storage: (kernel, what, s) => this.#s(kernel, what, s),
+      conv2dEpilogue: (x, w, p, e) => this.#conv2d('conv2dEpilogue', x, w, p, e),
+      matmulEpilogue: (a, b, p, e) => this.#matmul('matmulEpilogue', a, b, p, e),
     };
     this.accelerated = webGpuAccelerations(scope);
   }
@@ -85,7 +98,11 @@ export class WebGpuBackend implements Backend {
 
   stats(): WebGpuStats {
     const r = this.#ctx.recorder;
-    return { pipelines: this.#ctx.pipelines.size, shaderFiles: this.#ctx.pipelines.shaderFiles, dispatches: r.dispatchCount, submits: r.submitCount, gemmCore: this.#gemmCore, features: [...this.#features] };
+    return {
+      pipelines: this.#ctx.pipelines.size, shaderFiles: this.#ctx.pipelines.shaderFiles, dispatches: r.dispatchCount, submits: r.submitCount,
+      reads: this.#ctx.readCount, uploads: this.#ctx.uploadCount, dispatchesByKernel: Object.fromEntries(r.dispatchesByKernel),
+      bindGroups: r.bindGroups.created, gemmCore: this.#gemm.core, features: [...this.#features], variants: { ...this.#ctx.options.variants },
+    };
   }
 
   supportsDType(dtype: DType): boolean {
@@ -262,22 +279,46 @@ export class WebGpuBackend implements Backend {
   // ---- linear algebra ----
 
   matmul(a: Storage, b: Storage, p: MatmulParams): Storage {
-    const kernel = this.#k('matmul');
+    return this.#matmul('matmul', a, b, p, null);
+  }
+
+  /** the epilogue's operands: float32 [channels] storages of this backend, on a float32 result */
+  #epilogue(kernel: string, e: GemmEpilogue | null, channels: number, result: WebGpuStorage): gemm.Epilogue | null {
+    if (!e) return null;
+    this.#checks.dtype(kernel, 'the result', result, 'float32');
+    const operand = (what: string, s: Storage | null) => {
+      if (!s) return null;
+      const S = this.#s(kernel, what, s);
+      this.#checks.dtype(kernel, what, S, 'float32');
+      this.#checks.size(kernel, what, S, channels, 'one per output channel');
+      return S;
+    };
+    return { scale: operand('scale', e.scale), shift: operand('shift', e.shift), relu: e.relu };
+  }
+
+  #matmul(op: string, a: Storage, b: Storage, p: MatmulParams, e: GemmEpilogue | null): Storage {
+    const kernel = this.#k(op);
     const A = this.#s(kernel, 'a', a), B = this.#s(kernel, 'b', b);
     this.#checks.matmul(kernel, A, B, p);
+    const epilogue = this.#epilogue(kernel, e, p.n, A);
     const out = this.#ctx.allocate(kernel, p.batch * p.m * p.n, A.dtype);
-    gemm.matmul(this.#ctx, kernel, this.#gemmCore, A, B, p, out);
+    gemm.matmul(this.#ctx, kernel, this.#gemm, A, B, p, out, epilogue);
     return out;
   }
 
   // ---- convolution ----
 
   conv2d(x: Storage, w: Storage, p: Conv2dParams): Storage {
-    const kernel = this.#k('conv2d');
+    return this.#conv2d('conv2d', x, w, p, null);
+  }
+
+  #conv2d(op: string, x: Storage, w: Storage, p: Conv2dParams, e: GemmEpilogue | null): Storage {
+    const kernel = this.#k(op);
     const X = this.#s(kernel, 'x', x), W = this.#s(kernel, 'w', w);
     this.#checks.convCall(kernel, p, ['x', X], ['w', W]);
+    const epilogue = this.#epilogue(kernel, e, p.outC, X);
     const out = this.#ctx.allocate(kernel, p.n * p.outC * p.outH * p.outW, X.dtype);
-    gemm.conv2d(this.#ctx, kernel, this.#gemmCore, X, W, p, out);
+    gemm.conv2d(this.#ctx, kernel, this.#gemm, X, W, p, out, epilogue);
     return out;
   }
 
