@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const { backend, description } = await init({ backend: config.backend, verbose: false, allowSoftwareWebGpu: true });
   defaultGenerator.manualSeed(config.seed);
   const model = createModel('resnet20', {
-    head: 'gm', featureDim: config.featureDim, inputShape: [3, 32, 32], backend, alpha: config.margin, lambda: config.lambda,
+    head: 'gm', featureDim: config.featureDim, inputShape: [3, 32, 32], backend, margin: config.margin, lambda: config.lambda,
     likelihood: config.likelihood, generator: new Generator(config.seed),
   });
   const optimizer = makeOptimizer(config, model);

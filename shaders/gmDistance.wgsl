@@ -1,4 +1,4 @@
-// The Gaussian-mixture distance shared by the GM loss kernels (../shared/docs/gm-loss.md):
+// The Gaussian-mixture distance shared by the GM loss kernels (docs/gm-loss.md):
 //   d_k(x_i) = ½ Σ_j (x_ij − μ_kj)² / s_kj,   h_k = ½ log|Σ_k| = ½ Σ_j logVar_kj
 // with s = e^{logVar} (DIAGONAL) or s = 1, h = 0 (identity covariance). The difference form
 // Σ (x − μ)² is summed directly: the GEMM form ‖x‖² − 2x·μ + ‖μ‖² would cancel when x ≈ μ, and on

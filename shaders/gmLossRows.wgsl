@@ -1,6 +1,6 @@
-// Fused GM loss forward (../shared/docs/gm-loss.md), two entry points:
+// Fused GM loss forward (docs/gm-loss.md), two entry points:
 // rows: one workgroup per sample i; its lanes take classes k = lane, lane + WG, ... and compute
-//   d_k, h_k and the training logits z_k = −h_k − (1 + α·[k = y])·d_k (written to `logits`),
+//   d_k, h_k and the training logits z_k = −h_k − (1 + m·[k = y])·d_k (written to `logits`),
 //   keeping per lane an online log-sum-exp (running max and rescaled sum), the first argmin of
 //   d_k + h_k (the prediction: argmax of the no-margin logits), min d_k (the detection score) and
 //   Σ d_k; a workgroup-memory tree combines the lanes. Lane 0 writes logSumExp, score and the
@@ -17,7 +17,7 @@
 const WG: u32 = {{WG}}u;
 const LIKELIHOOD: u32 = {{LIKELIHOOD}}u;
 
-struct Params { n: u32, k: u32, d: u32, alpha: f32, lambda: f32 }
+struct Params { n: u32, k: u32, d: u32, margin: f32, lambda: f32 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -58,7 +58,7 @@ fn laneStats(i: u32, y: i32, lane: u32, stride: u32) -> LaneStats {
   for (var k = lane; k < params.k; k += stride) {
     let dist = gmDistance(i, k);
     let isTrue = i32(k) == y;
-    let z = -dist.h - select(1.0, 1.0 + params.alpha, isTrue) * dist.d;
+    let z = -dist.h - select(1.0, 1.0 + params.margin, isTrue) * dist.d;
     logits[i * params.k + k] = z;
     if (z > st.m) {
       st.s = st.s * exp(st.m - z) + 1.0;

@@ -31,8 +31,8 @@ export async function openGmgrad(id: ImplId): Promise<GmgradImpl | Unavailable> 
       case 'wasm1': case 'wasm': {
         const threads = id === 'wasm1' ? 1 : availableParallelism();
         if (id === 'wasm' && threads === 1) return { ok: false, reason: 'one core: same as wasm1' };
-        const mod = await import('../../src/backends/wasm/index.js');
-        const backend = await mod.createWasmBackend({ threads, verbose: false });
+        const { createWasmBackend } = await import('../../src/backends/create.js');
+        const backend = await createWasmBackend({ threads, verbose: false });
         if (id === 'wasm' && backend.threads === 1) {
           backend.dispose();
           return { ok: false, reason: 'threads unavailable (no shared memory): same as wasm1' };

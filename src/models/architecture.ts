@@ -17,8 +17,8 @@ export interface Architecture {
   numClasses: number;
   /** [C, H, W] */
   inputShape: number[];
-  /** GM head settings (the loss's; prediction and detection do not depend on alpha and lambda) */
-  alpha?: number;
+  /** GM head settings (the loss's; prediction and detection do not depend on the margin and lambda) */
+  margin?: number;
   lambda?: number;
   likelihood?: GMLikelihood;
   diagonal?: boolean;
@@ -36,7 +36,7 @@ export function architectureOf(model: Classifier): Architecture {
   const { model: name, featureDim, numClasses, inputShape } = model.meta;
   const arch: Architecture = { model: name as ModelName, featureDim, head: model.head instanceof GMHead ? 'gm' : 'softmax', numClasses, inputShape: [...inputShape] };
   if (model.head instanceof GMHead) {
-    Object.assign(arch, { alpha: model.head.alpha, lambda: model.head.lambda, likelihood: model.head.likelihood, diagonal: model.head.diagonal });
+    Object.assign(arch, { margin: model.head.margin, lambda: model.head.lambda, likelihood: model.head.likelihood, diagonal: model.head.diagonal });
   }
   if (model.normalize) arch.normalize = { mean: [...model.normalize.constants.mean], std: [...model.normalize.constants.std] };
   return arch;
@@ -45,7 +45,7 @@ export function architectureOf(model: Classifier): Architecture {
 export function buildModel(arch: Architecture, backend?: Backend): Classifier {
   return createModel(arch.model, {
     head: arch.head, featureDim: arch.featureDim, numClasses: arch.numClasses, inputShape: arch.inputShape, backend,
-    alpha: arch.alpha, lambda: arch.lambda, likelihood: arch.likelihood, diagonal: arch.diagonal, normalize: arch.normalize ?? null,
+    margin: arch.margin, lambda: arch.lambda, likelihood: arch.likelihood, diagonal: arch.diagonal, normalize: arch.normalize ?? null,
   });
 }
 

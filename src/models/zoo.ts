@@ -7,12 +7,13 @@
 import type { GMLikelihood } from '../core/backend.js';
 import type { Tensor } from '../core/tensor.js';
 import { add } from '../ops/binary.js';
+import { reshape } from '../ops/shape.js';
 import { relu } from '../ops/unary.js';
 import { pad } from '../ops/indexing.js';
 import { slice } from '../ops/shape.js';
 import { GMHead } from '../nn/gm-head.js';
 import { kaimingNormal, normalInit, type InitOptions } from '../nn/init.js';
-import { assignInPlace } from '../ops/nn.js';
+import { assignInPlace } from '../ops/assign.js';
 import { zeros } from '../ops/creation.js';
 import {
   AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, Normalize, PReLU, ReLU, Sequential,
@@ -29,7 +30,8 @@ export interface ModelOptions extends InitOptions {
   numClasses?: number;
   /** [C, H, W] */
   inputShape: number[];
-  alpha?: number;
+  /** GM head: the classification margin */
+  margin?: number;
   lambda?: number;
   likelihood?: GMLikelihood;
   diagonal?: boolean;
@@ -163,7 +165,7 @@ class ResNet20 extends Module {
     let y = relu(this.bn1.forward(this.conv1.forward(x)));
     for (const l of this.layers) y = l.forward(y);
     y = this.pool.forward(y);
-    const flat = y.reshape([y.shape[0]!, -1]);
+    const flat = reshape(y, [y.shape[0]!, -1]);
     return this.proj ? this.proj.forward(flat) : flat;
   }
 }
@@ -201,7 +203,7 @@ export function createModel(name: ModelName, o: ModelOptions): Classifier {
   const std = o.headInitStd;
   if (std !== undefined && !(std > 0)) throw new Error(`createModel: headInitStd must be positive, got ${std}`);
   const head = o.head === 'gm'
-    ? new GMHead(o.featureDim, numClasses, { ...init, alpha: o.alpha, lambda: o.lambda, likelihood: o.likelihood, diagonal: o.diagonal, meanInitStd: std })
+    ? new GMHead(o.featureDim, numClasses, { ...init, margin: o.margin, lambda: o.lambda, likelihood: o.likelihood, diagonal: o.diagonal, meanInitStd: std })
     : new Linear(o.featureDim, numClasses, init);
   if (std !== undefined && head instanceof Linear) reinitLinear(head, std, init);
   const normalize = o.normalize ? new Normalize(o.normalize.mean, o.normalize.std, init) : null;

@@ -2,11 +2,13 @@
 import type { Tensor } from '../core/tensor.js';
 import { full, ones, zeros } from '../ops/creation.js';
 import type { Conv2dOptions } from '../ops/conv.js';
+import { assignInPlace } from '../ops/assign.js';
+import { batchNorm } from '../ops/batch-norm.js';
 import { conv2dFused, fusesEpilogues, linearFused, type BatchNormEval } from '../ops/fused.js';
-import { assignInPlace, batchNorm, dropout } from '../ops/nn.js';
+import { dropout, prelu } from '../ops/nn.js';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type Pool2dOptions } from '../ops/pool.js';
-import { flatten } from '../ops/shape.js';
-import { prelu, relu } from '../ops/unary.js';
+import { flatten, reshape } from '../ops/shape.js';
+import { relu } from '../ops/unary.js';
 import { div, sub } from '../ops/binary.js';
 import { Module } from './module.js';
 import { defaultBiasInit, defaultWeightInit, fans, type InitOptions } from './init.js';
@@ -47,7 +49,7 @@ export class Conv2d extends Module {
 }
 
 export class BatchNorm2d extends Module {
-  constructor(readonly numFeatures: number, readonly o: InitOptions & { eps?: number; momentum?: number; affine?: boolean } = {}) {
+  constructor(readonly numFeatures: number, readonly o: InitOptions & { varianceEpsilon?: number; momentum?: number; affine?: boolean } = {}) {
     super();
     const opts = { dtype: o.dtype, backend: o.backend };
     if (o.affine !== false) {
@@ -65,7 +67,7 @@ export class BatchNorm2d extends Module {
     const params = new Map(this.namedParameters());
     return {
       runningMean: this.buffer('running_mean'), runningVar: this.buffer('running_var'),
-      weight: params.get('weight') ?? null, bias: params.get('bias') ?? null, eps: this.o.eps ?? 1e-5,
+      weight: params.get('weight') ?? null, bias: params.get('bias') ?? null, varianceEpsilon: this.o.varianceEpsilon ?? 1e-5,
     };
   }
   forward(x: Tensor): Tensor {
@@ -81,7 +83,7 @@ export class BatchNorm2d extends Module {
       runningVar: this.buffer('running_var'),
       weight: params.get('weight') ?? null,
       bias: params.get('bias') ?? null,
-      eps: this.o.eps,
+      varianceEpsilon: this.o.varianceEpsilon,
       momentum: this.o.momentum,
     });
   }
@@ -137,7 +139,7 @@ export class Normalize extends Module {
     const c = this.channels;
     if (x.rank < 2 || x.shape[1] !== c) throw new Error(`Normalize: expected input [N, ${c}, ...] (${c} channels on axis 1), got [${x.shape.join(', ')}]`);
     const shape = [1, c, ...new Array<number>(x.rank - 2).fill(1)];
-    return div(sub(x, this.buffer('mean').reshape(shape)), this.buffer('std').reshape(shape));
+    return div(sub(x, reshape(this.buffer('mean'), shape)), reshape(this.buffer('std'), shape));
   }
 }
 

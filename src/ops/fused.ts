@@ -1,22 +1,24 @@
 /**
  * Fused GEMM epilogues: a convolution or a linear layer followed by its bias, an inference-mode
- * batch norm (a per-channel scale and shift) and a ReLU, as one kernel on backends that declare
- * conv2dEpilogue / matmulEpilogue (WebGPU applies it as the GEMM stores its result), and as the
- * separate ops everywhere else (which is also the reference the fused form is tested against).
+ * batch norm (a per-channel scale and shift) and a ReLU, as one kernel on backends that accelerate
+ * conv2dEpilogue and matmulEpilogue (WebGPU applies it as the GEMM stores its result), and as the
+ * separate ops everywhere else (the composition the fused form is tested against).
  *
  * Gradients: with y = relu(z·s + t) and z the plain convolution (or product), g' = g·[y > 0]
  * (ReLU's gradient, read off the output); dz = g'·s; dx and dw are the convolution's (product's)
  * gradients of dz; dt = Σ g' and ds = Σ g'·z over everything but the channel, z recomputed only
  * when s needs a gradient (a batch norm fine-tuned in evaluation mode).
  */
-import type { Conv2dParams, GemmEpilogue } from '../core/backend.js';
+import type { Backend, Conv2dParams, GemmEpilogue } from '../core/backend.js';
+import { accelerated } from '../core/accelerations.js';
 import { record } from '../core/autograd.js';
 import { formatShape } from '../core/shape.js';
 import { fromStorage, type Tensor } from '../core/tensor.js';
 import { add, mul, sub } from './binary.js';
+import { batchNorm } from './batch-norm.js';
 import { conv2d, conv2dParams, type Conv2dOptions } from './conv.js';
+import { conv2dInputGrad, conv2dWeightGrad } from './conv-grad.js';
 import { linear } from './linalg.js';
-import { batchNorm } from './nn.js';
 import { sum } from './reduce.js';
 import { reshape } from './shape.js';
 import { affine, relu, rsqrt, unaryRaw } from './unary.js';
@@ -28,7 +30,8 @@ export interface BatchNormEval {
   runningVar: Tensor;
   weight: Tensor | null;
   bias: Tensor | null;
-  eps: number;
+  /** the ε in var + ε */
+  varianceEpsilon: number;
 }
 
 export interface EpilogueSpec {
@@ -39,7 +42,12 @@ export interface EpilogueSpec {
 
 /** whether tensors on this backend get the fused kernels (otherwise the ops are composed) */
 export function fusesEpilogues(t: Tensor): boolean {
-  return typeof t.backend.conv2dEpilogue === 'function' && typeof t.backend.matmulEpilogue === 'function';
+  return epilogueKernels(t.backend) !== null;
+}
+
+function epilogueKernels(b: Backend) {
+  const conv = accelerated(b, 'conv2dEpilogue'), matmul = accelerated(b, 'matmulEpilogue');
+  return conv && matmul ? { conv, matmul } : null;
 }
 
 function checkChannels(op: string, what: string, t: Tensor | null | undefined, channels: number, like: Tensor): void {
@@ -53,7 +61,7 @@ function checkChannels(op: string, what: string, t: Tensor | null | undefined, c
 function scaleShift(e: EpilogueSpec): { scale: Tensor | null; shift: Tensor | null } {
   const bn = e.batchNorm;
   if (!bn) return { scale: null, shift: e.bias ?? null };
-  let scale = rsqrt(affine(bn.runningVar, 1, bn.eps));
+  let scale = rsqrt(affine(bn.runningVar, 1, bn.varianceEpsilon));
   if (bn.weight) scale = mul(scale, bn.weight);
   let shift = mul(e.bias ? sub(e.bias, bn.runningMean) : affine(bn.runningMean, -1, 0), scale);
   if (bn.bias) shift = add(shift, bn.bias);
@@ -65,7 +73,7 @@ function composeTail(y: Tensor, e: EpilogueSpec): Tensor {
   let out = y;
   const bn = e.batchNorm;
   if (bn) {
-    out = batchNorm(out, { training: false, runningMean: bn.runningMean, runningVar: bn.runningVar, weight: bn.weight, bias: bn.bias, eps: bn.eps });
+    out = batchNorm(out, { training: false, runningMean: bn.runningMean, runningVar: bn.runningVar, weight: bn.weight, bias: bn.bias, varianceEpsilon: bn.varianceEpsilon });
   }
   return e.relu ? relu(out) : out;
 }
@@ -100,16 +108,17 @@ export function conv2dFused(x: Tensor, weight: Tensor, e: EpilogueSpec, options:
   checkSameDType('conv2dFused', x, weight);
   const backend = sameBackend('conv2dFused', x, weight);
   const empty = !e.bias && !e.batchNorm && !e.relu;
-  if (empty || !fusesEpilogues(x) || !backend.conv2dEpilogue) return composeTail(conv2d(x, weight, e.bias, options), e);
+  const kernels = empty ? null : epilogueKernels(backend);
+  if (!kernels) return composeTail(conv2d(x, weight, e.bias, options), e);
   const p: Conv2dParams = conv2dParams('conv2dFused', x.shape, weight.shape, options);
   checkChannels('conv2dFused', 'bias', e.bias, p.outC, x);
   for (const [name, t] of Object.entries(e.batchNorm ?? {})) if (typeof t === 'object') checkChannels('conv2dFused', `batchNorm.${name}`, t, p.outC, x);
   const { scale, shift } = scaleShift(e);
-  const y = fromStorage(backend.conv2dEpilogue(x.storage, weight.storage, p, epilogueOf(scale, shift, e.relu ?? false)), [p.n, p.outC, p.outH, p.outW], x.dtype);
+  const y = fromStorage(kernels.conv(x.storage, weight.storage, p, epilogueOf(scale, shift, e.relu ?? false)), [p.n, p.outC, p.outH, p.outW], x.dtype);
   return recordFused('conv2dFused', x, weight, y, scale, shift, e, [1, p.outC, 1, 1], [0, 2, 3],
     () => fromStorage(backend.conv2d(x.storage, weight.storage, p), y.shape, x.dtype),
-    (dz) => fromStorage(dz.backend.conv2dBackwardInput(dz.storage, weight.storage, p), x.shape, x.dtype),
-    (dz) => fromStorage(dz.backend.conv2dBackwardWeight(x.storage, dz.storage, p), weight.shape, x.dtype));
+    (dz) => conv2dInputGrad(dz, weight, p),
+    (dz) => conv2dWeightGrad(x, dz, p));
 }
 
 /** linear(x, weight, bias) → ReLU, fused where the backend can (x [..., in], weight [out, in]). */
@@ -119,7 +128,8 @@ export function linearFused(x: Tensor, weight: Tensor, e: { bias?: Tensor | null
   checkFloat('linearFused', x);
   checkSameDType('linearFused', x, weight);
   const backend = sameBackend('linearFused', x, weight);
-  if ((!e.bias && !e.relu) || !fusesEpilogues(x) || !backend.matmulEpilogue || weight.rank !== 2 || x.rank !== 2) {
+  const kernels = (!e.bias && !e.relu) || weight.rank !== 2 || x.rank !== 2 ? null : epilogueKernels(backend);
+  if (!kernels) {
     const y = linear(x, weight, e.bias);
     return e.relu ? relu(y) : y;
   }
@@ -128,7 +138,7 @@ export function linearFused(x: Tensor, weight: Tensor, e: { bias?: Tensor | null
   if (inF !== wIn) throw new OpError(`linearFused: input ${formatShape(x.shape)} has ${inF} features but weight ${formatShape(weight.shape)} expects ${wIn}`);
   checkChannels('linearFused', 'bias', e.bias, outF, x);
   const p = { batch: 1, m: n, n: outF, k: inF, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0 };
-  const y = fromStorage(backend.matmulEpilogue(x.storage, weight.storage, p, epilogueOf(null, e.bias ?? null, e.relu ?? false)), [n, outF], x.dtype);
+  const y = fromStorage(kernels.matmul(x.storage, weight.storage, p, epilogueOf(null, e.bias ?? null, e.relu ?? false)), [n, outF], x.dtype);
   return recordFused('linearFused', x, weight, y, null, e.bias ?? null, e, [1, outF], [0],
     () => { throw new Error('linearFused: no scale to differentiate'); },
     // dx = dz·W, dW = dzᵀ·x

@@ -89,13 +89,15 @@ function storedArchitecture(source: string, metadata: Record<string, string>): {
       throw new Error(`${source}: metadata '${ARCHITECTURE_KEY}' is not valid JSON (${(e as Error).message})`);
     }
     if (typeof arch !== 'object' || arch === null || Array.isArray(arch)) throw new Error(`${source}: metadata '${ARCHITECTURE_KEY}' must be a JSON object, got ${metadata[ARCHITECTURE_KEY]}`);
-    return { stored: arch as Partial<Architecture>, config: {} };
+    // files written before the margin's rename call it alpha: read it, never drop it
+    const { alpha, ...rest } = arch as Partial<Architecture> & { alpha?: number };
+    return { stored: alpha !== undefined && rest.margin === undefined ? { ...rest, margin: alpha } : rest, config: {} };
   }
   if (!config) return { stored: {}, config: {} };
   const c = config.config;
   return {
     stored: {
-      model: c.model, featureDim: c.featureDim ?? 2, head: c.loss ?? 'gm', alpha: c.margin, lambda: c.lambda,
+      model: c.model, featureDim: c.featureDim ?? 2, head: c.loss ?? 'gm', margin: c.margin, lambda: c.lambda,
       likelihood: c.likelihood, diagonal: c.diagonal, inputShape: config.inputShape, numClasses: config.numClasses,
       ...(c.normalize ? { normalize: c.normalize } : {}),
     },

@@ -6,7 +6,7 @@ export function modelOptions(c: Partial<TrainConfig>): Omit<ModelOptions, 'input
   const featureDim = c.featureDim ?? 2;
   return {
     head: c.loss ?? 'gm', featureDim,
-    alpha: c.margin, lambda: c.lambda, likelihood: c.likelihood, diagonal: c.diagonal,
+    margin: c.margin, lambda: c.lambda, likelihood: c.likelihood, diagonal: c.diagonal,
     headInitStd: c.headInitGain ? c.headInitGain / Math.sqrt(featureDim) : undefined,
     normalize: c.normalize ?? null,
   };

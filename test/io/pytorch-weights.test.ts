@@ -87,7 +87,7 @@ describe('decodeModel(encodeModel(model))', () => {
     const cpu = await g.createBackend('cpu');
     const models = [
       g.createModel('lenet', { head: 'softmax', featureDim: 5, numClasses: 7, inputShape: [1, 28, 28], backend: cpu }),
-      g.createModel('tiny-cnn', { head: 'gm', featureDim: 3, inputShape: [3, 32, 32], backend: cpu, alpha: 0.3, lambda: 0.05, diagonal: true, likelihood: 'true-class-sq' }),
+      g.createModel('tiny-cnn', { head: 'gm', featureDim: 3, inputShape: [3, 32, 32], backend: cpu, margin: 0.3, lambda: 0.05, diagonal: true, likelihood: 'true-class-sq' }),
     ];
     for (const model of models) {
       const { model: back, architecture } = g.decodeModel(await g.encodeModel(model), cpu);

@@ -49,13 +49,13 @@ async function convRun(backend: Backend, dtype: 'float32' | 'float64', c: Case, 
     const variance = g.affine(g.abs(g.tensor(values(oc, c.seed + 6), { shape: [oc], dtype, backend })), 1, 0.2);
     const spec: EpilogueSpec = {
       bias, relu: c.relu,
-      batchNorm: c.bn ? { runningMean: mean, runningVar: variance, weight: bnW, bias: bnB, eps: 1e-5 } : null,
+      batchNorm: c.bn ? { runningMean: mean, runningVar: variance, weight: bnW, bias: bnB, varianceEpsilon: 1e-5 } : null,
     };
     const options = { stride: c.stride, padding: c.pad, groups: c.groups };
     let y: Tensor;
     if (composed) {
       y = g.conv2d(x, w, bias, options);
-      if (c.bn) y = g.batchNorm(y, { training: false, runningMean: mean, runningVar: variance, weight: bnW, bias: bnB, eps: 1e-5 });
+      if (c.bn) y = g.batchNorm(y, { training: false, runningMean: mean, runningVar: variance, weight: bnW, bias: bnB, varianceEpsilon: 1e-5 });
       if (c.relu) y = g.relu(y);
     } else {
       y = conv2dFused(x, w, spec, options);

@@ -22,7 +22,7 @@ describe('checkpoint config', () => {
     const { model, config } = decodeModel(bytes, backend, 'mem');
     expect(config.normalize).toEqual(c.normalize);
     expect(model.normalize).not.toBeNull();
-    expect(model.isGM && (model.head as { alpha: number }).alpha).toBe(0.3);
+    expect(model.isGM && (model.head as { margin: number }).margin).toBe(0.3);
     m.eval(); model.eval();
     const x = tensor(Float32Array.from({ length: 2 * 3 * 32 * 32 }, (_, i) => (i % 97) / 97), { shape: [2, 3, 32, 32], backend });
     expect(Array.from(await model.forward(x).data())).toEqual(Array.from(await m.forward(x).data()));
@@ -47,7 +47,7 @@ describe('checkpoint config', () => {
     const old = await encodeModel(m, { ...meta, gmgrad_config: JSON.stringify({ ...rest, alpha: margin }) });
     const { model, config } = decodeModel(old, backend, 'old.safetensors');
     expect(config.margin).toBe(0.7);
-    expect((model.head as { alpha: number }).alpha).toBe(0.7);
+    expect((model.head as { margin: number }).margin).toBe(0.7);
   });
 
   it('an option-B ResNet-20 checkpoint is refused with the reason', async () => {

@@ -45,6 +45,13 @@ describe('checkpoint metadata is checked before it is trusted', () => {
     });
   }
 
+  it('an architecture written before the margin was renamed (alpha) keeps its margin', () => {
+    const arch = { model: 'tiny-cnn', featureDim: 2, head: 'gm', numClasses: 10, inputShape: [1, 28, 28], alpha: 0.7, lambda: 0.2 };
+    const loaded = decodeModel(withMetadata({ gmgrad_config: undefined, gmgrad_architecture: JSON.stringify(arch) }), backend, 'm.safetensors');
+    expect(loaded.architecture.margin).toBe(0.7);
+    loaded.model.dispose();
+  });
+
   it('a truncated file names the file', () => {
     expect(() => decodeModel(valid.subarray(0, valid.length - 3), backend, 'm.safetensors')).toThrow(/^m\.safetensors: .*past the end of the data/);
   });

@@ -94,7 +94,7 @@ describe('the authors\' MNIST loss', () => {
       expected += (ce + lambda * sq.reduce((a, v) => a + v, 0) / k) / n;
     }
     const r = gmLoss(tensor(xs, { shape: [n, d], backend }), tensor(ms, { shape: [k, d], backend }), tensor(Int32Array.from(ys), { shape: [n], backend }),
-      { alpha, lambda, likelihood: 'all-class' });
+      { margin: alpha, lambda, likelihood: 'all-class' });
     expect((await r.loss.data())[0]).toBeCloseTo(expected, 5);
   });
 

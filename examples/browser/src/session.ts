@@ -89,7 +89,7 @@ export class TrainingSession {
   setHyper(h: Partial<Hyper>): void {
     if (h.lr !== undefined) { this.optimizer.setLearningRate(h.lr); this.config.lr = h.lr; }
     const head = this.head;
-    if (h.alpha !== undefined) { this.config.margin = h.alpha; if (head) head.alpha = h.alpha; }
+    if (h.alpha !== undefined) { this.config.margin = h.alpha; if (head) head.margin = h.alpha; }
     if (h.lambda !== undefined) { this.config.lambda = h.lambda; if (head) head.lambda = h.lambda; }
   }
 
@@ -183,7 +183,7 @@ export class TrainingSession {
     const head = this.head;
     this.config = {
       ...this.config, ...config, model: model.meta.model as TrainConfig['model'], featureDim: model.meta.featureDim,
-      margin: head?.alpha ?? this.config.margin, lambda: head?.lambda ?? this.config.lambda, backend: this.config.backend, out: 'browser',
+      margin: head?.margin ?? this.config.margin, lambda: head?.lambda ?? this.config.lambda, backend: this.config.backend, out: 'browser',
     };
     this.optimizer = this.#makeOptimizer();
     this.history.length = 0;

@@ -64,12 +64,18 @@ export class PipelineCache {
   readonly #kernels = new Map<string, CompiledKernel>();
   readonly #modules = new Map<string, GPUShaderModule>();
   readonly #layouts = new Map<string, GPUBindGroupLayout>();
+  readonly #files = new Set<string>();
 
   constructor(private readonly device: GPUDevice, private readonly onCompileError: (message: string) => void) {}
 
   /** number of distinct pipelines compiled so far */
   get size(): number {
     return this.#kernels.size;
+  }
+
+  /** the shader files (without their includes) of the pipelines compiled so far */
+  get shaderFiles(): string[] {
+    return [...this.#files].sort();
   }
 
   get(spec: KernelSpec): CompiledKernel {
@@ -91,6 +97,7 @@ export class PipelineCache {
     });
     const compiled = { pipeline, layout, key };
     this.#kernels.set(key, compiled);
+    for (const file of spec.shaders) this.#files.add(file);
     return compiled;
   }
 

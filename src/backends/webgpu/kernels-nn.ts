@@ -1,6 +1,6 @@
 /**
  * Fused network kernels: softmax/log-softmax over the last axis (softmaxRows), the
- * Gaussian-mixture loss pair (gmLossRows forward, gmLossGrads backward; ../shared/docs/gm-loss.md)
+ * Gaussian-mixture loss pair (gmLossRows forward, gmLossGrads backward; docs/gm-loss.md)
  * and training-mode batch normalisation (batchNorm forward and backward).
  */
 import type { BatchNormParams, GMLossParams } from '../../core/backend.js';
@@ -26,7 +26,7 @@ const LIKELIHOOD_CODE = { 'true-class': 0, 'true-class-sq': 1, 'all-class': 2 } 
 const GM_WG = 64;
 
 function gmParams(p: GMLossParams): ParamWriter {
-  return params().u32(p.n).u32(p.k).u32(p.d).f32(p.alpha).f32(p.lambda);
+  return params().u32(p.n).u32(p.k).u32(p.d).f32(p.margin).f32(p.lambda);
 }
 
 function gmSubs(p: GMLossParams, cache: WebGpuStorage | null = null, wg = GM_WG) {
@@ -89,7 +89,7 @@ export function gmBackward(ctx: GpuContext, kernel: string, x: WebGpuStorage, me
 const BN_WG = 256;
 
 function bnParams(p: BatchNormParams, hasWeight: boolean, hasBias: boolean): Uint8Array {
-  return params().u32(p.outer).u32(p.c).u32(p.inner).f32(p.eps).u32(hasWeight ? 1 : 0).u32(hasBias ? 1 : 0).bytes();
+  return params().u32(p.outer).u32(p.c).u32(p.inner).f32(p.varianceEpsilon).u32(hasWeight ? 1 : 0).u32(hasBias ? 1 : 0).bytes();
 }
 
 /** Training batch norm (shaders/batchNorm.wgsl): out, and mean / variance [c] */
