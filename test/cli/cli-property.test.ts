@@ -51,7 +51,8 @@ function validTokens(flag: string, spec: OptionSpec): fc.Arbitrary<string[]> {
       const lo = spec.min ?? 0;
       return fc.double({ min: lo, max: top(lo, 1), noNaN: true }).filter((v) => !(spec.exclusiveMin && v <= lo)).map((v) => [`--${flag}=${v}`]);
     }
-    case 'string': return spec.choices ? fc.constantFrom(...spec.choices).map((v) => [`--${flag}`, v]) : fc.constant([`--${flag}`, 'x']);
+    // a free string may name a file the command writes (--report-md): never one in the working directory
+    case 'string': return spec.choices ? fc.constantFrom(...spec.choices).map((v) => [`--${flag}`, v]) : fc.constant(null).map(() => [`--${flag}`, join(tempDir(), 'x')]);
     case 'list': return fc.subarray([...(spec.choices ?? ['a', 'b'])], { minLength: 1, maxLength: 3 }).map((v) => [`--${flag}`, v.join(',')]);
     case 'numbers': return fc.uniqueArray(fc.double({ min: spec.min ?? 0, max: top(spec.min ?? 0, 0.5), noNaN: true }), { minLength: 1, maxLength: 3 }).map((v) => [`--${flag}`, v.join(',')]);
     case 'integers': return fc.uniqueArray(fc.integer({ min: spec.min ?? 1, max: (spec.min ?? 1) + 20 }), { minLength: 1, maxLength: 3 }).map((v) => [`--${flag}`, v.sort((a, b) => a - b).join(',')]);
