@@ -17,6 +17,8 @@ import { WASM_REDUCE_OPS, reduceDriverName, type WasmReduceOp } from './kernels/
 import { ADAM_DRIVER, SGD_DRIVER, f64Words } from './kernels/optim.js';
 import { BN_BACKWARD_DRIVER, BN_FORWARD_DRIVER } from './kernels/batch-norm.js';
 import type { AdamParams, BatchNormParams, SgdParams } from '../../core/backend.js';
+import { chooseConvAlgorithm, type ConvAlgorithmOption } from './conv-algorithm.js';
+import { winogradBackwardInput, winogradBackwardWeight, winogradForward } from './winograd.js';
 import { KernelRuntime, WORK_COUNTER, f32Bits, need, roundUp, type Fields, type RuntimeInit, type WasmKernelOptions } from './runtime.js';
 
 export type { WasmKernelOptions } from './runtime.js';
@@ -27,14 +29,16 @@ export type { WasmKernelOptions } from './runtime.js';
  */
 export class WasmKernels extends KernelRuntime {
   private readonly backwardInput: 'auto' | 'transposed' | 'col2im';
+  private readonly convAlgorithm: ConvAlgorithmOption;
 
-  private constructor(init: RuntimeInit, backwardInput: 'auto' | 'transposed' | 'col2im') {
+  private constructor(init: RuntimeInit, opts: WasmKernelOptions) {
     super(init);
-    this.backwardInput = backwardInput;
+    this.backwardInput = opts.backwardInput ?? 'auto';
+    this.convAlgorithm = opts.convAlgorithm ?? 'auto';
   }
 
   static async create(opts: WasmKernelOptions = {}): Promise<WasmKernels> {
-    return new WasmKernels(await KernelRuntime.setup(opts), opts.backwardInput ?? 'auto');
+    return new WasmKernels(await KernelRuntime.setup(opts), opts);
   }
 
   // ---------------------------------------------------------------- allocating forms
@@ -83,7 +87,9 @@ export class WasmKernels extends KernelRuntime {
     const count = p.n * p.outC * p.outH * p.outW;
     this.withOperands('conv2d', out, count, [x, w], (y, [X, W]) => {
       // an empty window (no input channels or a 0×k kernel) sums nothing
-      if (p.inC * p.kH * p.kW === 0) this.heap.f32(y, count).fill(0);
+      if (p.inC * p.kH * p.kW === 0) { this.heap.f32(y, count).fill(0); return; }
+      const winograd = chooseConvAlgorithm('forward', p, this.simd, this.convAlgorithm);
+      if (winograd) winogradForward(this, X!, W!, y, p, winograd);
       else this.convForwardPtrs(X!, W!, y, p);
     });
   }
@@ -93,6 +99,11 @@ export class WasmKernels extends KernelRuntime {
     need('conv2dBackwardInput', 'dy', dy, p.n * p.outC * p.outH * p.outW);
     need('conv2dBackwardInput', 'w', w, p.outC * (p.inC / p.groups) * p.kH * p.kW);
     const empty = p.n * p.outC * p.outH * p.outW * p.kH * p.kW === 0;
+    const winograd = count > 0 && !empty ? chooseConvAlgorithm('backwardInput', p, this.simd, this.convAlgorithm) : null;
+    if (winograd) {
+      this.withOperands('conv2dBackwardInput', out, count, [dy, w], (dx, [D, W]) => winogradBackwardInput(this, D!, W!, dx, p, winograd));
+      return;
+    }
     if (count > 0 && !empty && this.useTransposedForward(p)) {
       // the flipped weights are made here; the forward driver does the rest
       const wt = this.flippedWeights(w, p);
@@ -119,7 +130,9 @@ export class WasmKernels extends KernelRuntime {
     const K = icg * p.kH * p.kW, count = p.outC * K, HW = p.outH * p.outW;
     need('conv2dBackwardWeight', 'x', x, p.n * p.inC * p.inH * p.inW);
     need('conv2dBackwardWeight', 'dy', dy, p.n * p.outC * HW);
+    const winograd = chooseConvAlgorithm('backwardWeight', p, this.simd, this.convAlgorithm);
     this.withOperands('conv2dBackwardWeight', out, count, [x, dy], (dw, [X, D]) => {
+      if (winograd && count > 0) { winogradBackwardWeight(this, X!, D!, dw, p, winograd); return; }
       this.heap.f32(dw, count).fill(0);
       if (p.n * HW === 0) return;
       const { mr, nr, kc, mc, nc } = this.shape.gemm;

@@ -1,0 +1,177 @@
+/**
+ * Code generation of the Winograd tile transforms: Y = M X Mᵀ for a constant matrix M, every entry
+ * of X and Y a v128 (four independent lanes: four tiles, or four channels). The products by M are
+ * emitted as straight-line code with the coefficients as constants (±1 become adds and subtracts,
+ * zeros vanish), and rows of M that differ only in signs (the points p and −p) share their even and
+ * odd halves: r₁ = E + O, r₂ = E − O.
+ *
+ * A 2-D transform runs in two passes through a small scratch (tmp, in L1), so that only one row or
+ * column of vectors is live at a time: V8 has 15 vector registers on x64, an 8 × 8 tile has 64.
+ */
+import type { FunctionBuilder, Local } from '../assembler.js';
+
+/** the v128 locals one transform works in (allocated once per function) */
+export interface TransformRegs {
+  ins: Local[];
+  outs: Local[];
+  even: Local;
+  odd: Local;
+}
+
+export function transformRegs(f: FunctionBuilder, size: number): TransformRegs {
+  const v = () => f.local('v128');
+  return { ins: Array.from({ length: size }, v), outs: Array.from({ length: size }, v), even: v(), odd: v() };
+}
+
+type Term = [Local, number];
+
+/** dst = Σ c·x over the terms (fma: relaxed multiply-add for the non-unit coefficients) */
+function emitCombination(f: FunctionBuilder, fma: boolean, terms: Term[], dst: Local): void {
+  if (terms.length === 0) { f.f32x4Const(0).set(dst); return; }
+  // a ±1 term first saves a multiply
+  const unit = terms.findIndex(([, c]) => c === 1 || c === -1);
+  const ordered = unit > 0 ? [terms[unit]!, ...terms.filter((_, i) => i !== unit)] : terms;
+  const [[x0, c0], ...rest] = ordered as [Term, ...Term[]];
+  f.get(x0);
+  if (c0 === -1) f.op('f32x4.neg');
+  else if (c0 !== 1) f.f32x4Const(c0).op('f32x4.mul');
+  f.set(dst);
+  for (const [x, c] of rest) {
+    if (c === 1) f.get(dst).get(x).op('f32x4.add');
+    else if (c === -1) f.get(dst).get(x).op('f32x4.sub');
+    else if (fma) f.get(x).f32x4Const(c).get(dst).op('f32x4.relaxed_madd');
+    else f.get(dst).get(x).f32x4Const(c).op('f32x4.mul').op('f32x4.add');
+    f.set(dst);
+  }
+}
+
+function termsOf(row: readonly number[], src: readonly Local[]): Term[] {
+  const out: Term[] = [];
+  row.forEach((c, j) => { if (c !== 0) out.push([src[j]!, c]); });
+  return out;
+}
+
+/** dst[q] = Σ_j M[q][j]·src[j] for every row q of M; src and dst must not share locals */
+export function emitApply(f: FunctionBuilder, fma: boolean, M: readonly (readonly number[])[], src: readonly Local[],
+  dst: readonly Local[], regs: TransformRegs): void {
+  const done = new Set<number>();
+  for (let q = 0; q < M.length; q++) {
+    if (done.has(q)) continue;
+    done.add(q);
+    const row = M[q]!;
+    let partner = -1;
+    for (let q2 = q + 1; q2 < M.length && partner < 0; q2++) {
+      const other = M[q2]!;
+      if (!done.has(q2) && row.some((c) => c !== 0) && row.every((c, j) => Math.abs(c) === Math.abs(other[j]!))
+        && row.some((c, j) => c !== other[j])) partner = q2;
+    }
+    if (partner < 0) { emitCombination(f, fma, termsOf(row, src), dst[q]!); continue; }
+    done.add(partner);
+    const other = M[partner]!;
+    const same: Term[] = [], opposite: Term[] = [];
+    row.forEach((c, j) => { if (c !== 0) (other[j] === c ? same : opposite).push([src[j]!, c]); });
+    if (same.length === 0) {
+      emitCombination(f, fma, opposite, dst[q]!);
+      f.get(dst[q]!).op('f32x4.neg').set(dst[partner]!);
+      continue;
+    }
+    emitCombination(f, fma, same, regs.even);
+    emitCombination(f, fma, opposite, regs.odd);
+    f.get(regs.even).get(regs.odd).op('f32x4.add').set(dst[q]!);
+    f.get(regs.even).get(regs.odd).op('f32x4.sub').set(dst[partner]!);
+  }
+}
+
+export interface Transform2D {
+  /** outN × inN */
+  M: readonly (readonly number[])[];
+  /** fills dst[0 … inN) with row i of X (rows-first order) */
+  loadRow?: (i: number, dst: readonly Local[]) => void;
+  /** pushes X[i][j] (columns-first order) */
+  loadElem?: (i: number, j: number) => void;
+  /** consumes Y[p][q] (rows-first order: column q, then p) */
+  storeElem?: (p: number, q: number, v: Local) => void;
+  /** consumes row p of Y (columns-first order) */
+  storeRow?: (p: number, row: readonly Local[]) => void;
+  /** i32 local: address of a scratch of inN·outN vectors */
+  tmp: Local;
+}
+
+/**
+ * Y = M X Mᵀ. With loadRow (and storeElem) the first pass runs over X's rows; with storeRow (and
+ * loadElem) the second pass produces Y's rows. The scratch holds the half-transformed matrix.
+ */
+export function emitTransform2D(f: FunctionBuilder, fma: boolean, t: Transform2D, regs: TransformRegs): void {
+  const { M, tmp } = t;
+  const outN = M.length, inN = M[0]!.length;
+  if (regs.ins.length < Math.max(inN, outN)) throw new Error(`winograd transform: ${regs.ins.length} registers for a ${outN}×${inN} matrix`);
+  const ins = regs.ins.slice(0, inN), outs = regs.outs.slice(0, outN);
+  if (t.loadRow) {
+    if (!t.storeElem) throw new Error('winograd transform: rows-first needs storeElem');
+    for (let i = 0; i < inN; i++) {
+      t.loadRow(i, ins);
+      emitApply(f, fma, M, ins, outs, regs);
+      for (let q = 0; q < outN; q++) f.get(tmp).get(outs[q]!).mem('v128.store', (i * outN + q) * 16);
+    }
+    for (let q = 0; q < outN; q++) {
+      for (let i = 0; i < inN; i++) f.get(tmp).mem('v128.load', (i * outN + q) * 16).set(ins[i]!);
+      emitApply(f, fma, M, ins, outs, regs);
+      for (let p = 0; p < outN; p++) t.storeElem(p, q, outs[p]!);
+    }
+    return;
+  }
+  if (!t.loadElem) throw new Error('winograd transform: needs loadRow or loadElem');
+  for (let j = 0; j < inN; j++) {
+    for (let i = 0; i < inN; i++) { t.loadElem(i, j); f.set(ins[i]!); }
+    emitApply(f, fma, M, ins, outs, regs);
+    for (let p = 0; p < outN; p++) f.get(tmp).get(outs[p]!).mem('v128.store', (p * inN + j) * 16);
+  }
+  for (let p = 0; p < outN; p++) {
+    for (let j = 0; j < inN; j++) f.get(tmp).mem('v128.load', (p * inN + j) * 16).set(ins[j]!);
+    emitApply(f, fma, M, ins, outs, regs);
+    if (t.storeRow) t.storeRow(p, outs);
+    else if (t.storeElem) for (let q = 0; q < outN; q++) t.storeElem(p, q, outs[q]!);
+    else throw new Error('winograd transform: needs storeRow or storeElem');
+  }
+}
+
+/**
+ * The 4 × 4 transpose of four vectors (rows) in place into `cols` (col j holds lane j of every
+ * row); `need` limits which columns are produced. Uses two temporaries from `tmps`.
+ */
+export function emitTranspose4(f: FunctionBuilder, rows: readonly Local[], cols: readonly Local[], tmps: readonly Local[], need = 4): void {
+  const [r0, r1, r2, r3] = rows as [Local, Local, Local, Local];
+  const [lo01, lo23, hi01, hi23] = tmps as [Local, Local, Local, Local];
+  // lo01 = a0 b0 a1 b1, lo23 = c0 d0 c1 d1; hi: lanes 2 and 3
+  f.get(r0).get(r1).f32x4Shuffle([0, 4, 1, 5]).set(lo01);
+  f.get(r2).get(r3).f32x4Shuffle([0, 4, 1, 5]).set(lo23);
+  if (need > 2) {
+    f.get(r0).get(r1).f32x4Shuffle([2, 6, 3, 7]).set(hi01);
+    f.get(r2).get(r3).f32x4Shuffle([2, 6, 3, 7]).set(hi23);
+  }
+  f.get(lo01).get(lo23).f32x4Shuffle([0, 1, 4, 5]).set(cols[0]!);
+  if (need > 1) f.get(lo01).get(lo23).f32x4Shuffle([2, 3, 6, 7]).set(cols[1]!);
+  if (need > 2) f.get(hi01).get(hi23).f32x4Shuffle([0, 1, 4, 5]).set(cols[2]!);
+  if (need > 3) f.get(hi01).get(hi23).f32x4Shuffle([2, 3, 6, 7]).set(cols[3]!);
+}
+
+/**
+ * Row i of four tiles, one per lane: lane l's row starts at lanes[l] + i·rowBytes; out[j] gets
+ * column j of the four rows (width ≤ 8: one or two loads per lane and a transpose each). halfLoads
+ * reads a 2-wide row with 8-byte loads (a row that may end at the end of a buffer).
+ */
+export function emitGatherRow(f: FunctionBuilder, lanes: readonly Local[], rowBytes: Local, i: number, width: number,
+  out: readonly Local[], scratch: { ptrs: readonly Local[]; rows: readonly Local[]; tmps: readonly Local[] }): void {
+  if (width > 8) throw new Error(`winograd gather: rows of ${width} > 8`);
+  scratch.ptrs.forEach((ptr, l) => {
+    f.get(lanes[l]!);
+    if (i > 0) f.i32(i).get(rowBytes).op('i32.mul').op('i32.add');
+    f.set(ptr);
+  });
+  scratch.ptrs.forEach((ptr, l) => f.get(ptr).mem(width <= 2 ? 'v128.load64_zero' : 'v128.load').set(scratch.rows[l]!));
+  emitTranspose4(f, scratch.rows, out.slice(0, 4), scratch.tmps, Math.min(4, width));
+  if (width > 4) {
+    scratch.ptrs.forEach((ptr, l) => f.get(ptr).mem('v128.load', 16).set(scratch.rows[l]!));
+    emitTranspose4(f, scratch.rows, out.slice(4), scratch.tmps, width - 4);
+  }
+}
