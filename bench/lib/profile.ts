@@ -1,0 +1,153 @@
+/**
+ * bench:train --profile: where a training step's time goes on a gmgrad backend, measured by
+ * wrapping, for a few steps, every method of the backend instance (time per op kind: top-level
+ * calls only, so nested helpers are not counted twice), the wasm runtime's dispatch (time inside
+ * the generated kernels, and which kernels ran: Winograd or direct) and the thread pool's wait
+ * (the caller idle until the other thread's share is done: hand-off and imbalance). Convolutions
+ * and batch norms are attributed to their layer through their weight's storage (the weight
+ * gradient through the forward's input). Nothing here changes what the step computes.
+ */
+import type { Backend, Conv2dParams, Storage } from '../../src/core/backend.js';
+import { BatchNorm2d, Conv2d } from '../../src/nn/layers.js';
+import type { Module } from '../../src/nn/module.js';
+import { convFlops } from './step-flops.js';
+import type { Trainer } from './train-gmgrad.js';
+
+interface Acc { ms: number; calls: number }
+export interface LayerPass { ms: number; flops: number; algorithms: Set<string> }
+export interface LayerProfile { name: string; kind: 'conv' | 'bn'; shape: string; passes: Map<string, LayerPass> }
+
+export interface StepProfile {
+  steps: number;
+  msPerStep: number;
+  flopPerStep: number;
+  opKinds: Array<[string, Acc]>;
+  /** ms per step: inside kernels, waiting for workers, JS inside backend ops, of which allocation, outside backend ops */
+  kernelsMs: number; waitedMs: number; jsInOpsMs: number; allocMs: number; outsideMs: number;
+  takenOver: number;
+  layers: LayerProfile[];
+}
+
+const ALLOCATION = new Set(['newArray', 'releaseArray']);
+const KEYED = new Set(['unary', 'binary', 'reduce']);
+
+/** Conv2d and BatchNorm2d modules by name (walking the module tree) */
+function layersOf(m: Module, prefix = ''): Array<[string, Module]> {
+  const out: Array<[string, Module]> = [];
+  for (const [n, c] of m.children()) {
+    const name = prefix ? `${prefix}.${n}` : n;
+    if (c instanceof Conv2d || c instanceof BatchNorm2d) out.push([name, c]);
+    out.push(...layersOf(c, name));
+  }
+  return out;
+}
+
+/** 'winogradForward_m4r3' → 'F(4,3)'; the direct drivers → 'direct' */
+function algorithmOf(driver: string): string | null {
+  const w = /^winograd\w*_m(\d+)r(\d+)$/.exec(driver);
+  if (w) return `F(${w[1]},${w[2]})`;
+  if (driver.startsWith('conv')) return driver === 'convBackwardInputCol2im' ? 'col2im' : 'direct';
+  return null;
+}
+
+export async function profileSteps(be: Backend, trainer: Trainer, steps: number): Promise<StepProfile> {
+  for (let i = 0; i < 2; i++) await trainer.step(); // JIT, scratch, pools
+  const opKinds = new Map<string, Acc>();
+  const convByWeight = new Map<Storage, LayerProfile>(), bnByWeight = new Map<Storage, LayerProfile>();
+  const convByInput = new Map<Storage, LayerProfile>();
+  for (const [name, m] of layersOf(trainer.model.backbone)) {
+    const weight = m.namedParameters().find(([n]) => n === 'weight')?.[1];
+    if (!weight) continue;
+    const layer: LayerProfile = { name, kind: m instanceof Conv2d ? 'conv' : 'bn', shape: '', passes: new Map() };
+    (m instanceof Conv2d ? convByWeight : bnByWeight).set(weight.storage, layer);
+  }
+  let depth = 0, kernelsMs = 0, allocMs = 0, flops = 0;
+  let current: LayerPass | null = null;
+  const obj = be as unknown as Record<string, unknown>;
+  const names = new Set<string>();
+  for (let p = Object.getPrototypeOf(be); p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const n of Object.getOwnPropertyNames(p)) if (n !== 'constructor' && typeof obj[n] === 'function') names.add(n);
+  }
+  const passOf = (name: string, args: unknown[]): LayerPass | null => {
+    let layer: LayerProfile | undefined, pass = '';
+    if (name === 'conv2d') {
+      layer = convByWeight.get(args[1] as Storage);
+      if (layer) {
+        convByInput.set(args[0] as Storage, layer);
+        const p = args[2] as Conv2dParams;
+        layer.shape = `${p.inC}→${p.outC} ${p.kH}×${p.kW}${p.strideH > 1 ? ` /${p.strideH}` : ''} ${p.outH}×${p.outW}`;
+      }
+      pass = 'forward';
+    } else if (name === 'conv2dBackwardInput') { layer = convByWeight.get(args[1] as Storage); pass = 'input grad'; }
+    else if (name === 'conv2dBackwardWeight') { layer = convByInput.get(args[0] as Storage); pass = 'weight grad'; }
+    else if (name === 'batchNormForward') { layer = bnByWeight.get(args[1] as Storage); pass = 'forward'; }
+    else if (name === 'batchNormBackward') { layer = bnByWeight.get(args[4] as Storage); pass = 'backward'; }
+    if (!layer) return null;
+    let lp = layer.passes.get(pass);
+    if (!lp) { lp = { ms: 0, flops: 0, algorithms: new Set() }; layer.passes.set(pass, lp); }
+    if (name.startsWith('conv2d')) lp.flops += convFlops(args[2] as Conv2dParams);
+    return lp;
+  };
+  for (const name of names) {
+    const f = obj[name] as (...a: unknown[]) => unknown;
+    obj[name] = (...args: unknown[]) => {
+      const top = depth === 0;
+      depth++;
+      const lp = top ? passOf(name, args) : null;
+      if (top) current = lp;
+      const t = performance.now();
+      try {
+        return f.apply(be, args);
+      } finally {
+        const dt = performance.now() - t;
+        depth--;
+        if (ALLOCATION.has(name)) allocMs += dt;
+        if (top) {
+          const key = KEYED.has(name) ? `${name}(${String(args[0])})` : name;
+          const acc = opKinds.get(key) ?? { ms: 0, calls: 0 };
+          acc.ms += dt; acc.calls++;
+          opKinds.set(key, acc);
+          if (lp) lp.ms += dt;
+          if (name.startsWith('conv2d')) flops += convFlops(args[2] as Conv2dParams);
+          if (name === 'matmul') { const p = args[2] as { batch: number; m: number; n: number; k: number }; flops += 2 * p.batch * p.m * p.n * p.k; }
+          current = null;
+        }
+      }
+    };
+  }
+  // the wasm runtime, when there is one
+  const kernels = (be as unknown as { kernels?: { dispatch: (d: string, ...r: unknown[]) => void; pool?: { timing: boolean; waitedMs: number; sharesTakenOver: number } } }).kernels;
+  const dispatch = kernels?.dispatch;
+  if (kernels && dispatch) {
+    kernels.dispatch = (driver: string, ...rest: unknown[]) => {
+      const t = performance.now();
+      try { return dispatch.call(kernels, driver, ...rest); } finally {
+        kernelsMs += performance.now() - t;
+        const algo = algorithmOf(driver);
+        if (algo && current) (current as LayerPass).algorithms.add(algo);
+      }
+    };
+  }
+  const pool = kernels?.pool;
+  if (pool) { pool.timing = true; pool.waitedMs = 0; pool.sharesTakenOver = 0; }
+  const t0 = performance.now();
+  try {
+    for (let i = 0; i < steps; i++) await trainer.step();
+  } finally {
+    for (const name of names) delete obj[name];
+    if (kernels && dispatch) delete (kernels as Record<string, unknown>).dispatch;
+    if (pool) pool.timing = false;
+  }
+  const per = (v: number) => v / steps;
+  const wall = performance.now() - t0;
+  const inOps = [...opKinds.values()].reduce((s, a) => s + a.ms, 0);
+  const waited = pool?.waitedMs ?? 0;
+  const layers = [...convByWeight.values(), ...bnByWeight.values()].filter((l) => l.passes.size > 0);
+  for (const l of layers) for (const p of l.passes.values()) { p.ms /= steps; p.flops /= steps; }
+  return {
+    steps, msPerStep: per(wall), flopPerStep: per(flops),
+    opKinds: [...opKinds].map(([k, a]) => [k, { ms: per(a.ms), calls: per(a.calls) }] as [string, Acc]).sort((a, b) => b[1].ms - a[1].ms),
+    kernelsMs: per(kernelsMs - waited), waitedMs: per(waited), jsInOpsMs: per(inOps - kernelsMs), allocMs: per(allocMs),
+    outsideMs: per(wall - inOps), takenOver: per(pool?.sharesTakenOver ?? 0), layers,
+  };
+}
