@@ -22,7 +22,7 @@ import { runBench } from './lib/run-bench.js';
 import type { Classifier } from '../src/index.js';
 import { HelpRequested, headArg, intArg, parseArgs, rowSelected, type BenchArgs } from './lib/args.js';
 import { nchwToNhwc } from './lib/data.js';
-import { batchData, gmgradTrainer } from './lib/train-gmgrad.js';
+import { batchData, gmgradTrainer, LR, MOMENTUM } from './lib/train-gmgrad.js';
 import type { GmgradImpl } from './lib/gmgrad.js';
 import {
   checkAgreement, closeImpls, rowAgrees, naCell, openImpls, renderRows, rowsForJson, timeCell,
@@ -42,12 +42,12 @@ import { renderTargets } from './lib/train-targets.js';
 import { profileSteps } from './lib/profile.js';
 import { renderProfile } from './lib/profile-report.js';
 import type { SimdPeak } from './lib/simd-peak.js';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
+import { compareMemory } from './lib/train-memory.js';
 import { makeConv2d } from './lib/tfjs-conv.js';
 import { tfClassifierFrom } from './lib/tfjs-models.js';
 import type { TimingOptions } from './lib/timing.js';
 
-const LR = 0.01, MOMENTUM = 0.9;
 /** images per step on a software WebGPU adapter (both sides), which manages tens of MFLOPS */
 const SOFTWARE_GPU_BATCH = 2;
 
@@ -191,12 +191,19 @@ function torchTraining(row: TrainRow) {
 async function main(): Promise<void> {
   let args: BenchArgs;
   try {
-    args = parseArgs(process.argv.slice(2), ['models', 'head', 'batch', 'rounds', 'round-steps'], ['profile', 'memory']);
+    args = parseArgs(process.argv.slice(2), ['models', 'head', 'batch', 'rounds', 'round-steps', 'memory-steps'], ['profile', 'memory']);
   } catch (e) {
     if (e instanceof HelpRequested) { console.log((await import('./lib/usage.js')).usage('train')); return; }
     throw e;
   }
   const head = headArg(args);
+  if (args.switches.has('memory')) {
+    const name = args.extra.get('models') ?? 'resnet20';
+    const spec = MODEL_SPECS[name as keyof typeof MODEL_SPECS];
+    if (!spec || name.includes(',')) throw new Error(`--memory runs one model (known: ${Object.keys(MODEL_SPECS).join(', ')}), got ${name}`);
+    console.log(await compareMemory(spec, intArg(args, 'batch', 128, 2), intArg(args, 'memory-steps', 200, 1), availableParallelism()));
+    return;
+  }
   const batch = intArg(args, 'batch', 64, 2);
   const names = (args.extra.get('models') ?? (args.quick ? 'small-cnn' : 'small-cnn,lenet,mnist-6conv,resnet20')).split(',');
   const rows: TrainRow[] = names.map((n) => {

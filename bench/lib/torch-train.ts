@@ -28,7 +28,7 @@ export interface TorchTraining {
 let files = 0;
 
 /** the state dict and the batch, as reference.py reads them */
-export async function exportForTorch(reference: Classifier, t: TorchTraining): Promise<Uint8Array> {
+export async function exportForTorch(reference: Classifier, t: Pick<TorchTraining, 'inputShape' | 'x' | 'y'>): Promise<Uint8Array> {
   const tensors: Record<string, SafetensorsTensor> = {};
   for (const [name, tensor] of reference.stateDict()) {
     const data = await tensor.data();

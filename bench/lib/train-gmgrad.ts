@@ -3,6 +3,9 @@ import { SGD, tensor, tidy, type Backend, type Classifier } from '../../src/inde
 import { seededLabels, seededUniform } from './data.js';
 import { buildModel, type ModelSpec } from './models.js';
 
+/** the optimizer of every implementation's step: SGD with momentum */
+export const LR = 0.01, MOMENTUM = 0.9;
+
 /** the benchmark's batch: uniform images in [0, 1] and labels, the same for every implementation */
 export function batchData(spec: ModelSpec, batch: number): { x: Float32Array; y: Int32Array } {
   const [c, h, w] = spec.inputShape;

@@ -10,6 +10,8 @@ export function usage(bench: 'kernels' | 'train' | 'attack'): string {
       '  --round-steps n     steps per implementation and round (default 3)',
       '  --profile           instead of timing: where one step\'s time goes per gmgrad backend (op kinds, kernels,',
       '                      thread hand-off, JavaScript, layers, algorithms) and its effective GFLOPS vs the SIMD peak',
+      '  --memory            instead of timing: peak RSS of a training run (one --models, default resnet20; --batch',
+      '                      default 128; --memory-steps default 200) for gmgrad and PyTorch, each in a fresh process',
     ].join('\n'),
     attack: '  --steps n           PGD steps (default 40; fewer on slow backends, rate per step reported)\n  --batch n           images (default 256)\n  --head gm|softmax   the classifier head (default gm)',
   }[bench];
