@@ -44,6 +44,7 @@ import { renderProfile } from './lib/profile-report.js';
 import type { SimdPeak } from './lib/simd-peak.js';
 import { availableParallelism, loadavg } from 'node:os';
 import { compareMemory } from './lib/train-memory.js';
+import { compareEpochs } from './lib/train-epoch.js';
 import { makeConv2d } from './lib/tfjs-conv.js';
 import { tfClassifierFrom } from './lib/tfjs-models.js';
 import type { TimingOptions } from './lib/timing.js';
@@ -191,7 +192,7 @@ function torchTraining(row: TrainRow) {
 async function main(): Promise<void> {
   let args: BenchArgs;
   try {
-    args = parseArgs(process.argv.slice(2), ['models', 'head', 'batch', 'rounds', 'round-steps', 'memory-steps'], ['profile', 'memory']);
+    args = parseArgs(process.argv.slice(2), ['models', 'head', 'batch', 'rounds', 'round-steps', 'memory-steps', 'data'], ['profile', 'memory', 'epoch']);
   } catch (e) {
     if (e instanceof HelpRequested) { console.log((await import('./lib/usage.js')).usage('train')); return; }
     throw e;
@@ -202,6 +203,10 @@ async function main(): Promise<void> {
     const spec = MODEL_SPECS[name as keyof typeof MODEL_SPECS];
     if (!spec || name.includes(',')) throw new Error(`--memory runs one model (known: ${Object.keys(MODEL_SPECS).join(', ')}), got ${name}`);
     console.log(await compareMemory(spec, intArg(args, 'batch', 128, 2), intArg(args, 'memory-steps', 200, 1), availableParallelism()));
+    return;
+  }
+  if (args.switches.has('epoch')) {
+    console.log(compareEpochs((args.extra.get('models') ?? 'mnist-6conv,resnet20').split(','), args.extra.get('data') ?? null));
     return;
   }
   const batch = intArg(args, 'batch', 64, 2);

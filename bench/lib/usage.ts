@@ -12,6 +12,9 @@ export function usage(bench: 'kernels' | 'train' | 'attack'): string {
       '                      thread hand-off, JavaScript, layers, algorithms) and its effective GFLOPS vs the SIMD peak',
       '  --memory            instead of timing: peak RSS of a training run (one --models, default resnet20; --batch',
       '                      default 128; --memory-steps default 200) for gmgrad and PyTorch, each in a fresh process',
+      '  --epoch             instead of timing: one full training epoch with `gmgrad train` and with PyTorch',
+      '                      (bench/torch/epoch.py), same data and recipe (--models, default mnist-6conv,resnet20;',
+      '                      --data: the folder holding mnist/ and cifar10/, default ../shared/data); minutes',
     ].join('\n'),
     attack: '  --steps n           PGD steps (default 40; fewer on slow backends, rate per step reported)\n  --batch n           images (default 256)\n  --head gm|softmax   the classifier head (default gm)',
   }[bench];
