@@ -29,7 +29,7 @@ import {
   type Cell, type Opened, type Prepared, type Row,
 } from './lib/harness.js';
 import { implInfo, PAIRS, selectedImpls, type ImplId } from './lib/impls.js';
-import { buildModel, MODEL_SPECS, referenceModel, type ModelSpec } from './lib/models.js';
+import { MODEL_SPECS, referenceModel, type ModelSpec } from './lib/models.js';
 import { reportCell } from './lib/progress.js';
 import { machineInfo, writeResults } from './lib/results.js';
 import { fmtMs, fmtRate, renderSection } from './lib/table.js';

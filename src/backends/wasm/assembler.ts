@@ -373,6 +373,12 @@ export class ModuleBuilder {
       codeSec.sized(f.builder.encode());
     }
     out.byte(10).sized(codeSec);
+
+    // the "name" custom section: function names, for profilers and stack traces
+    const names = new ByteWriter().u32(this.funcs.length);
+    this.funcs.forEach((f, i) => names.u32(i).name(f.name));
+    const nameSec = new ByteWriter().name('name').byte(1).sized(names);
+    out.byte(0).sized(nameSec);
     return out.toBytes();
   }
 }

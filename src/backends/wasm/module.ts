@@ -15,7 +15,6 @@ import { WASM_REDUCE_OPS, emitReduce, reduceDriverName } from './kernels/reduce.
 import { ADAM_DRIVER, SGD_DRIVER, emitOptim } from './kernels/optim.js';
 import { BN_BACKWARD_DRIVER, BN_FORWARD_DRIVER, emitBatchNorm } from './kernels/batch-norm.js';
 import { emitWinograd, winogradDrivers } from './kernels/winograd-conv.js';
-import { emitWinogradWeightGrad, winogradWeightGradDrivers } from './kernels/winograd-weight-grad.js';
 
 export interface KernelModuleConfig {
   simd: boolean;
@@ -37,7 +36,7 @@ export const DRIVERS: readonly string[] = [
   ...Object.keys(WASM_BINARY).map(binaryDriverName),
   SOFTMAX_DRIVER, LOG_SOFTMAX_DRIVER, GM_INV_VAR_DRIVER, ...GM_COVARIANCES.flatMap((cov) => [gmDistancesDriverName(cov), gmGradDriverName(cov)]),
   ...WASM_REDUCE_OPS.map(reduceDriverName), SGD_DRIVER, ADAM_DRIVER, AFFINE_DRIVER, BN_FORWARD_DRIVER, BN_BACKWARD_DRIVER,
-  ...winogradDrivers(), ...winogradWeightGradDrivers(),
+  ...winogradDrivers(),
 ];
 export type DriverName = string;
 
@@ -71,6 +70,5 @@ export function buildKernelModule(cfg: KernelModuleConfig): Uint8Array<ArrayBuff
   emitOptim(mod);
   emitBatchNorm(mod, vec);
   emitWinograd(mod, cfg.simd, cfg.simd && cfg.relaxedMadd, gemm);
-  emitWinogradWeightGrad(mod, cfg.simd, cfg.simd && cfg.relaxedMadd, gemm);
   return mod.build();
 }

@@ -8,7 +8,10 @@ import {
   WINOGRAD_FORWARD_FIELDS, WINOGRAD_PAD_DRIVER, WINOGRAD_PAD_FIELDS, WINOGRAD_WEIGHT_FIELDS, winogradForwardDriver,
   winogradWeightsDriver, type WinogradVariant,
 } from './kernels/winograd-conv.js';
-import { WINOGRAD_WEIGHT_GRAD_FIELDS, WINOGRAD_WEIGHT_OUT_FIELDS, winogradWeightGradDriver, winogradWeightOutDriver } from './kernels/winograd-weight-grad.js';
+import {
+  WINOGRAD_WEIGHT_GRAD_FIELDS, WINOGRAD_WEIGHT_OUT_FIELDS, winogradWeightGradDriver, winogradWeightOutDriver,
+} from './kernels/winograd-weight-grad.js';
+import { XI_PAD } from './kernels/winograd-groups.js';
 import { splitRange } from './partition.js';
 import { WORK_COUNTER, roundUp, type KernelRuntime } from './runtime.js';
 
@@ -62,7 +65,7 @@ function correlate(rt: KernelRuntime, x: number, w: number, y: number, v: Winogr
   const parallel = rt.parallel(2 * q.n * q.c * q.k * r * r * q.outH * q.outW);
   // the padded input, with a vector of slack: a tile row's last load may read past its plane
   const xp = rt.heap.alloc((q.n * q.c * plane + 16) * 4);
-  const u = rt.heap.alloc(xi * kpad * q.c * 4);
+  const u = rt.heap.alloc(xi * (kpad * q.c + XI_PAD) * 4);
   try {
     padPlanes(rt, x, xp, q.n * q.c, q.h, q.w, hp, wp, q.padT, q.padL, parallel);
 
@@ -85,7 +88,7 @@ function correlate(rt: KernelRuntime, x: number, w: number, y: number, v: Winogr
     const shares = parallel && blocks > 1 ? Math.min(threads, blocks) : 1;
     const { mr, nr } = rt.shape.gemm;
     rt.dispatch(winogradForwardDriver(v), WINOGRAD_FORWARD_FIELDS, Array.from({ length: shares }, (_, t) => {
-      const [vBuf, mBuf, tmp, tab, tile] = rt.ensureScratch(t, [xi * q.c * blockTiles, xi * kb * blockTiles, xi * 4, 4 * blockTiles, mr * nr]);
+      const [vBuf, mBuf, tmp, tab, tile] = rt.ensureScratch(t, [xi * (q.c * blockTiles + XI_PAD), xi * (kb * blockTiles + XI_PAD), xi * 4, 4 * blockTiles, mr * nr]);
       return [base, { dyn: shares > 1 ? WORK_COUNTER : 0, vBuf: vBuf!, mBuf: mBuf!, tmp: tmp!, tab: tab!, tile: tile! }];
     }));
   } finally {
@@ -107,7 +110,7 @@ export function winogradBackwardWeight(rt: KernelRuntime, x: number, dy: number,
   const blockTiles = Math.max(8, Math.min(64, Math.floor(BLOCK_BYTES / (xi * (c + k) * 4) / 8) * 8));
   const blocks = Math.ceil(tiles / blockTiles);
   const shares = parallel ? Math.min(threads, blocks) : 1;
-  const mSize = xi * k * c;
+  const mSize = xi * (k * c + XI_PAD);
   // dY itself when the tiles cover it exactly, else a copy padded with zeros to whole tiles
   const aligned = tilesY * m === p.outH && tilesX * m === p.outW;
   const xp = rt.heap.alloc((p.n * c * plane + 16) * 4);
@@ -124,7 +127,7 @@ export function winogradBackwardWeight(rt: KernelRuntime, x: number, dy: number,
     };
     const partials: number[] = [];
     rt.dispatch(winogradWeightGradDriver(v), WINOGRAD_WEIGHT_GRAD_FIELDS, splitRange(blocks, shares).map(([u0, u1], t) => {
-      const sizes = [xi * c * blockTiles, xi * k * blockTiles, xi * 4, 2 * blockTiles, mc * kc, kc * Math.min(nc, roundUp(c, nr)), mr * nr];
+      const sizes = [xi * (c * blockTiles + XI_PAD), xi * (k * blockTiles + XI_PAD), xi * 4, 2 * blockTiles, mc * kc, kc * Math.min(nc, roundUp(c, nr)), mr * nr];
       if (t > 0) sizes.push(mSize);
       const [xBuf, dBuf, tmp, tab, bufA, bufB, tile, partial] = rt.ensureScratch(t, sizes);
       if (partial !== undefined) { rt.heap.f32(partial, mSize).fill(0); partials.push(partial); }

@@ -175,3 +175,41 @@ export function emitGatherRow(f: FunctionBuilder, lanes: readonly Local[], rowBy
     emitTranspose4(f, scratch.rows, out.slice(4), scratch.tmps, width - 4);
   }
 }
+
+/**
+ * Addresses base + ξ·stride for ξ = p·α + q visited in the order the straight-line transform code
+ * visits them: the first one is computed, each next one is the previous plus a multiple of stride
+ * (1 or α steps: one add; other steps: a multiply). Call start() before each emitted transform.
+ */
+export class XiCursor {
+  private readonly ptr: Local;
+  private readonly alphaStride: Local;
+  private last = -1;
+  private base: Local | null = null;
+  private stride: Local | null = null;
+
+  constructor(private readonly f: FunctionBuilder, private readonly alpha: number) {
+    this.ptr = f.local('i32');
+    this.alphaStride = f.local('i32');
+  }
+
+  start(base: Local, stride: Local): void {
+    this.base = base;
+    this.stride = stride;
+    this.last = -1;
+    this.f.get(stride).i32(this.alpha).op('i32.mul').set(this.alphaStride);
+  }
+
+  /** the address of element (p, q), in a local */
+  at(p: number, q: number): Local {
+    const { f, ptr } = this;
+    const xi = p * this.alpha + q;
+    const step = xi - this.last;
+    if (this.last < 0) f.get(this.base!).i32(xi).get(this.stride!).op('i32.mul').op('i32.add').set(ptr);
+    else if (step === 1) f.get(ptr).get(this.stride!).op('i32.add').set(ptr);
+    else if (step === this.alpha) f.get(ptr).get(this.alphaStride).op('i32.add').set(ptr);
+    else f.get(ptr).i32(step).get(this.stride!).op('i32.mul').op('i32.add').set(ptr);
+    this.last = xi;
+    return ptr;
+  }
+}
