@@ -42,8 +42,8 @@ export const sin = (x: Tensor): Tensor => unaryOp('sin', x, undefined, (x, _y, g
 export const cos = (x: Tensor): Tensor => unaryOp('cos', x, undefined, (x, _y, g) => neg(mul(g, unaryRaw('sin', x))));
 export const tanh = (x: Tensor): Tensor => unaryOp('tanh', x, undefined, (_x, y, g) => mul(g, affine(unaryRaw('square', y), -1, 1)));
 export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', x, undefined, (_x, y, g) => mul(g, mul(y, affine(y, -1, 1))));
-/** relu'(0) = 0 (PyTorch) */
-export const relu = (x: Tensor): Tensor => unaryOp('relu', x, undefined, (x, _y, g) => mul(g, positiveMask(x)));
+/** relu'(0) = 0 (PyTorch); the mask is sign(y) = sign(relu(x)), one pass fewer than from x */
+export const relu = (x: Tensor): Tensor => unaryOp('relu', x, undefined, (_x, y, g) => mul(g, unaryRaw('sign', y)));
 /** exact (erf) GELU, as PyTorch's default */
 export const gelu = (x: Tensor): Tensor => unaryOp('gelu', x, undefined, (x, _y, g) => mul(g, unaryRaw('geluGrad', x)));
 /** log(1 + e^x), computed stably for large |x| */

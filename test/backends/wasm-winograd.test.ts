@@ -40,6 +40,7 @@ const SHAPES: Array<[string, Conv2dParams]> = [
   ['no padding (4→6, 6×11)', conv(1, 4, 6, 6, 11, 3, 0)],
   ['padding r − 1 (9→6, 5²)', conv(5, 9, 6, 5, 5, 3, 2)],
   ['5×5, padding 1 (8→12, 7×10)', conv(2, 8, 12, 7, 10, 5, 1)],
+  ['rows of 4, every tile over the border (5→6, 3×4)', conv(3, 5, 6, 3, 4, 3, 1)],
 ];
 
 const CONFIGS: Array<[string, WasmKernelOptions]> = [
@@ -112,7 +113,8 @@ describe('the algorithm chooser', () => {
   const base = conv(8, 32, 32, 16, 16, 3, 1);
   it('picks Winograd only where it applies', () => {
     expect(winogradApplies(base)).toBe(true);
-    for (const q of [{ strideH: 2, strideW: 2 }, { dilationH: 2 }, { groups: 2 }, { kH: 1, kW: 1 }, { kW: 5 }, { kH: 7, kW: 7 }, { padTop: 3 }]) {
+    for (const q of [{ strideH: 2, strideW: 2 }, { dilationH: 2 }, { groups: 2 }, { kH: 1, kW: 1 }, { kW: 5 }, { kH: 7, kW: 7 }, { padTop: 3 },
+      { inW: 3 }, { outW: 3 }]) {
       expect(winogradApplies({ ...base, ...q })).toBe(false);
     }
   });

@@ -9,12 +9,16 @@ import type { WinogradVariant } from './kernels/winograd-conv.js';
 export type ConvAlgorithmOption = 'auto' | 'direct' | 'winograd2' | 'winograd4';
 export type ConvPass = 'forward' | 'backwardInput' | 'backwardWeight';
 
-/** Where Winograd can run at all: stride and dilation 1, one group, a square 3×3 or 5×5 kernel. */
+/**
+ * Where Winograd can run at all: stride and dilation 1, one group, a square 3×3 or 5×5 kernel,
+ * padding under the kernel's size, and input and output rows of at least 4 (a tile row is read
+ * four columns at a time, never past its row).
+ */
 export function winogradApplies(p: Conv2dParams): boolean {
   const r = p.kH;
   return (r === 3 || r === 5) && p.kW === r && p.strideH === 1 && p.strideW === 1 && p.dilationH === 1
     && p.dilationW === 1 && p.groups === 1 && p.padTop >= 0 && p.padLeft >= 0 && p.padTop <= r - 1 && p.padLeft <= r - 1
-    && p.n > 0 && p.inC > 0 && p.outC > 0 && p.outH > 0 && p.outW > 0;
+    && p.n > 0 && p.inC > 0 && p.outC > 0 && p.outH > 0 && p.inW >= 4 && p.outW >= 4;
 }
 
 /**

@@ -1,15 +1,15 @@
 /**
- * Planning of the Winograd convolutions (kernels/winograd-conv.ts): the padded copy of the input,
- * the weight transform, block sizes that keep a block's transformed tiles in L2, and the split of
- * every step over the threads. Operands are heap addresses.
+ * Planning of the Winograd convolutions (kernels/winograd-conv.ts): the weight transform, block
+ * sizes that keep a block's transformed tiles in L2, per-thread scratch, and the split of every
+ * step over the threads. Operands are heap addresses; inputs are read in place (the drivers pad on
+ * the fly).
  */
 import type { Conv2dParams } from '../../core/backend.js';
 import {
-  WINOGRAD_FORWARD_FIELDS, WINOGRAD_PAD_DRIVER, WINOGRAD_PAD_FIELDS, WINOGRAD_WEIGHT_FIELDS, winogradForwardDriver,
-  winogradWeightsDriver, type WinogradVariant,
+  FORWARD_ENTRY_BYTES, WINOGRAD_FORWARD_FIELDS, WINOGRAD_WEIGHT_FIELDS, winogradForwardDriver, winogradWeightsDriver, type WinogradVariant,
 } from './kernels/winograd-conv.js';
 import {
-  WINOGRAD_WEIGHT_GRAD_FIELDS, WINOGRAD_WEIGHT_OUT_FIELDS, winogradWeightGradDriver, winogradWeightOutDriver,
+  WEIGHT_GRAD_ENTRY_BYTES, WINOGRAD_WEIGHT_GRAD_FIELDS, WINOGRAD_WEIGHT_OUT_FIELDS, winogradWeightGradDriver, winogradWeightOutDriver,
 } from './kernels/winograd-weight-grad.js';
 import { XI_PAD } from './kernels/winograd-groups.js';
 import { splitRange } from './partition.js';
@@ -45,30 +45,15 @@ export function winogradBackwardInput(rt: KernelRuntime, dy: number, w: number, 
   });
 }
 
-/** copies planes of h × w into zero-padded planes of hp × wp at (padT, padL) */
-function padPlanes(rt: KernelRuntime, x: number, y: number, planes: number, h: number, w: number, hp: number, wp: number,
-  padT: number, padL: number, parallel: boolean): void {
-  const parts = parallel ? splitRange(planes, rt.threads) : [[0, planes] as [number, number]];
-  const base = {
-    x, y, w, hp, wp, padT, padL, inPlane: h * w, rows: Math.max(0, Math.min(h, hp - padT)), cols: Math.max(0, Math.min(w, wp - padL)),
-  };
-  rt.dispatch(WINOGRAD_PAD_DRIVER, WINOGRAD_PAD_FIELDS, parts.map(([pl0, pl1]) => [base, { pl0, pl1 }]));
-}
-
 function correlate(rt: KernelRuntime, x: number, w: number, y: number, v: WinogradVariant, q: Correlation): void {
   const { m, r } = v;
   const alpha = m + r - 1, xi = alpha * alpha;
   const tilesY = Math.ceil(q.outH / m), tilesX = Math.ceil(q.outW / m);
-  const hp = tilesY * m + r - 1, wp = tilesX * m + r - 1, plane = hp * wp;
   const kpad = roundUp(q.k, 4);
   const threads = rt.threads;
   const parallel = rt.parallel(2 * q.n * q.c * q.k * r * r * q.outH * q.outW);
-  // the padded input, with a vector of slack: a tile row's last load may read past its plane
-  const xp = rt.heap.alloc((q.n * q.c * plane + 16) * 4);
   const u = rt.heap.alloc(xi * (kpad * q.c + XI_PAD) * 4);
   try {
-    padPlanes(rt, x, xp, q.n * q.c, q.h, q.w, hp, wp, q.padT, q.padL, parallel);
-
     const panels = kpad / 4;
     const weightParts = parallel && panels >= threads ? splitRange(panels, threads) : [[0, panels] as [number, number]];
     const weights = { w, u, o: q.k, d: q.c, so: q.so, sd: q.sd, flip: q.flip ? 1 : 0, opad: kpad };
@@ -79,22 +64,29 @@ function correlate(rt: KernelRuntime, x: number, w: number, y: number, v: Winogr
 
     const tiles = q.n * tilesY * tilesX;
     const kb = Math.min(kpad, CHANNEL_GROUP);
-    const blockTiles = Math.max(8, Math.min(64, Math.floor(BLOCK_BYTES / (xi * (q.c + kb) * 4) / 8) * 8));
+    const blockTiles = blockSize(xi, q.c + kb);
     const blocks = Math.ceil(tiles / blockTiles);
     const base = {
-      x: xp, u, y, c: q.c, k: q.k, kpad, wp, plane, outH: q.outH, outW: q.outW, tilesX, tilesPerImage: tilesY * tilesX,
-      tiles, blockTiles, kb, u0: 0, u1: blocks,
+      x, u, y, c: q.c, k: q.k, kpad, h: q.h, w: q.w, padT: q.padT, padL: q.padL, outH: q.outH, outW: q.outW, tilesX,
+      tilesPerImage: tilesY * tilesX, tiles, blockTiles, kb, u0: 0, u1: blocks,
     };
     const shares = parallel && blocks > 1 ? Math.min(threads, blocks) : 1;
     const { mr, nr } = rt.shape.gemm;
     rt.dispatch(winogradForwardDriver(v), WINOGRAD_FORWARD_FIELDS, Array.from({ length: shares }, (_, t) => {
-      const [vBuf, mBuf, tmp, tab, tile] = rt.ensureScratch(t, [xi * (q.c * blockTiles + XI_PAD), xi * (kb * blockTiles + XI_PAD), xi * 4, 4 * blockTiles, mr * nr]);
-      return [base, { dyn: shares > 1 ? WORK_COUNTER : 0, vBuf: vBuf!, mBuf: mBuf!, tmp: tmp!, tab: tab!, tile: tile! }];
+      const [vBuf, mBuf, tmp, tab, tile, zero] = rt.ensureScratch(t, [
+        xi * (q.c * blockTiles + XI_PAD), xi * (kb * blockTiles + XI_PAD), xi * 4, (FORWARD_ENTRY_BYTES / 4) * blockTiles, mr * nr, 8,
+      ]);
+      rt.heap.f32(zero!, 8).fill(0);
+      return [base, { dyn: shares > 1 ? WORK_COUNTER : 0, vBuf: vBuf!, mBuf: mBuf!, tmp: tmp!, tab: tab!, tile: tile!, zero: zero! }];
     }));
   } finally {
     rt.heap.free(u);
-    rt.heap.free(xp);
   }
+}
+
+/** tiles per block: as many as keep the block's transformed data (α² · rows per tile floats) in L2, 8 to 64 */
+function blockSize(xi: number, rows: number): number {
+  return Math.max(8, Math.min(64, Math.floor(BLOCK_BYTES / (xi * rows * 4) / 8) * 8));
 }
 
 /** dw = the weight gradient of conv2d (zeroed and written here) */
@@ -103,35 +95,34 @@ export function winogradBackwardWeight(rt: KernelRuntime, x: number, dy: number,
   const alpha = m + r - 1, xi = alpha * alpha;
   const c = p.inC, k = p.outC;
   const tilesY = Math.ceil(p.outH / m), tilesX = Math.ceil(p.outW / m);
-  const hp = tilesY * m + r - 1, wp = tilesX * m + r - 1, plane = hp * wp;
   const parallel = rt.parallel(2 * p.n * c * k * r * r * p.outH * p.outW);
   const threads = rt.threads;
   const tiles = p.n * tilesY * tilesX;
-  const blockTiles = Math.max(8, Math.min(64, Math.floor(BLOCK_BYTES / (xi * (c + k) * 4) / 8) * 8));
+  const blockTiles = blockSize(xi, c + k);
   const blocks = Math.ceil(tiles / blockTiles);
   const shares = parallel ? Math.min(threads, blocks) : 1;
   const mSize = xi * (k * c + XI_PAD);
-  // dY itself when the tiles cover it exactly, else a copy padded with zeros to whole tiles
-  const aligned = tilesY * m === p.outH && tilesX * m === p.outW;
-  const xp = rt.heap.alloc((p.n * c * plane + 16) * 4);
-  const dyp = aligned ? dy : rt.heap.alloc((p.n * k * tilesY * m * tilesX * m + 4) * 4);
   const total = rt.heap.alloc((mSize + 4) * 4);
   try {
-    padPlanes(rt, x, xp, p.n * c, p.inH, p.inW, hp, wp, p.padTop, p.padLeft, parallel);
-    if (!aligned) padPlanes(rt, dy, dyp, p.n * k, p.outH, p.outW, tilesY * m, tilesX * m, 0, 0, parallel);
     rt.heap.f32(total, mSize + 4).fill(0);
     const { mr, nr, kc, mc, nc } = rt.shape.gemm;
     const base = {
-      x: xp, dy: dyp, c, k, wp, plane, dyRow: tilesX * m, dyPlane: tilesY * m * tilesX * m, tilesX, tilesPerImage: tilesY * tilesX,
-      tiles, blockTiles,
+      x, dy, c, k, h: p.inH, w: p.inW, padT: p.padTop, padL: p.padLeft, outH: p.outH, outW: p.outW, tilesX,
+      tilesPerImage: tilesY * tilesX, tiles, blockTiles,
     };
     const partials: number[] = [];
     rt.dispatch(winogradWeightGradDriver(v), WINOGRAD_WEIGHT_GRAD_FIELDS, splitRange(blocks, shares).map(([u0, u1], t) => {
-      const sizes = [xi * (c * blockTiles + XI_PAD), xi * (k * blockTiles + XI_PAD), xi * 4, 2 * blockTiles, mc * kc, kc * Math.min(nc, roundUp(c, nr)), mr * nr];
+      const sizes = [
+        xi * (c * blockTiles + XI_PAD), xi * (k * blockTiles + XI_PAD), xi * 4, (WEIGHT_GRAD_ENTRY_BYTES / 4) * blockTiles,
+        mc * kc, kc * Math.min(nc, roundUp(c, nr)), mr * nr, 8,
+      ];
       if (t > 0) sizes.push(mSize);
-      const [xBuf, dBuf, tmp, tab, bufA, bufB, tile, partial] = rt.ensureScratch(t, sizes);
+      const [xBuf, dBuf, tmp, tab, bufA, bufB, tile, zero, partial] = rt.ensureScratch(t, sizes);
+      rt.heap.f32(zero!, 8).fill(0);
       if (partial !== undefined) { rt.heap.f32(partial, mSize).fill(0); partials.push(partial); }
-      return [base, { u0, u1, mOut: partial ?? total, xBuf: xBuf!, dBuf: dBuf!, tmp: tmp!, tab: tab!, bufA: bufA!, bufB: bufB!, tile: tile! }];
+      return [base, {
+        u0, u1, mOut: partial ?? total, xBuf: xBuf!, dBuf: dBuf!, tmp: tmp!, tab: tab!, bufA: bufA!, bufB: bufB!, tile: tile!, zero: zero!,
+      }];
     }));
     // every thread summed its own blocks; the partial sums go into thread 0's, in thread order
     for (const partial of partials) rt.addF32(total, partial, mSize);
@@ -143,7 +134,5 @@ export function winogradBackwardWeight(rt: KernelRuntime, x: number, dy: number,
     }));
   } finally {
     rt.heap.free(total);
-    if (!aligned) rt.heap.free(dyp);
-    rt.heap.free(xp);
   }
 }

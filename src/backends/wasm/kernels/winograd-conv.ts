@@ -14,7 +14,7 @@
  *
  * One set of drivers per tile size F(m, r) (winograd-matrices.ts); SIMD only.
  */
-import type { Local, ModuleBuilder } from '../assembler.js';
+import type { ModuleBuilder } from '../assembler.js';
 import { fields } from '../layout.js';
 import { I, addTo, assign, emit, fieldReader, forRange, forUnits, when } from '../emit.js';
 import type { GemmFunctions } from './gemm.js';
@@ -24,6 +24,7 @@ import {
   XI_PAD, emitBlockTiles, emitOutputGroup, emitTransformGroup, storeWords, tileOrigin, variantSuffix as suffix, type GroupFunctions, type WinogradVariant,
 } from './winograd-groups.js';
 import { emitWeightGradient, winogradWeightGradDriver, winogradWeightOutDriver } from './winograd-weight-grad.js';
+import { DESCRIPTOR_BYTES, emitTileDescriptor } from './winograd-gather.js';
 
 export type { WinogradVariant } from './winograd-groups.js';
 
@@ -35,19 +36,13 @@ export const WINOGRAD_VARIANTS: readonly WinogradVariant[] = [
 
 export const winogradForwardDriver = (v: WinogradVariant) => `winogradForward_${suffix(v)}`;
 export const winogradWeightsDriver = (v: WinogradVariant) => `winogradWeights_${suffix(v)}`;
-export const WINOGRAD_PAD_DRIVER = 'winogradPad';
 
 export function winogradDrivers(): string[] {
-  return [WINOGRAD_PAD_DRIVER, ...WINOGRAD_VARIANTS.flatMap((v) => [
+  return [...WINOGRAD_VARIANTS.flatMap((v) => [
     winogradWeightsDriver(v), winogradForwardDriver(v), winogradWeightGradDriver(v), winogradWeightOutDriver(v),
   ])];
 }
 
-/**
- * Planes [pl0, pl1) of x (h × w each, inPlane = h·w) into y (hp × wp each) at (padT, padL), zeros
- * around; rows/cols: how much of each input plane fits (the rest is cut).
- */
-export const WINOGRAD_PAD_FIELDS = fields(['x', 'y', 'w', 'hp', 'wp', 'padT', 'padL', 'rows', 'cols', 'inPlane', 'pl0', 'pl1'] as const);
 
 /**
  * U [ξ][o panel][d][4] = G g Gᵀ of g = w[o·so + d·sd + (i·r + j)] (flip: (r−1−i)·r + r−1−j) for
@@ -56,17 +51,20 @@ export const WINOGRAD_PAD_FIELDS = fields(['x', 'y', 'w', 'hp', 'wp', 'padT', 'p
 export const WINOGRAD_WEIGHT_FIELDS = fields(['w', 'u', 'o', 'd', 'so', 'sd', 'flip', 'opad', 'p0', 'p1', 'tmp'] as const);
 
 /**
- * x: the padded input (plane = hp·wp elements per channel, rows wp long); u: the transformed weights
+ * x: the input [n, c, h, w], padded by (padT, padL) on the fly (no copy); u: the transformed weights
  * (kpad = k rounded up to 4); y: the output [n, k, outH, outW]. Tiles are numbered image by image,
  * row by row; work units are blocks of blockTiles tiles: [u0, u1) on this thread, or drawn from the
  * counter at `dyn` when it is not 0. Output channels are done kb at a time. Scratch: vBuf (α²·c·
- * blockTiles floats), mBuf (α²·kb·blockTiles), tmp (α² vectors), tab (4 words per tile), tile
- * (the GEMM's edge tile).
+ * blockTiles floats + padding), mBuf (α²·kb·blockTiles + padding), tmp (α² vectors), tab
+ * (FORWARD_ENTRY_BYTES per tile), tile (the GEMM's edge tile), zero (8 zero floats).
  */
 export const WINOGRAD_FORWARD_FIELDS = fields([
-  'x', 'u', 'y', 'c', 'k', 'kpad', 'wp', 'plane', 'outH', 'outW', 'tilesX', 'tilesPerImage', 'tiles',
-  'blockTiles', 'kb', 'dyn', 'u0', 'u1', 'vBuf', 'mBuf', 'tmp', 'tab', 'tile',
+  'x', 'u', 'y', 'c', 'k', 'kpad', 'h', 'w', 'padT', 'padL', 'outH', 'outW', 'tilesX', 'tilesPerImage', 'tiles',
+  'blockTiles', 'kb', 'dyn', 'u0', 'u1', 'vBuf', 'mBuf', 'tmp', 'tab', 'tile', 'zero',
 ] as const);
+
+/** a forward tile's table entry: its window's descriptor, then [output address, valid rows, valid columns] */
+export const FORWARD_ENTRY_BYTES = DESCRIPTOR_BYTES + 16;
 
 /**
  * The drivers; a module without SIMD gets traps in their place (the algorithm chooser never picks
@@ -77,7 +75,6 @@ export function emitWinograd(mod: ModuleBuilder, simd: boolean, fma: boolean, ge
     for (const name of winogradDrivers()) mod.func(name, ['i32'], [], (f) => { f.op('unreachable'); });
     return;
   }
-  emitPad(mod);
   for (const v of WINOGRAD_VARIANTS) {
     const { BT, AT, alpha, m } = winogradMatrices(v.m, v.r);
     if (alpha > 8) throw new Error(`winograd codegen: α = ${alpha} > 8 (two vectors per tile row)`);
@@ -92,47 +89,6 @@ export function emitWinograd(mod: ModuleBuilder, simd: boolean, fma: boolean, ge
   }
 }
 
-
-function emitPad(mod: ModuleBuilder): void {
-  mod.func(WINOGRAD_PAD_DRIVER, ['i32'], [], (f, params) => {
-    const P = fieldReader(f, params!, WINOGRAD_PAD_FIELDS);
-    const x = P('x'), y = P('y'), w = P('w'), hp = P('hp'), wp = P('wp'), padT = P('padT'), padL = P('padL');
-    const rows = P('rows'), cols = P('cols'), inPlane = P('inPlane'), pl0 = P('pl0'), pl1 = P('pl1');
-    const pl = f.local('i32'), src = f.local('i32'), dst = f.local('i32'), row = f.local('i32');
-    const rowBytes = f.local('i32'), right = f.local('i32'), d = f.local('i32'), s = f.local('i32'), j = f.local('i32'), end = f.local('i32');
-    assign(f, rowBytes, I.shl(wp, 2));
-    assign(f, right, I.sub(I.sub(wp, padL), cols));
-    assign(f, end, I.sub(cols, 3));
-    const fill = (to: Local, bytes: Parameters<typeof emit>[1]) => { f.get(to).i32(0); emit(f, bytes); f.memoryFill(); };
-    // a few floats at a time: memory.fill and memory.copy cost a call each, too much per row
-    const zeros = (count: Local) => forRange(f, j, 0, count, 1, () => { f.get(d).f32(0).mem('f32.store'); addTo(f, d, 4); });
-    forRange(f, pl, pl0, pl1, 1, () => {
-      assign(f, src, I.at4(x, I.mul(pl, inPlane)));
-      assign(f, dst, I.at4(y, I.mul(I.mul(pl, hp), wp)));
-      fill(dst, I.mul(padT, rowBytes));
-      addTo(f, dst, I.mul(padT, rowBytes));
-      forRange(f, row, 0, rows, 1, () => {
-        assign(f, d, dst);
-        assign(f, s, src);
-        zeros(padL);
-        assign(f, j, 0);
-        f.block((done) => {
-          f.loop((top) => {
-            emit(f, I.ge(j, end)); f.brIf(done);
-            f.get(d).get(s).mem('v128.load').mem('v128.store');
-            addTo(f, d, 16); addTo(f, s, 16); addTo(f, j, 4);
-            f.br(top);
-          });
-        });
-        forRange(f, j, j, cols, 1, () => { f.get(d).get(s).mem('f32.load').mem('f32.store'); addTo(f, d, 4); addTo(f, s, 4); });
-        zeros(right);
-        addTo(f, dst, rowBytes);
-        addTo(f, src, I.shl(w, 2));
-      });
-      fill(dst, I.mul(I.sub(I.sub(hp, padT), rows), rowBytes));
-    });
-  });
-}
 
 function emitWeights(mod: ModuleBuilder, fma: boolean, v: WinogradVariant): void {
   const { G, alpha } = winogradMatrices(v.m, v.r);
@@ -171,14 +127,16 @@ function emitForward(mod: ModuleBuilder, gemm: GemmFunctions, v: WinogradVariant
   const { alpha, m } = winogradMatrices(v.m, v.r);
   mod.func(winogradForwardDriver(v), ['i32'], [], (f, params) => {
     const P = fieldReader(f, params!, WINOGRAD_FORWARD_FIELDS);
-    const x = P('x'), u = P('u'), y = P('y'), C = P('c'), K = P('k'), kpad = P('kpad'), wp = P('wp'), plane = P('plane');
-    const outH = P('outH'), outW = P('outW'), tilesX = P('tilesX'), tpi = P('tilesPerImage'), tiles = P('tiles');
-    const T = P('blockTiles'), KB = P('kb'), dyn = P('dyn'), u0 = P('u0'), u1 = P('u1');
-    const vBuf = P('vBuf'), mBuf = P('mBuf'), tmp = P('tmp'), tab = P('tab'), edge = P('tile');
+    const x = P('x'), u = P('u'), y = P('y'), C = P('c'), K = P('k'), kpad = P('kpad'), h = P('h'), w = P('w');
+    const padT = P('padT'), padL = P('padL'), outH = P('outH'), outW = P('outW'), tilesX = P('tilesX'), tpi = P('tilesPerImage');
+    const tiles = P('tiles'), T = P('blockTiles'), KB = P('kb'), dyn = P('dyn'), u0 = P('u0'), u1 = P('u1');
+    const vBuf = P('vBuf'), mBuf = P('mBuf'), tmp = P('tmp'), tab = P('tab'), edge = P('tile'), zero = P('zero');
     const L = () => f.local('i32');
-    const unit = L(), t0 = L(), cnt = L(), count = L(), ncols = L(), g = L(), outPlane = L(), vStride = L(), mStride = L();
-    const uStride = L(), k0 = L(), kb = L(), xi = L(), rowBytes = L(), outRowBytes = L(), planeBytes = L(), outPlaneBytes = L(), rowLen = L();
-    assign(f, rowBytes, I.shl(wp, 2));
+    const unit = L(), t0 = L(), cnt = L(), count = L(), ncols = L(), g = L(), entry = L(), plane = L(), outPlane = L();
+    const vStride = L(), mStride = L(), uStride = L(), k0 = L(), kb = L(), xi = L(), rowBytes = L(), outRowBytes = L();
+    const planeBytes = L(), outPlaneBytes = L(), rowLen = L();
+    assign(f, plane, I.mul(h, w));
+    assign(f, rowBytes, I.shl(w, 2));
     assign(f, planeBytes, I.shl(plane, 2));
     assign(f, outRowBytes, I.shl(outW, 2));
     assign(f, outPlane, I.mul(outH, outW));
@@ -190,18 +148,20 @@ function emitForward(mod: ModuleBuilder, gemm: GemmFunctions, v: WinogradVariant
 
     forUnits(f, unit, I.sub(u1, u0), dyn, () => {
       assign(f, t0, I.mul(I.add(u0, unit), T));
-      // the block's tiles: input and output addresses, valid output rows and columns
+      // the block's tiles: the input window's descriptor, then output address, valid rows and columns
       emitBlockTiles(f, { t0, cnt, groups: count, tiles, blockTiles: T, tilesPerImage: tpi, tilesX }, (e, t, n, ty, tx) => {
-        storeWords(f, I.add(tab, I.shl(e, 4)), [
-          tileOrigin(x, n, C, plane, ty, tx, m, wp), tileOrigin(y, n, K, outPlane, ty, tx, m, outW),
+        assign(f, entry, I.add(tab, I.mul(e, FORWARD_ENTRY_BYTES)));
+        emitTileDescriptor(f, entry, n, { base: x, channels: C, plane, h, w, iy: I.sub(I.mul(ty, m), padT), ix: I.sub(I.mul(tx, m), padL), width: alpha });
+        storeWords(f, I.add(entry, DESCRIPTOR_BYTES), [
+          tileOrigin(y, n, K, outPlane, ty, tx, m, outW),
           I.select(I.lt(t, tiles), I.min(m, I.sub(outH, I.mul(ty, m))), 0), I.min(m, I.sub(outW, I.mul(tx, m))),
         ]);
       });
       assign(f, ncols, I.and(I.add(cnt, 7), -8));
       // input transform into the GEMM's B panels [ξ][panel of 8 tiles][channel][8]
       forRange(f, g, 0, count, 1, () => {
-        emit(f, I.add(tab, I.shl(g, 6))); f.i32(16).i32(0);
-        for (const l of [C, planeBytes, rowBytes]) f.get(l);
+        emit(f, I.add(tab, I.mul(g, 4 * FORWARD_ENTRY_BYTES))); f.i32(FORWARD_ENTRY_BYTES);
+        for (const l of [C, planeBytes, rowBytes, h, zero]) f.get(l);
         emit(f, I.add(vBuf, I.shl(I.add(I.mul(I.shr(g, 1), I.shl(C, 3)), I.shl(I.and(g, 1), 2)), 2)));
         f.i32(32).get(vStride).get(tmp).call(groups.input);
       });
@@ -216,13 +176,10 @@ function emitForward(mod: ModuleBuilder, gemm: GemmFunctions, v: WinogradVariant
           emit(f, I.add(mBuf, I.mul(xi, mStride)));
           f.get(rowLen).i32(0).get(edge).call(gemm.macro);
         });
-        forRange(f, g, 0, count, 1, () => {
-          emit(f, I.add(tab, I.shl(g, 6))); emit(f, I.mul(k0, outPlaneBytes));
-          for (const l of [kb, outPlaneBytes, outRowBytes]) f.get(l);
-          emit(f, I.add(mBuf, I.shl(g, 4)));
-          for (const l of [mStride, rowLen, tmp]) f.get(l);
-          f.call(groups.output);
-        });
+        emit(f, I.add(tab, DESCRIPTOR_BYTES)); f.i32(FORWARD_ENTRY_BYTES).get(count);
+        emit(f, I.mul(k0, outPlaneBytes));
+        for (const l of [kb, outPlaneBytes, outRowBytes, mBuf, mStride, rowLen, tmp]) f.get(l);
+        f.call(groups.output);
       });
     });
   });

@@ -4,14 +4,15 @@
  * show up by name in a profile).
  *
  *  - transform group (Bᵀ d B of the input, or A dY Aᵀ of the output gradient): every channel of
- *    the four tiles, each tile's α'×α' input gathered from its own rows, α² result vectors written
- *    ξ-strided from dst (dst advancing per channel);
+ *    the four tiles, each tile's window gathered from the tensor itself (winograd-gather.ts: plain
+ *    loads inside the image, zeros outside), α² result vectors written ξ-strided from dst;
  *  - output group (Aᵀ M A): kb channels of the four tiles from the GEMM's output, transposed in
  *    registers into rows of the output (a slower lane-by-lane path for tiles over the edge).
  */
 import type { FunctionBuilder, Local, ModuleBuilder } from '../assembler.js';
 import { I, addTo, assign, emit, forRange, when, type Ex } from '../emit.js';
 import { XiCursor, emitGatherRow, emitTransform2D, emitTranspose4, transformRegs } from './winograd-transform.js';
+import { borderLanes, emitBorderChannel, emitBorderRow, emitBorderSetup } from './winograd-gather.js';
 
 export interface WinogradVariant {
   /** output tile side */
@@ -65,60 +66,69 @@ export function emitBlockTiles(f: FunctionBuilder, b: { t0: Local; cnt: Local; g
 }
 
 /**
- * (entry, entryBytes, entryOffset, count, planeBytes, rowBytes, dst, channelStep, xiStride, tmp):
- * lane l's first row is at word entryOffset of the table entry entry + l·entryBytes; `count`
- * channels, planeBytes apart; M (out × width) applied on both sides of each width × width tile.
+ * (entry, entryBytes, count, planeBytes, rowBytes, h, zero, dst, channelStep, xiStride, tmp): lane
+ * l's tile descriptor (winograd-gather.ts) is at entry + l·entryBytes; `count` channels planeBytes
+ * apart, rows rowBytes, h rows per image, `zero` 8 zero floats; M (out × width) applied on both
+ * sides of each width × width window; the α² results of channel c at dst + c·channelStep + ξ·xiStride.
  */
 export function emitTransformGroup(mod: ModuleBuilder, fma: boolean, name: string, M: readonly (readonly number[])[], width: number): number {
   const out = M.length;
-  return mod.func(name, Array(10).fill('i32'), [], (f, entry, entryBytes, entryOffset, count, planeBytes, rowBytes, dst, channelStep, xiStride, tmp) => {
-    const lanes = [0, 1, 2, 3].map(() => f.local('i32'));
-    const c = f.local('i32');
+  return mod.func(name, Array(11).fill('i32'), [], (f, entry, entryBytes, count, planeBytes, rowBytes, h, zero, dst, channelStep, xiStride, tmp) => {
+    const L = () => f.local('i32');
+    const descs = [L(), L(), L(), L()], lanes = [L(), L(), L(), L()];
+    const c = L(), chanOff = L(), interior = L();
     const regs = transformRegs(f, Math.max(out, width));
     const V = () => f.local('v128');
-    const gather = { ptrs: [0, 1, 2, 3].map(() => f.local('i32')), rows: [V(), V(), V(), V()], tmps: [V(), V(), V(), V()] };
+    const ptrs = [L(), L(), L(), L()], rows = [V(), V(), V(), V()], tmps = [V(), V(), V(), V()];
+    const border = borderLanes(f, descs);
     const cursor = new XiCursor(f, out);
-    lanes.forEach((lane, l) => {
-      f.get(entry!).get(entryOffset!).op('i32.add');
-      if (l > 0) f.i32(l).get(entryBytes!).op('i32.mul').op('i32.add');
-      f.mem('i32.load').set(lane);
+    assign(f, interior, 1);
+    descs.forEach((d, l) => {
+      assign(f, d, l === 0 ? entry! : I.add(entry!, I.mul(l, entryBytes!)));
+      assign(f, interior, I.and(interior, I.load(d, 16)));
     });
-    forRange(f, c, 0, count!, 1, () => {
-      cursor.start(dst!, xiStride!);
-      emitTransform2D(f, fma, {
-        M, tmp: tmp!,
-        loadRow: (i, row) => emitGatherRow(f, lanes, rowBytes!, i, width, row, gather),
-        storeElem: (p, q, val) => { f.get(cursor.at(p, q)).get(val).mem('v128.store'); },
-      }, regs);
-      for (const lane of lanes) addTo(f, lane, planeBytes!);
-      addTo(f, dst!, channelStep!);
-    });
+    const channels = (inside: boolean) => {
+      assign(f, chanOff, 0);
+      if (!inside) emitBorderSetup(f, border, h!, width);
+      forRange(f, c, 0, count!, 1, () => {
+        if (inside) lanes.forEach((lane, l) => assign(f, lane, I.add(I.add(I.load(descs[l]!), chanOff), I.load(descs[l]!, 20))));
+        else emitBorderChannel(f, border, chanOff, rowBytes!);
+        cursor.start(dst!, xiStride!);
+        emitTransform2D(f, fma, {
+          M, tmp: tmp!,
+          loadRow: (i, row) => (inside
+            ? emitGatherRow(f, lanes, rowBytes!, i, width, row, { ptrs, rows, tmps })
+            : emitBorderRow(f, border, rowBytes!, zero!, i, width, row)),
+          storeElem: (p, q, val) => { f.get(cursor.at(p, q)).get(val).mem('v128.store'); },
+        }, regs);
+        addTo(f, chanOff, planeBytes!);
+        addTo(f, dst!, channelStep!);
+      });
+    };
+    when(f, interior, () => channels(true), () => channels(false));
   });
 }
 
 /**
- * (entry, k0Bytes, kb, outPlaneBytes, outRowBytes, mp, mStride, rowLenBytes, tmp): the table entry
- * of lane l at entry + 16·l holds [input, output address, valid rows, valid columns]; channel k's
- * α² inputs are at mp + k·rowLenBytes + ξ·mStride; its m × m outputs go to output + k0Bytes +
- * k·outPlaneBytes, rows outRowBytes apart.
+ * (entry, entryBytes, groups, k0Bytes, kb, outPlaneBytes, outRowBytes, mBase, mStride, rowLenBytes,
+ * tmp): tile t's [output address, valid rows, valid columns] are at entry + t·entryBytes; channel k
+ * of group g (tiles 4g … 4g + 3) has its α² inputs at mBase + k·rowLenBytes + 16·g + ξ·mStride; its
+ * m × m outputs go to output + k0Bytes + k·outPlaneBytes, rows outRowBytes apart. Channels outside,
+ * groups inside: a channel's inputs for four consecutive groups share their cache lines.
  */
 export function emitOutputGroup(mod: ModuleBuilder, fma: boolean, name: string, AT: readonly (readonly number[])[]): number {
   const m = AT.length, alpha = AT[0]!.length;
-  return mod.func(name, Array(9).fill('i32'), [], (f, entry, k0Bytes, kb, outPlaneBytes, outRowBytes, mp, mStride, rowLenBytes, tmp) => {
+  return mod.func(name, Array(11).fill('i32'), [], (f, entry, entryBytes, groups, k0Bytes, kb, outPlaneBytes, outRowBytes, mBase, mStride,
+    rowLenBytes, tmp) => {
     const L = () => f.local('i32');
     const lanes = [L(), L(), L(), L()], rows = [L(), L(), L(), L()], cols = [L(), L(), L(), L()];
-    const k = L(), full = L(), p = L();
+    const k = L(), g = L(), full = L(), p = L(), mp = L(), chanBytes = L();
     const regs = transformRegs(f, alpha);
     const V = () => f.local('v128');
     const transposed = [V(), V(), V(), V()], shuffled = [V(), V(), V(), V()];
     const cursor = new XiCursor(f, alpha);
-    for (let l = 0; l < 4; l++) {
-      assign(f, lanes[l]!, I.add(I.load(entry!, 16 * l + 4), k0Bytes!));
-      assign(f, rows[l]!, I.load(entry!, 16 * l + 8));
-      assign(f, cols[l]!, I.load(entry!, 16 * l + 12));
-    }
-    const channels = (fast: boolean) => forRange(f, k, 0, kb!, 1, () => {
-      cursor.start(mp!, mStride!);
+    const transform = (fast: boolean) => {
+      cursor.start(mp, mStride!);
       emitTransform2D(f, fma, {
         M: AT, tmp: tmp!,
         loadElem: (i, j) => { f.get(cursor.at(i, j)).mem('v128.load'); },
@@ -146,15 +156,23 @@ export function emitOutputGroup(mod: ModuleBuilder, fma: boolean, name: string, 
           }
         },
       }, regs);
-      for (const lane of lanes) addTo(f, lane, outPlaneBytes!);
-      addTo(f, mp!, rowLenBytes!);
+    };
+    assign(f, chanBytes, k0Bytes!);
+    forRange(f, k, 0, kb!, 1, () => {
+      forRange(f, g, 0, groups!, 1, () => {
+        assign(f, full, 1);
+        for (let l = 0; l < 4; l++) {
+          assign(f, p, I.add(entry!, I.mul(I.add(I.shl(g, 2), l), entryBytes!)));
+          assign(f, lanes[l]!, I.add(I.load(p), chanBytes));
+          assign(f, rows[l]!, I.load(p, 4));
+          assign(f, cols[l]!, I.load(p, 8));
+          assign(f, full, I.and(full, I.and(I.eq(rows[l]!, m), I.eq(cols[l]!, m))));
+        }
+        assign(f, mp, I.add(I.add(mBase!, I.mul(k, rowLenBytes!)), I.shl(g, 4)));
+        if (m === 4) when(f, full, () => transform(true), () => transform(false));
+        else transform(false);
+      });
+      addTo(f, chanBytes, outPlaneBytes!);
     });
-    if (m === 4) {
-      assign(f, full, 1);
-      for (let l = 0; l < 4; l++) assign(f, full, I.and(full, I.and(I.eq(rows[l]!, m), I.eq(cols[l]!, m))));
-      when(f, full, () => channels(true), () => channels(false));
-    } else {
-      channels(false);
-    }
   });
 }

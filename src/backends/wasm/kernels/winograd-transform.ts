@@ -16,33 +16,56 @@ export interface TransformRegs {
   outs: Local[];
   even: Local;
   odd: Local;
+  /** sums and differences of paired columns */
+  pairs: Local[];
 }
 
 export function transformRegs(f: FunctionBuilder, size: number): TransformRegs {
   const v = () => f.local('v128');
-  return { ins: Array.from({ length: size }, v), outs: Array.from({ length: size }, v), even: v(), odd: v() };
+  return {
+    ins: Array.from({ length: size }, v), outs: Array.from({ length: size }, v), even: v(), odd: v(),
+    pairs: Array.from({ length: size }, v),
+  };
 }
 
 type Term = [Local, number];
 
-/** dst = Σ c·x over the terms (fma: relaxed multiply-add for the non-unit coefficients) */
+/** −x as 0 − x (V8 builds a sign mask for f32x4.neg: three instructions on x64) */
+function emitNegate(f: FunctionBuilder, x: Local): void {
+  f.f32x4Const(0).get(x).op('f32x4.sub');
+}
+
+/**
+ * dst = Σ c·x over the terms (fma: relaxed multiply-add for the non-unit coefficients). Starts
+ * from a +1 term, else from a multiplied one, so that −1 terms become subtractions.
+ */
 function emitCombination(f: FunctionBuilder, fma: boolean, terms: Term[], dst: Local): void {
   if (terms.length === 0) { f.f32x4Const(0).set(dst); return; }
-  // a ±1 term first saves a multiply
-  const unit = terms.findIndex(([, c]) => c === 1 || c === -1);
-  const ordered = unit > 0 ? [terms[unit]!, ...terms.filter((_, i) => i !== unit)] : terms;
-  const [[x0, c0], ...rest] = ordered as [Term, ...Term[]];
-  f.get(x0);
-  if (c0 === -1) f.op('f32x4.neg');
-  else if (c0 !== 1) f.f32x4Const(c0).op('f32x4.mul');
+  let first = terms.findIndex(([, c]) => c === 1);
+  if (first < 0) first = terms.findIndex(([, c]) => c !== -1);
+  if (first < 0) first = 0;
+  const [x0, c0] = terms[first]!;
+  if (c0 === -1) emitNegate(f, x0);
+  else if (c0 === 1) f.get(x0);
+  else f.get(x0).f32x4Const(c0).op('f32x4.mul');
   f.set(dst);
-  for (const [x, c] of rest) {
+  terms.forEach(([x, c], i) => {
+    if (i === first) return;
     if (c === 1) f.get(dst).get(x).op('f32x4.add');
     else if (c === -1) f.get(dst).get(x).op('f32x4.sub');
     else if (fma) f.get(x).f32x4Const(c).get(dst).op('f32x4.relaxed_madd');
     else f.get(dst).get(x).f32x4Const(c).op('f32x4.mul').op('f32x4.add');
     f.set(dst);
-  }
+  });
+}
+
+/** acc ± s·x into dst (sign: +1 or −1) */
+function emitScaledAdd(f: FunctionBuilder, fma: boolean, acc: Local, x: Local, s: number, dst: Local): void {
+  if (s === 1) f.get(acc).get(x).op('f32x4.add');
+  else if (s === -1) f.get(acc).get(x).op('f32x4.sub');
+  else if (fma) f.get(x).f32x4Const(s).get(acc).op('f32x4.relaxed_madd');
+  else f.get(acc).get(x).f32x4Const(s).op('f32x4.mul').op('f32x4.add');
+  f.set(dst);
 }
 
 function termsOf(row: readonly number[], src: readonly Local[]): Term[] {
@@ -51,9 +74,48 @@ function termsOf(row: readonly number[], src: readonly Local[]): Term[] {
   return out;
 }
 
-/** dst[q] = Σ_j M[q][j]·src[j] for every row q of M; src and dst must not share locals */
+/**
+ * Columns j₁ < j₂ whose coefficients have equal magnitudes in every row (the points p and −p of
+ * an output transform): every row then needs only x₁ + x₂ or x₁ − x₂.
+ */
+function columnPairs(M: readonly (readonly number[])[]): Array<[number, number]> {
+  const n = M[0]!.length, used = new Set<number>(), pairs: Array<[number, number]> = [];
+  for (let j1 = 0; j1 < n; j1++) {
+    for (let j2 = j1 + 1; j2 < n && !used.has(j1); j2++) {
+      if (used.has(j2)) continue;
+      const nonzero = M.filter((row) => row[j1] !== 0).length;
+      if (nonzero >= 2 && M.every((row) => Math.abs(row[j1]!) === Math.abs(row[j2]!))) {
+        pairs.push([j1, j2]);
+        used.add(j1); used.add(j2);
+      }
+    }
+  }
+  return pairs;
+}
+
+/**
+ * dst[q] = Σ_j M[q][j]·src[j] for every row q of M; src and dst must not share locals. Column
+ * pairs (output transforms) first become sums and differences in regs.pairs; then rows that differ
+ * only in signs (input transforms) share their even and odd halves.
+ */
 export function emitApply(f: FunctionBuilder, fma: boolean, M: readonly (readonly number[])[], src: readonly Local[],
   dst: readonly Local[], regs: TransformRegs): void {
+  const pairs = columnPairs(M);
+  if (pairs.length > 0 && regs.pairs.length >= 2 * pairs.length) {
+    const rows = M.map(() => [] as Term[]);
+    const paired = new Set(pairs.flat());
+    pairs.forEach(([j1, j2], k) => {
+      const sum = regs.pairs[2 * k]!, diff = regs.pairs[2 * k + 1]!;
+      const needSum = M.some((row) => row[j1] !== 0 && row[j1] === row[j2]);
+      const needDiff = M.some((row) => row[j1] !== 0 && row[j1] === -row[j2]!);
+      if (needSum) f.get(src[j1]!).get(src[j2]!).op('f32x4.add').set(sum);
+      if (needDiff) f.get(src[j1]!).get(src[j2]!).op('f32x4.sub').set(diff);
+      M.forEach((row, q) => { if (row[j1] !== 0) rows[q]!.push([row[j1] === row[j2] ? sum : diff, row[j1]!]); });
+    });
+    M.forEach((row, q) => row.forEach((c, j) => { if (c !== 0 && !paired.has(j)) rows[q]!.push([src[j]!, c]); }));
+    rows.forEach((terms, q) => emitCombination(f, fma, terms, dst[q]!));
+    return;
+  }
   const done = new Set<number>();
   for (let q = 0; q < M.length; q++) {
     if (done.has(q)) continue;
@@ -72,13 +134,17 @@ export function emitApply(f: FunctionBuilder, fma: boolean, M: readonly (readonl
     row.forEach((c, j) => { if (c !== 0) (other[j] === c ? same : opposite).push([src[j]!, c]); });
     if (same.length === 0) {
       emitCombination(f, fma, opposite, dst[q]!);
-      f.get(dst[q]!).op('f32x4.neg').set(dst[partner]!);
+      emitNegate(f, dst[q]!);
+      f.set(dst[partner]!);
       continue;
     }
     emitCombination(f, fma, same, regs.even);
-    emitCombination(f, fma, opposite, regs.odd);
-    f.get(regs.even).get(regs.odd).op('f32x4.add').set(dst[q]!);
-    f.get(regs.even).get(regs.odd).op('f32x4.sub').set(dst[partner]!);
+    // odd half with one magnitude s: r₁ = E + s·O', r₂ = E − s·O' (O' of unit coefficients)
+    const s = Math.abs(opposite[0]![1]);
+    const common = s !== 1 && opposite.every(([, c]) => Math.abs(c) === s);
+    emitCombination(f, fma, common ? opposite.map(([x, c]) => [x, c / s] as Term) : opposite, regs.odd);
+    emitScaledAdd(f, fma, regs.even, regs.odd, common ? s : 1, dst[q]!);
+    emitScaledAdd(f, fma, regs.even, regs.odd, common ? -s : -1, dst[partner]!);
   }
 }
 
@@ -157,8 +223,9 @@ export function emitTranspose4(f: FunctionBuilder, rows: readonly Local[], cols:
 
 /**
  * Row i of four tiles, one per lane: lane l's row starts at lanes[l] + i·rowBytes; out[j] gets
- * column j of the four rows (width ≤ 8: one or two loads per lane and a transpose each). halfLoads
- * reads a 2-wide row with 8-byte loads (a row that may end at the end of a buffer).
+ * column j of the four rows (width ≤ 8: one or two loads per lane and a transpose each). A half of
+ * two columns is read with an 8-byte load: no load reaches past the row's `width` columns (the row
+ * may end a buffer).
  */
 export function emitGatherRow(f: FunctionBuilder, lanes: readonly Local[], rowBytes: Local, i: number, width: number,
   out: readonly Local[], scratch: { ptrs: readonly Local[]; rows: readonly Local[]; tmps: readonly Local[] }): void {
@@ -171,7 +238,7 @@ export function emitGatherRow(f: FunctionBuilder, lanes: readonly Local[], rowBy
   scratch.ptrs.forEach((ptr, l) => f.get(ptr).mem(width <= 2 ? 'v128.load64_zero' : 'v128.load').set(scratch.rows[l]!));
   emitTranspose4(f, scratch.rows, out.slice(0, 4), scratch.tmps, Math.min(4, width));
   if (width > 4) {
-    scratch.ptrs.forEach((ptr, l) => f.get(ptr).mem('v128.load', 16).set(scratch.rows[l]!));
+    scratch.ptrs.forEach((ptr, l) => f.get(ptr).mem(width <= 6 ? 'v128.load64_zero' : 'v128.load', 16).set(scratch.rows[l]!));
     emitTranspose4(f, scratch.rows, out.slice(4), scratch.tmps, width - 4);
   }
 }

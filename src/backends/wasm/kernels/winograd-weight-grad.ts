@@ -14,9 +14,8 @@ import type { ModuleBuilder } from '../assembler.js';
 import { fields } from '../layout.js';
 import { I, assign, emit, fieldReader, forRange, when } from '../emit.js';
 import type { GemmFunctions } from './gemm.js';
-import {
-  XI_PAD, emitBlockTiles, storeWords, tileOrigin, variantSuffix as suffix, type GroupFunctions, type WinogradVariant,
-} from './winograd-groups.js';
+import { XI_PAD, emitBlockTiles, variantSuffix as suffix, type GroupFunctions, type WinogradVariant } from './winograd-groups.js';
+import { DESCRIPTOR_BYTES, emitTileDescriptor } from './winograd-gather.js';
 import { transpose, winogradMatrices } from './winograd-matrices.js';
 import { XiCursor, emitTransform2D, transformRegs } from './winograd-transform.js';
 
@@ -24,16 +23,19 @@ export const winogradWeightGradDriver = (v: WinogradVariant) => `winogradWeightG
 export const winogradWeightOutDriver = (v: WinogradVariant) => `winogradWeightOut_${suffix(v)}`;
 
 /**
- * x: the padded input (as the forward's: plane = hp·wp, rows wp long); dy [n, k] planes of dyPlane
- * elements, rows dyRow long, zero past the output (a padded copy when the tiles overhang it);
- * mOut: this thread's M [α²][k][c], added into. Blocks [u0, u1) of blockTiles tiles. Scratch: xBuf
- * (α²·c·blockTiles), dBuf (α²·k·blockTiles), tmp (α² vectors), tab (2 words per tile), and the
+ * x: the input [n, c, h, w] (padded by (padT, padL) on the fly, as the forward's); dy [n, k, outH,
+ * outW] (zero past its edges); mOut: this thread's M [α²][k·c + XI_PAD], added into. Blocks [u0,
+ * u1) of blockTiles tiles. Scratch: xBuf (α²·c·blockTiles + padding), dBuf (α²·k·blockTiles +
+ * padding), tmp (α² vectors), tab (WEIGHT_GRAD_ENTRY_BYTES per tile), zero (8 zero floats), and the
  * GEMM's bufA, bufB and edge tile.
  */
 export const WINOGRAD_WEIGHT_GRAD_FIELDS = fields([
-  'x', 'dy', 'mOut', 'c', 'k', 'wp', 'plane', 'dyRow', 'dyPlane', 'tilesX', 'tilesPerImage', 'tiles',
-  'blockTiles', 'u0', 'u1', 'xBuf', 'dBuf', 'tmp', 'tab', 'bufA', 'bufB', 'tile',
+  'x', 'dy', 'mOut', 'c', 'k', 'h', 'w', 'padT', 'padL', 'outH', 'outW', 'tilesX', 'tilesPerImage', 'tiles',
+  'blockTiles', 'u0', 'u1', 'xBuf', 'dBuf', 'tmp', 'tab', 'bufA', 'bufB', 'tile', 'zero',
 ] as const);
+
+/** a weight-gradient tile's table entry: the descriptors of its input window and of its dY tile */
+export const WEIGHT_GRAD_ENTRY_BYTES = 2 * DESCRIPTOR_BYTES;
 
 /** dw [k, c, r, r] = Gᵀ M G for output channels [k0, k1); M [α²][k·c + XI_PAD] (with 4 floats of slack) */
 export const WINOGRAD_WEIGHT_OUT_FIELDS = fields(['m', 'dw', 'k', 'c', 'k0', 'k1', 'tmp'] as const);
@@ -43,17 +45,19 @@ export function emitWeightGradient(mod: ModuleBuilder, fma: boolean, gemm: GemmF
   const { alpha, m } = winogradMatrices(v.m, v.r);
   mod.func(winogradWeightGradDriver(v), ['i32'], [], (f, params) => {
     const P = fieldReader(f, params!, WINOGRAD_WEIGHT_GRAD_FIELDS);
-    const x = P('x'), dy = P('dy'), mOut = P('mOut'), C = P('c'), K = P('k'), wp = P('wp'), plane = P('plane');
-    const dyRow = P('dyRow'), dyPlane = P('dyPlane'), tilesX = P('tilesX'), tpi = P('tilesPerImage'), tiles = P('tiles');
+    const x = P('x'), dy = P('dy'), mOut = P('mOut'), C = P('c'), K = P('k'), h = P('h'), w = P('w'), padT = P('padT');
+    const padL = P('padL'), outH = P('outH'), outW = P('outW'), tilesX = P('tilesX'), tpi = P('tilesPerImage'), tiles = P('tiles');
     const T = P('blockTiles'), u0 = P('u0'), u1 = P('u1'), xBuf = P('xBuf'), dBuf = P('dBuf'), tmp = P('tmp'), tab = P('tab');
-    const bufA = P('bufA'), bufB = P('bufB'), edge = P('tile');
+    const bufA = P('bufA'), bufB = P('bufB'), edge = P('tile'), zero = P('zero');
     const L = () => f.local('i32');
-    const unit = L(), t0 = L(), cnt = L(), count = L(), g = L(), xi = L();
-    const rowBytes = L(), planeBytes = L(), dyRowBytes = L(), dyPlaneBytes = L(), xStride = L(), dStride = L(), mStride = L(), rowLen = L();
-    assign(f, rowBytes, I.shl(wp, 2));
+    const unit = L(), t0 = L(), cnt = L(), count = L(), g = L(), xi = L(), entry = L(), plane = L(), outPlane = L();
+    const rowBytes = L(), planeBytes = L(), outRowBytes = L(), outPlaneBytes = L(), xStride = L(), dStride = L(), mStride = L(), rowLen = L();
+    assign(f, plane, I.mul(h, w));
+    assign(f, outPlane, I.mul(outH, outW));
+    assign(f, rowBytes, I.shl(w, 2));
     assign(f, planeBytes, I.shl(plane, 2));
-    assign(f, dyRowBytes, I.shl(dyRow, 2));
-    assign(f, dyPlaneBytes, I.shl(dyPlane, 2));
+    assign(f, outRowBytes, I.shl(outW, 2));
+    assign(f, outPlaneBytes, I.shl(outPlane, 2));
     assign(f, rowLen, I.shl(T, 2));
     assign(f, xStride, I.add(I.mul(C, rowLen), XI_PAD * 4));
     assign(f, dStride, I.add(I.mul(K, rowLen), XI_PAD * 4));
@@ -61,17 +65,20 @@ export function emitWeightGradient(mod: ModuleBuilder, fma: boolean, gemm: GemmF
     forRange(f, unit, u0, u1, 1, () => {
       assign(f, t0, I.mul(unit, T));
       emitBlockTiles(f, { t0, cnt, groups: count, tiles, blockTiles: T, tilesPerImage: tpi, tilesX }, (e, _t, n, ty, tx) => {
-        storeWords(f, I.add(tab, I.shl(e, 3)), [tileOrigin(x, n, C, plane, ty, tx, m, wp), tileOrigin(dy, n, K, dyPlane, ty, tx, m, dyRow)]);
+        assign(f, entry, I.add(tab, I.mul(e, WEIGHT_GRAD_ENTRY_BYTES)));
+        emitTileDescriptor(f, entry, n, { base: x, channels: C, plane, h, w, iy: I.sub(I.mul(ty, m), padT), ix: I.sub(I.mul(tx, m), padL), width: alpha });
+        assign(f, entry, I.add(entry, DESCRIPTOR_BYTES));
+        emitTileDescriptor(f, entry, n, { base: dy, channels: K, plane: outPlane, h: outH, w: outW, iy: I.mul(ty, m), ix: I.mul(tx, m), width: m });
       });
       // rows of tiles per channel: X[ξ][c][tile] = Bᵀ x B and D[ξ][k][tile] = A dY Aᵀ
       forRange(f, g, 0, count, 1, () => {
-        emit(f, I.add(tab, I.shl(g, 5))); f.i32(8).i32(0);
-        for (const l of [C, planeBytes, rowBytes]) f.get(l);
+        emit(f, I.add(tab, I.mul(g, 4 * WEIGHT_GRAD_ENTRY_BYTES))); f.i32(WEIGHT_GRAD_ENTRY_BYTES);
+        for (const l of [C, planeBytes, rowBytes, h, zero]) f.get(l);
         emit(f, I.add(xBuf, I.shl(g, 4)));
         for (const l of [rowLen, xStride, tmp]) f.get(l);
         f.call(groups.input);
-        emit(f, I.add(tab, I.shl(g, 5))); f.i32(8).i32(4);
-        for (const l of [K, dyPlaneBytes, dyRowBytes]) f.get(l);
+        emit(f, I.add(tab, I.add(I.mul(g, 4 * WEIGHT_GRAD_ENTRY_BYTES), DESCRIPTOR_BYTES))); f.i32(WEIGHT_GRAD_ENTRY_BYTES);
+        for (const l of [K, outPlaneBytes, outRowBytes, outH, zero]) f.get(l);
         emit(f, I.add(dBuf, I.shl(g, 4)));
         for (const l of [rowLen, dStride, tmp]) f.get(l);
         f.call(groups.outputGradient);
