@@ -149,6 +149,17 @@ export interface BatchNormParams {
   eps: number;
 }
 
+/**
+ * PReLU of x viewed as [outer, c, inner] (NCHW: outer = N, inner = H·W): the slope of channel ch is
+ * weight[shared ? 0 : ch].
+ */
+export interface PreluParams {
+  outer: number;
+  c: number;
+  inner: number;
+  shared: boolean;
+}
+
 export interface BatchNormForwardResult {
   /** (x − mean)/√(variance + eps) · weight + bias, x's shape */
   out: Storage;
@@ -263,4 +274,10 @@ export interface Backend {
   // ---- optimizer updates (in place on param and state) ----
   sgdStep(param: Storage, grad: Storage, momentumBuf: Storage | null, p: SgdParams): void;
   adamStep(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): void;
+
+  // ---- optional fused kernels: without them the op composes its result from the ones above ----
+  /** PReLU: x > 0 ? x : slope·x (float32 storages) */
+  prelu?(x: Storage, weight: Storage, p: PreluParams): Storage;
+  /** its gradients: dx = g·(x > 0 ? 1 : slope); dWeight[s] = Σ g·min(x, 0) over the values of slope s */
+  preluBackward?(g: Storage, x: Storage, weight: Storage, p: PreluParams): { dx: Storage; dWeight: Storage };
 }

@@ -1,5 +1,5 @@
 /** Elementwise functions of one tensor, each with its gradient. */
-import type { UnaryOp } from '../core/backend.js';
+import type { PreluParams, UnaryOp } from '../core/backend.js';
 import { record } from '../core/autograd.js';
 import { fromStorage, type Tensor } from '../core/tensor.js';
 import { mul, sub } from './binary.js';
@@ -82,13 +82,29 @@ function div_(a: Tensor, b: Tensor): Tensor {
   return mul(a, unaryRaw('reciprocal', b));
 }
 
-/** Parametric ReLU with one slope per channel (axis 1) or a single slope: relu(x) − w·relu(−x). */
+/**
+ * Parametric ReLU with one slope per channel (axis 1) or a single slope: relu(x) − w·relu(−x). A
+ * backend with the fused kernel (Backend.prelu) runs it in one pass and its gradient in another.
+ */
 export function prelu(x: Tensor, weight: Tensor): Tensor {
   checkTensor('prelu', x);
   checkTensor('prelu', weight, 'weight');
   const c = weight.size;
   if (c !== 1 && (x.rank < 2 || x.shape[1] !== c)) {
     throw new OpError(`prelu: weight has ${c} slopes but the input ${JSON.stringify(x.shape)} has ${x.shape[1] ?? 'no'} channels (axis 1); expected 1 or the channel count`);
+  }
+  const be = x.backend;
+  if (be.prelu && be.preluBackward && x.dtype === 'float32' && weight.dtype === 'float32' && weight.backend === be && x.size > 0) {
+    const channels = x.rank < 2 ? 1 : x.shape[1]!;
+    const p: PreluParams = { outer: x.rank < 2 ? 1 : x.shape[0]!, c: channels, inner: x.rank < 2 ? x.size : x.size / (x.shape[0]! * channels), shared: c === 1 };
+    const y = fromStorage(be.prelu(x.storage, weight.storage, p), x.shape, x.dtype);
+    return record('prelu', [x, weight], y, (g, needs) => {
+      const r = g.backend.preluBackward!(g.storage, x.storage, weight.storage, p);
+      const dx = fromStorage(r.dx, x.shape, x.dtype), dw = fromStorage(r.dWeight, weight.shape, weight.dtype);
+      if (!needs[0]) dx.dispose();
+      if (!needs[1]) dw.dispose();
+      return [needs[0] ? dx : null, needs[1] ? dw : null];
+    });
   }
   const shape = c === 1 ? [1] : [1, c, ...new Array<number>(Math.max(0, x.rank - 2)).fill(1)];
   const w = weight.rank === shape.length ? weight : reshape(weight, shape);

@@ -11,7 +11,7 @@
  */
 import type {
   AdamParams, BatchNormParams, BinaryOp, Conv2dParams, ReduceOp, SgdParams, GMBackwardResult, GMForwardResult, GMLossParams, MatmulParams, MemoryInfo, Operand,
-  Pool2dParams, Storage, UnaryOp,
+  Pool2dParams, PreluParams, Storage, UnaryOp,
 } from '../../core/backend.js';
 import type { DType, TypedArray } from '../../core/dtype.js';
 import { binaryInto as cpuBinaryInto, stridedCopy } from '../cpu/binary.js';
@@ -24,6 +24,7 @@ import { UNARY_PARAM_COUNT } from '../cpu/unary.js';
 import { gmBackwardFloat32, gmForwardFloat32, type GmFloat32Inputs } from './gm-loss.js';
 import { WasmKernels, type WasmKernelOptions } from './kernels.js';
 import type { WasmReduceOp } from './kernels/reduce.js';
+import { checkPrelu, preluBackwardInto, preluForwardInto } from './prelu.js';
 
 /** below this many elements the reference's loops beat the cost of a kernel call */
 const ELEMENTWISE_MIN = 4096;
@@ -269,6 +270,27 @@ export class WasmBackend extends CpuBackend {
     } else {
       super.adamUpdate(param, grad, m, v, p);
     }
+  }
+
+  /** the fused PReLU (an optional Backend kernel; the op composes it from others elsewhere) */
+  prelu(x: Storage, weight: Storage, p: PreluParams): Storage {
+    const kernel = this.kernelName('prelu');
+    for (const [name, s] of [['x', x], ['weight', weight]] as const) expectDType(kernel, name, s, 'float32');
+    checkPrelu(p);
+    const out = this.allocate(kernel, p.outer * p.c * p.inner, 'float32');
+    preluForwardInto(this.kernels, this.arrayOf(kernel, 'x', x) as Float32Array, this.arrayOf(kernel, 'weight', weight) as Float32Array,
+      out.data as Float32Array, p);
+    return out;
+  }
+
+  preluBackward(g: Storage, x: Storage, weight: Storage, p: PreluParams): { dx: Storage; dWeight: Storage } {
+    const kernel = this.kernelName('preluBackward');
+    for (const [name, s] of [['g', g], ['x', x], ['weight', weight]] as const) expectDType(kernel, name, s, 'float32');
+    checkPrelu(p);
+    const dx = this.allocate(kernel, p.outer * p.c * p.inner, 'float32'), dWeight = this.allocate(kernel, p.shared ? 1 : p.c, 'float32');
+    preluBackwardInto(this.kernels, this.arrayOf(kernel, 'g', g) as Float32Array, this.arrayOf(kernel, 'x', x) as Float32Array,
+      this.arrayOf(kernel, 'weight', weight) as Float32Array, dx.data as Float32Array, dWeight.data as Float32Array, p);
+    return { dx, dWeight };
   }
 
   override conv2dBackwardWeight(x: Storage, dy: Storage, p: Conv2dParams): Storage {

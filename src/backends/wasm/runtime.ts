@@ -187,12 +187,12 @@ export class KernelRuntime {
    * Runs `body` with heap addresses for the output and the inputs: arrays already in the heap are
    * used in place, others go through temporary heap copies (the output is copied back after).
    */
-  protected withOperands(kernel: string, out: Words, count: number, inputs: Words[],
+  withOperands(kernel: string, out: Words, count: number, inputs: Words[],
     body: (out: number, inputs: number[]) => void): void {
     this.withOutputs(kernel, [[out, count]], inputs, ([o], ins) => body(o!, ins));
   }
 
-  protected withOutputs(kernel: string, outputs: Array<[Words, number]>, inputs: Words[],
+  withOutputs(kernel: string, outputs: Array<[Words, number]>, inputs: Words[],
     body: (outs: number[], inputs: number[]) => void): void {
     for (const [out, count] of outputs) {
       if (out.length !== count) throw new RangeError(`wasm ${kernel}: output has ${out.length} elements, expected ${count}`);
