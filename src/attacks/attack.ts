@@ -9,14 +9,14 @@ import { noGrad } from '../core/autograd.js';
 import { Generator } from '../core/random.js';
 import { keep, tidy } from '../core/scope.js';
 import type { Tensor } from '../core/tensor.js';
-import { sub } from '../ops/binary.js';
+import { mul, sub } from '../ops/binary.js';
 import { argmax } from '../ops/reduce.js';
 import { clone, reshape } from '../ops/shape.js';
-import { detectorScore, successMask, type AttackContext, type DetectorTerm } from './context.js';
+import { detectorScore, finiteRows, successMask, type AttackContext, type DetectorTerm } from './context.js';
 import { forwardPass, withEvalMode, type AttackModel } from './model.js';
 import { perSampleNorm, type Norm } from './steps.js';
 import { resolveTargets, TARGET_MODES, type TargetMode } from './targets.js';
-import { checkBatch, checkImageRange, checkLabelRange, checkNonNegative, checkOneOf } from './validate.js';
+import { AttackInputError, checkBatch, checkImageRange, checkLabelRange, checkOneOf, checkSeed } from './validate.js';
 
 export interface AttackOptions {
   /** 'untargeted' (default; 'given' when targets are passed to run), 'given', 'random' (seeded) or 'least-likely' */
@@ -30,6 +30,8 @@ export interface AttackResult {
   adversarial: Tensor;
   /** per sample: misclassified (untargeted) / target reached (targeted), and accepted by the detector (adaptive attacks) */
   success: boolean[];
+  /** per sample: the adversarial image and the model's logits on it are finite (a non-finite sample is never a success) */
+  finite: boolean[];
   /** per sample: the achieved ‖x' − x‖ in the attack's norm (L∞ or L2) */
   norms: Float32Array;
   /** per sample: the model's prediction on the adversarial input */
@@ -59,7 +61,7 @@ export abstract class Attack {
   protected constructor(attack: string, options: AttackOptions) {
     if (options.target !== undefined) checkOneOf(attack, 'target', options.target, TARGET_MODES);
     this.targetMode = options.target;
-    this.seed = options.seed === undefined ? 0 : checkNonNegative(attack, 'seed', options.seed);
+    this.seed = options.seed === undefined ? 0 : checkSeed(attack, options.seed);
   }
 
   /** Attack a batch. labels: int32 [N] true classes; targets: int32 [N] for target: 'given'. */
@@ -73,6 +75,7 @@ export abstract class Attack {
       const cleanLogits = keep(tidy(() => noGrad(() => forwardPass(model, x).logits)));
       let targetTensor: Tensor | null = null;
       try {
+        await checkFiniteLogits(this.name, cleanLogits);
         const numClasses = cleanLogits.shape[1]!;
         checkLabelRange(this.name, 'labels', (await labels.data()) as Int32Array, numClasses);
         targetTensor = await resolveTargets(this.name, this.targetMode, labels, targets, cleanLogits, generator);
@@ -100,32 +103,47 @@ export abstract class Attack {
   protected abstract perturb(ctx: AttackContext): Promise<PerturbOutput>;
 }
 
+/** A model whose clean logits hold NaN or Inf (non-finite weights, typically) cannot be attacked meaningfully. */
+async function checkFiniteLogits(attack: string, logits: Tensor): Promise<void> {
+  const values = await logits.data();
+  const k = logits.shape[1]!;
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i]!)) {
+      throw new AttackInputError(`${attack}: the model's logits for sample ${Math.floor(i / k)} are not finite (${values[i]}); are its weights finite? An attack on such a model means nothing`);
+    }
+  }
+}
+
 async function summarise(ctx: AttackContext, out: PerturbOutput, norm: Norm): Promise<AttackResult> {
   const adv = out.adversarial;
   const t = tidy(() => noGrad(() => {
     const fwd = forwardPass(ctx.model, adv);
     return {
       predictions: argmax(fwd.logits, 1),
+      // a non-finite adversarial image (or one the model maps to non-finite logits) is never a success
+      finite: mul(finiteRows(adv), finiteRows(fwd.logits)),
       success: successMask(ctx, fwd),
       norms: reshape(perSampleNorm(sub(adv, ctx.x), norm === 'linf' ? 'inf' : 2), [-1]),
       scores: ctx.detector ? detectorScore(ctx, fwd) : null,
     };
   }));
   try {
-    const success = Array.from(await t.success.data(), (v) => v !== 0);
+    const finite = Array.from(await t.finite.data(), (v) => v !== 0);
+    const success = Array.from(await t.success.data(), (v, i) => v !== 0 && finite[i]!);
     const norms = Float32Array.from(await t.norms.data());
     const predictions = Int32Array.from(await t.predictions.data());
     const scores = t.scores ? Float32Array.from(await t.scores.data()) : undefined;
     const targets = ctx.targets ? Int32Array.from(await ctx.targets.data()) : null;
     // a fresh tensor outside every internal scope: it belongs to the caller's scope, if any
     const adversarial = clone(adv);
-    const result: AttackResult = { adversarial, success, norms, predictions, targets };
+    const result: AttackResult = { adversarial, success, finite, norms, predictions, targets };
     if (scores) result.scores = scores;
     if (out.iterations) result.iterations = out.iterations;
     return result;
   } finally {
     t.predictions.dispose();
     t.success.dispose();
+    t.finite.dispose();
     t.norms.dispose();
     t.scores?.dispose();
   }

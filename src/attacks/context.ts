@@ -6,9 +6,9 @@
 import type { Generator } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
 import { eq, le, mul, ne, sub } from '../ops/binary.js';
-import { argmax } from '../ops/reduce.js';
-import { cast } from '../ops/shape.js';
-import { affine, relu } from '../ops/unary.js';
+import { argmax, min } from '../ops/reduce.js';
+import { cast, reshape } from '../ops/shape.js';
+import { affine, isFinite, relu } from '../ops/unary.js';
 import { evaluateObjective, otherClassMin, pickClass, type ObjectiveSpec } from './losses.js';
 import type { AttackModel, ForwardOutputs } from './model.js';
 import { AttackConfigError } from './validate.js';
@@ -89,6 +89,11 @@ export function acceptedMask(ctx: AttackContext, out: ForwardOutputs): Tensor {
   return le(detectorScore(ctx, out), ctx.detector!.tau);
 }
 
+/** 1 per sample (row of a [N, ...] tensor) whose values are all finite, else 0 */
+export function finiteRows(t: Tensor): Tensor {
+  return min(isFinite(reshape(t, [t.shape[0]!, -1])), 1);
+}
+
 /**
  * 1/0 per sample (in the logits' dtype): untargeted — the prediction differs from the label;
  * targeted — the prediction is the target; detector-aware — additionally accepted by the detector.
@@ -96,6 +101,7 @@ export function acceptedMask(ctx: AttackContext, out: ForwardOutputs): Tensor {
 export function successMask(ctx: AttackContext, out: ForwardOutputs): Tensor {
   const pred = argmax(out.logits, 1);
   const hit = ctx.targets ? eq(pred, ctx.targets) : ne(pred, ctx.labels);
-  const s = cast(hit, out.logits.dtype);
+  // non-finite logits (a NaN image) predict nothing: never a success
+  const s = mul(cast(hit, out.logits.dtype), finiteRows(out.logits));
   return ctx.detector ? mul(s, acceptedMask(ctx, out)) : s;
 }

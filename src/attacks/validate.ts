@@ -40,6 +40,14 @@ export function checkNonNegative(attack: string, name: string, v: unknown): numb
   return v;
 }
 
+/** a seed: an integer from 0 to 2³² − 1 (the generator's key) */
+export function checkSeed(attack: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
+    throw new AttackConfigError(`${attack}: seed must be an integer from 0 to 4294967295, got ${describe(v)}`);
+  }
+  return v;
+}
+
 export function checkPositiveInt(attack: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
     throw new AttackConfigError(`${attack}: ${name} must be a positive integer, got ${describe(v)}`);

@@ -7,6 +7,6 @@ import { registerBackend, setDefaultBackendMaker } from '../core/engine.js';
 import { CpuBackend } from './cpu/index.js';
 
 setDefaultBackendMaker(() => new CpuBackend());
-registerBackend('cpu', async () => new CpuBackend());
+registerBackend('cpu', async (o) => new CpuBackend({ memoryLimit: o.memoryLimit }));
 registerBackend('webgpu', async (o) => (await import('./webgpu/index.js')).createWebGpuBackend({ ...o } as Record<string, unknown>));
 registerBackend('wasm', async (o) => (await import('./wasm/index.js')).createWasmBackend({ ...o, relaxedMadd: o.wasmFma }));

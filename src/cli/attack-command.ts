@@ -1,86 +1,110 @@
 /** `gmgrad attack`: attack a checkpoint, detect, print the table, write results.json and report.html. */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { init } from '../init.js';
 import { stratifiedSlice, slice } from '../data/dataset.js';
 import { loadDataset } from '../data/node/resolve.js';
+import { readCheckpointFile } from '../io/node/checkpoint-file.js';
+import { writeFileAtomic } from '../io/node/atomic-write.js';
+import { ensureWritableDir } from '../io/node/folders.js';
 import { decodeModel } from '../train/checkpoint.js';
+import { BACKEND_CHOICES, DATASET_NAMES } from '../train/config.js';
 import { evaluateModel } from '../eval/evaluate-model.js';
+import { DetectorError } from '../detect/detector.js';
 import { PLAN_NAMES } from '../eval/plans.js';
 import { formatRobustness, robustnessJson } from '../eval/summary.js';
 import { writeReport } from '../eval/report-writer.js';
+import { SEED_RULE } from '../core/value-rules.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from './args.js';
+import { say, type CliIO } from './io.js';
 import { ProgressBar } from './progress.js';
 
-const OPTIONS: Record<string, OptionSpec> = {
-  checkpoint: { type: 'string', help: 'model.safetensors written by gmgrad train' },
-  dataset: { type: 'string', choices: ['mnist', 'fashion-mnist', 'cifar10'], help: 'dataset (default: the checkpoint\'s)' },
-  attacks: { type: 'list', default: ['fgsm', 'pgd', 'cw', 'deepfool', 'adaptive'], help: `attacks, comma separated (${PLAN_NAMES.join(', ')})` },
-  eps: { type: 'list', default: ['0.1', '0.2', '0.3'], help: 'ε values (L∞ for fgsm/bim/pgd/mim/adaptive; L2 for fgm/pgd-l2)' },
-  steps: { type: 'number', default: 40, help: 'PGD/BIM/MIM/adaptive iterations' },
-  'cw-search': { type: 'number', default: 5, help: 'C&W binary-search steps over c' },
-  'cw-iterations': { type: 'number', default: 100, help: 'C&W Adam iterations per search step' },
-  'cw-lr': { type: 'number', default: 1e-2, help: 'C&W Adam learning rate (raise it for few iterations)' },
-  'cw-c0': { type: 'number', default: 1e-3, help: 'C&W first c of the binary search (raise it when the search is short)' },
-  n: { type: 'number', default: 500, help: 'test images attacked (class-balanced)' },
-  calibration: { type: 'number', default: 1000, help: 'held-out clean test images that set τ (99 % TPR)' },
-  'fit-n': { type: 'number', default: 10000, help: 'clean training images for the Mahalanobis statistics' },
-  tpr: { type: 'number', default: 0.99, help: 'true-positive rate on clean data that sets τ' },
-  batch: { type: 'number', default: 128, help: 'attack batch size' },
-  seed: { type: 'number', default: 0, help: 'seed of random starts and targets' },
-  data: { type: 'string', help: 'folder holding the dataset files' },
-  backend: { type: 'string', default: 'auto', choices: ['auto', 'webgpu', 'wasm', 'cpu'], help: 'compute backend' },
-  out: { type: 'string', help: 'output folder (default: next to the checkpoint)' },
-  help: { type: 'boolean', default: false, help: 'show this help' },
-};
+export const ATTACK_OPTIONS = {
+  checkpoint: { type: 'string', path: 'file', required: true, help: 'model.safetensors written by gmgrad train' },
+  dataset: { type: 'string', choices: DATASET_NAMES, help: 'dataset', defaultText: 'the checkpoint\'s' },
+  attacks: { type: 'list', choices: PLAN_NAMES, default: ['fgsm', 'pgd', 'cw', 'deepfool', 'adaptive'], help: 'attacks to run' },
+  eps: { type: 'numbers', min: 0, max: 1000, default: [0.1, 0.2, 0.3], help: 'ε values (L∞ for fgsm/bim/pgd/mim/adaptive; L2 for fgm/pgd-l2)' },
+  steps: { type: 'integer', min: 1, max: 100_000, default: 40, help: 'PGD/BIM/MIM/adaptive iterations' },
+  'cw-search': { type: 'integer', min: 1, max: 1000, default: 5, help: 'C&W binary-search steps over c' },
+  'cw-iterations': { type: 'integer', min: 1, max: 100_000, default: 100, help: 'C&W Adam iterations per search step' },
+  'cw-lr': { type: 'number', min: 0, exclusiveMin: true, default: 1e-2, help: 'C&W Adam learning rate (raise it for few iterations)' },
+  'cw-c0': { type: 'number', min: 0, exclusiveMin: true, default: 1e-3, help: 'C&W first c of the binary search (raise it when the search is short)' },
+  n: { type: 'integer', min: 1, default: 500, help: 'test images attacked (class-balanced)' },
+  calibration: { type: 'integer', min: 1, default: 1000, help: 'held-out clean test images that set τ' },
+  'fit-n': { type: 'integer', min: 1, default: 10000, help: 'clean training images for the Mahalanobis statistics' },
+  tpr: { type: 'number', min: 0, exclusiveMin: true, max: 1, default: 0.99, help: 'true-positive rate on clean data that sets τ' },
+  batch: { type: 'integer', min: 1, max: 65536, default: 128, help: 'attack batch size' },
+  seed: { ...SEED_RULE, type: 'integer', default: 0, help: 'seed of random starts and targets' },
+  data: { type: 'string', path: 'dir', help: 'folder holding the dataset files', defaultText: 'the checkpoint\'s, then GMGRAD_DATA, the user cache, system folders' },
+  backend: { type: 'string', default: 'auto', choices: BACKEND_CHOICES, help: 'compute backend' },
+  out: { type: 'string', help: 'output folder', defaultText: 'the checkpoint\'s folder' },
+  'dry-run': { type: 'boolean', default: false, help: 'check the flags, the checkpoint and --out, print the settings as JSON, and exit' },
+} as const satisfies Record<string, OptionSpec>;
 
-export async function attackCommand(argv: string[]): Promise<void> {
-  const a = parseArgs(argv, OPTIONS);
-  if (a.help) { console.log(helpText('attack', 'Attack a checkpoint, detect the adversarial inputs, and report.', OPTIONS)); return; }
-  if (!a.checkpoint) throw new UsageError('attack needs --checkpoint PATH');
-  const { backend, description } = await init({ backend: a.backend as 'auto' });
-  const path = a.checkpoint as string;
-  const { model, config } = decodeModel(new Uint8Array(await readFile(path)), backend, path);
-  const dataset = (a.dataset as string | undefined) ?? config.dataset ?? 'mnist';
-  const dataDir = (a.data as string | undefined) ?? config.dataDir;
+export async function attackCommand(argv: string[], io: CliIO): Promise<void> {
+  const a = parseArgs(argv, ATTACK_OPTIONS);
+  if (a.help) { say(io.stdout, helpText('attack', 'Attack a checkpoint, detect the adversarial inputs, and report.', ATTACK_OPTIONS)); return; }
+  const path = a.checkpoint;
+  const out = a.out ?? dirname(path);
+  // an unwritable --out is found now, not after every attack has run
+  await ensureWritableDir(out, '--out folder');
+  const { backend, description } = await init({ backend: a.backend, verbose: false });
+  const { model, config } = decodeModel(await readCheckpointFile(path), backend, path);
+  const dataset = a.dataset ?? config.dataset ?? 'mnist';
+  if (a.dryRun) {
+    say(io.stdout, JSON.stringify({ checkpoint: path, model: config.model, dataset, out, backend: description, options: { ...a, help: undefined, debug: undefined, dryRun: undefined } }, null, 2));
+    model.dispose();
+    return;
+  }
+  const dataDir = a.data ?? config.dataDir;
+  const quiet = { progress: false, log: (l: string) => say(io.stderr, l) };
   const [train, test] = await Promise.all([
-    loadDataset(dataset, { split: 'train', dataDir }),
-    loadDataset(dataset, { split: 'test', dataDir }),
+    loadDataset(dataset, { split: 'train', dataDir, ...quiet }),
+    loadDataset(dataset, { split: 'test', dataDir, ...quiet }),
   ]);
-  const n = a.n as number, nCal = a.calibration as number;
-  if (n + nCal > test.n) throw new UsageError(`--n ${n} + --calibration ${nCal} exceeds the ${test.n} test images`);
-  // attacked and calibration images come from disjoint parts of the test split
-  const evaluation = stratifiedSlice(test, n);
-  const calibration = stratifiedSlice(test, nCal, Math.ceil(n / test.classes.length) + 1);
-  const fit = slice(train, 0, Math.min(a.fitN as number, train.n));
-  const epsilons = (a.eps as string[]).map(Number);
-  if (epsilons.some((e) => !(e >= 0))) throw new UsageError(`--eps must be non-negative numbers, got ${(a.eps as string[]).join(',')}`);
-  console.error(`gmgrad attack: ${path} (${config.model}, ${config.loss} head, ${config.featureDim}-d) on ${dataset}, backend ${description}`);
+  const [c, h, w] = model.meta.inputShape;
+  if (c !== test.c || h !== test.h || w !== test.w) throw new UsageError(`${path}: the model takes ${c}×${h}×${w} images, but --dataset ${dataset} has ${test.c}×${test.h}×${test.w}`);
+  if (test.classes.length !== model.meta.numClasses) throw new UsageError(`${path}: the model has ${model.meta.numClasses} classes, but --dataset ${dataset} has ${test.classes.length}`);
+  if (a.fitN > train.n) throw new UsageError(`--fit-n ${a.fitN} is more than the ${train.n} training images of ${dataset}`);
+  // attacked and calibration images come from disjoint, class-balanced parts of the test split
+  const tooMany = () => new UsageError(`--n ${a.n} and --calibration ${a.calibration} need more class-balanced images than the ${test.n} of the ${dataset} test split hold`);
+  if (a.n + a.calibration > test.n) throw tooMany();
+  let evaluation, calibration;
+  try {
+    evaluation = stratifiedSlice(test, a.n);
+    calibration = stratifiedSlice(test, a.calibration, Math.ceil(a.n / test.classes.length) + 1);
+  } catch {
+    throw tooMany();
+  }
+  const fit = slice(train, 0, a.fitN);
+  say(io.stderr, `attacking ${path} (${config.model}, ${config.loss} head, ${config.featureDim}-d) on ${dataset}, backend ${description}`);
   let bar = null as ProgressBar | null;
   let current = '';
   const t0 = performance.now();
   const ev = await evaluateModel({
-    model, backend, fit, calibration, evaluation, attacks: a.attacks as string[], epsilons, steps: a.steps as number,
-    cwSearchSteps: a.cwSearch as number, cwIterations: a.cwIterations as number, cwInitialConst: a.cwC0 as number, cwLearningRate: a.cwLr as number, seed: a.seed as number,
-    tpr: a.tpr as number, batchSize: a.batch as number, keepFeatures: config.featureDim === 2, keepImages: 8,
-    log: (l) => console.error(l),
+    model, backend, fit, calibration, evaluation, attacks: a.attacks, epsilons: a.eps, steps: a.steps,
+    cwSearchSteps: a.cwSearch, cwIterations: a.cwIterations, cwInitialConst: a.cwC0, cwLearningRate: a.cwLr, seed: a.seed,
+    tpr: a.tpr, batchSize: a.batch, keepFeatures: config.featureDim === 2, keepImages: 8,
+    log: (l) => say(io.stderr, l),
     onProgress: (label, done, total) => {
-      if (label !== current) { bar?.done(); bar = new ProgressBar(label, total); current = label; }
+      if (label !== current) { bar?.done(); bar = new ProgressBar(label, total, io.stderr); current = label; }
       bar?.update(done);
     },
+  }).catch((e: Error) => {
+    // τ cannot be set from too few correctly classified clean images: say which flags decide that
+    if (e instanceof DetectorError) e.message += ` (--calibration ${a.calibration}, --tpr ${a.tpr}; is ${path} trained?)`;
+    throw e;
   });
   bar?.done();
-  console.log(formatRobustness(`${config.loss === 'gm' ? 'GM' : 'softmax'} model`, ev.result));
-  const out = (a.out as string | undefined) ?? dirname(path);
-  await mkdir(out, { recursive: true });
-  const results = { checkpoint: path, dataset, backend: description, config, seconds: (performance.now() - t0) / 1000, options: { ...a, help: undefined }, result: robustnessJson(ev.result) };
-  await writeFile(join(out, 'results.json'), JSON.stringify(results, null, 2));
+  say(io.stdout, formatRobustness(`${config.loss === 'gm' ? 'GM' : 'softmax'} model`, ev.result));
+  const results = { checkpoint: path, dataset, backend: description, config, seconds: (performance.now() - t0) / 1000, options: { ...a, help: undefined, debug: undefined }, result: robustnessJson(ev.result) };
+  await writeFileAtomic(join(out, 'results.json'), JSON.stringify(results, null, 2));
   const reportPath = join(out, 'report.html');
   const written = await writeReport(reportPath, {
     title: `gmgrad attack — ${config.model} (${config.loss}) on ${dataset}`,
     backend: description,
-    config: { checkpoint: path, dataset, ...config, attacks: (a.attacks as string[]).join(','), eps: epsilons.join(',') },
+    config: { checkpoint: path, dataset, ...config, attacks: a.attacks.join(','), eps: a.eps.join(',') },
     models: [{ name: config.loss === 'gm' ? 'GM' : 'softmax', model, evaluation: ev, images: evaluation, history: null }],
   });
-  console.error(`wrote ${[join(out, 'results.json'), ...written].join(', ')}`);
+  model.dispose();
+  say(io.stderr, `wrote ${[join(out, 'results.json'), ...written].join(', ')}`);
 }

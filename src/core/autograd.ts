@@ -62,6 +62,13 @@ interface BackwardOptions {
   retainGraph?: boolean;
 }
 
+/** The error for a tensor of the graph that was disposed before backward() reached it. */
+function disposedInGraph(t: Tensor): Error {
+  const what = t.gradNode ? `the output of '${t.gradNode.op}'` : 'a leaf';
+  return new Error(`backward: ${t.describe()} (${what}) was disposed before backward() reached it, so its gradient ` +
+    'cannot be computed or passed on; keep it alive until backward() (return it from tidy(), or call backward() inside the same tidy)');
+}
+
 /** Order the nodes reachable from root so every node comes after all nodes that consume it. */
 function reverseTopological(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
@@ -130,8 +137,11 @@ export function backward(root: Tensor, gradOutput?: Tensor, options: BackwardOpt
         if (!g) continue;
         const node = t.gradNode;
         if (!node) continue;
+        if (t.isDisposed) throw disposedInGraph(t);
         const needs = node.inputs.map((c) => c.requiresGrad && (relevant ? relevant.has(c) : true));
         if (!needs.some(Boolean)) continue;
+        const gone = node.inputs.find((c, i) => needs[i] && c.isDisposed);
+        if (gone) throw disposedInGraph(gone);
         const inGrads = node.backward(g, needs);
         node.inputs.forEach((child, i) => {
           const gi = inGrads[i];
@@ -153,6 +163,7 @@ export function backward(root: Tensor, gradOutput?: Tensor, options: BackwardOpt
     const owned = new Set<Tensor>();
     for (const [t, g] of grads) {
       if (!t.isLeaf || !t.requiresGrad) continue;
+      if (t.isDisposed) throw disposedInGraph(t);
       if (t.grad) {
         const sum = ops().add(t.grad, g);
         t.grad.dispose();

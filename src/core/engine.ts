@@ -12,6 +12,12 @@ export interface InitOptions {
   /** threads for the wasm backend (default: available cores) */
   threads?: number;
   /**
+   * cpu and wasm: bytes all live tensors may take together; a larger allocation is refused before
+   * it is attempted (default: half of this machine's memory). WebGPU refuses what its adapter's
+   * buffer limits cannot hold.
+   */
+  memoryLimit?: number;
+  /**
    * false keeps the wasm kernels on separate multiply and add; default: relaxed-SIMD multiply-add
    * where the engine has it (Node 20 has it behind a V8 flag, which gmgrad then turns on)
    */

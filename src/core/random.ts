@@ -41,6 +41,14 @@ export function wordToUniform(w: number): number {
   return (w >>> 8) / 16777216;
 }
 
+/** Seeds are Philox keys: 32-bit integers. Anything else would be silently wrapped (2³² → 0, −1 → 2³² − 1). */
+export function checkSeed(where: string, seed: unknown): number {
+  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new RangeError(`${where}: seed must be an integer from 0 to 4294967295, got ${typeof seed === 'number' ? seed : JSON.stringify(seed)}`);
+  }
+  return seed;
+}
+
 /**
  * A seeded generator. Each draw consumes counter blocks, so the i-th number of a draw depends only
  * on (seed, offset + i): drawing 10 then 10 equals drawing 20 at once.
@@ -50,16 +58,19 @@ export class Generator {
   #offset = 0;
 
   constructor(seed = 0) {
-    this.#seed = seed >>> 0;
+    this.#seed = checkSeed('Generator', seed);
   }
 
   get seed(): number { return this.#seed; }
   /** number of 32-bit words consumed so far (serialisable state for exact resume) */
   get offset(): number { return this.#offset; }
-  set offset(v: number) { this.#offset = v; }
+  set offset(v: number) {
+    if (!Number.isSafeInteger(v) || v < 0) throw new Error(`Generator: offset must be a non-negative integer, got ${v}`);
+    this.#offset = v;
+  }
 
   manualSeed(seed: number): this {
-    this.#seed = seed >>> 0;
+    this.#seed = checkSeed('manualSeed', seed);
     this.#offset = 0;
     return this;
   }

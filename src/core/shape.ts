@@ -27,6 +27,7 @@ export function contiguousStrides(shape: Shape): number[] {
 }
 
 export function assertValidShape(op: string, shape: Shape): void {
+  if (!Array.isArray(shape)) throw new ShapeError(`${op}: shape must be an array of non-negative integers, got ${typeof shape === 'string' ? `'${shape}'` : typeof shape}`);
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
       throw new ShapeError(`${op}: invalid shape ${formatShape(shape)}: every dimension must be a non-negative integer`);

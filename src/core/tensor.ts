@@ -99,7 +99,8 @@ export class Tensor {
     finalizer?.unregister(this);
     const s = this.#shared;
     this.#shared = null;
-    this.gradNode = null;
+    // gradNode is kept: a backward() that reaches this tensor must say it was disposed, not
+    // silently treat it as a leaf and drop every gradient behind it
     s.release();
     if (this.grad) {
       this.grad.dispose();

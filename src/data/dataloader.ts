@@ -10,7 +10,7 @@
  * Prefetching: while the caller works on batch i (typically awaiting the GPU), batch i+1 is built
  * on a macrotask (setImmediate, or setTimeout in browsers) so it is ready when asked for.
  */
-import { Generator, philox4x32 } from '../core/random.js';
+import { checkSeed, Generator, philox4x32 } from '../core/random.js';
 import { AUGMENT_WORDS_PER_SAMPLE, IDENTITY_TRANSFORM, drawTransform, writeImage, type AugmentOptions } from './augment.js';
 import type { ImageData } from './dataset.js';
 
@@ -67,7 +67,14 @@ export class DataLoader {
   #order: Int32Array | null = null;
 
   constructor(data: ImageData, options: DataLoaderOptions) {
+    if (typeof data !== 'object' || data === null || !ArrayBuffer.isView(data.images) || !ArrayBuffer.isView(data.labels)) {
+      throw new Error('DataLoader: data must be { images: Uint8Array, labels, n, c, h, w } (a Dataset)');
+    }
+    if (typeof options !== 'object' || options === null) throw new Error('DataLoader: options { batchSize } are required');
     const { n, c, h, w } = data;
+    for (const [k, v] of Object.entries({ n, c, h, w })) {
+      if (!Number.isSafeInteger(v) || v < 0) throw new Error(`DataLoader: data.${k} must be a non-negative integer, got ${v}`);
+    }
     if (data.images.length !== n * c * h * w) {
       throw new Error(`DataLoader: images hold ${data.images.length} bytes, expected n·c·h·w = ${n}·${c}·${h}·${w} = ${n * c * h * w}`);
     }
@@ -78,7 +85,7 @@ export class DataLoader {
     this.data = data;
     this.batchSize = options.batchSize;
     this.shuffle = options.shuffle ?? false;
-    this.seed = (options.seed ?? 0) >>> 0;
+    this.seed = checkSeed('DataLoader', options.seed ?? 0);
     this.dropLast = options.dropLast ?? false;
     this.prefetch = options.prefetch ?? true;
     this.augment = options.augment

@@ -119,6 +119,7 @@ export async function evaluateRobustness(o: RobustnessOptions): Promise<Robustne
     const advParts: Tensor[] = [];
     const predictions = new Int32Array(n);
     const norms = new Float32Array(n);
+    const finite = new Array<boolean>(n).fill(true);
     for (let s = 0; s < n; s += batch) {
       const len = Math.min(batch, n - s);
       const xb = narrow(x, 0, s, len);
@@ -126,6 +127,7 @@ export async function evaluateRobustness(o: RobustnessOptions): Promise<Robustne
       const r = await plan.attack.run(model, xb, yb);
       predictions.set(r.predictions, s);
       norms.set(r.norms, s);
+      r.finite.forEach((f, i) => { finite[s + i] = f; });
       advParts.push(keep(r.adversarial));
       xb.dispose(); yb.dispose();
       o.onProgress?.(plan.label, s + len, n);
@@ -133,13 +135,15 @@ export async function evaluateRobustness(o: RobustnessOptions): Promise<Robustne
     const seconds = (performance.now() - t0) / 1000;
     const adv = keep(advParts.length === 1 ? advParts[0]! : concat(advParts, 0));
     if (advParts.length > 1) for (const p of advParts) p.dispose();
-    const misclassified = Array.from(predictions, (p, i) => p !== labels[i]);
+    // a non-finite adversarial input fools nobody: it is not counted as misclassified, nor in the mean norm
+    const misclassified = Array.from(predictions, (p, i) => finite[i]! && p !== labels[i]);
+    const finiteNorms = Array.from(norms).filter((_, i) => finite[i]);
     const scores = await scoreAll(o.detectors, adv, batch);
     const run: AttackRun = {
       label: plan.label, kind: plan.kind, epsilon: plan.epsilon,
       accuracy: misclassified.filter((m) => !m).length / n,
       successRate: cleanCorrect.filter((c, i) => c && misclassified[i]).length / Math.max(1, cleanCorrect.filter(Boolean).length),
-      meanNorm: norms.reduce((a, b) => a + b, 0) / n,
+      meanNorm: finiteNorms.reduce((a, b) => a + b, 0) / Math.max(1, finiteNorms.length),
       seconds, imagesPerSecond: n / seconds, misclassified, predictions, norms, scores,
     };
     if (o.keepFeatures) run.features = await featuresOf(model, adv, batch);

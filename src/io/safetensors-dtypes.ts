@@ -149,7 +149,7 @@ export interface ReadOptions {
 
 /** Read `count` elements of `dtype` from `bytes` (exactly count·itemsize bytes). `what` names the tensor in errors. */
 export function readElements(dtype: SafetensorsDtype, bytes: Uint8Array, count: number, what: string, options: ReadOptions = {}): TensorData {
-  const copy = bytes.slice(); // own, aligned buffer
+  const copy = new Uint8Array(bytes); // own, aligned buffer (a Buffer's slice() would be a view, not a copy)
   const buffer = copy.buffer;
   switch (dtype) {
     case 'F64': return new Float64Array(buffer, 0, count);

@@ -20,6 +20,20 @@ import {
 
 export type { SafetensorsDtype, TensorData } from './safetensors-dtypes.js';
 
+/** What the decoders accept: a Uint8Array (a Node Buffer, or any view with an offset) or a whole ArrayBuffer. */
+export type BytesLike = Uint8Array | ArrayBuffer | ArrayBufferView;
+
+/**
+ * A plain Uint8Array over exactly the given bytes. A Node Buffer is often a view into a larger
+ * pooled or file-sized buffer, so `.buffer` alone (or Buffer's view-returning `slice`) would read
+ * the wrong bytes; everything downstream works on this normalised view.
+ */
+export function asBytes(input: BytesLike, what: string): Uint8Array {
+  if (input instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && input instanceof SharedArrayBuffer)) return new Uint8Array(input);
+  if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  throw new TypeError(`${what}: expected bytes (a Uint8Array, Buffer or ArrayBuffer), got ${input === null ? 'null' : typeof input === 'object' ? Object.prototype.toString.call(input) : typeof input}`);
+}
+
 export interface SafetensorsTensor {
   dtype: SafetensorsDtype;
   shape: number[];
@@ -57,11 +71,13 @@ function compareNames(a: string, b: string): number {
 
 export function encodeSafetensors(tensors: Record<string, SafetensorsTensor>, metadata?: Record<string, string>): Uint8Array {
   assertLittleEndianHost();
+  if (typeof tensors !== 'object' || tensors === null) throw new TypeError(`safetensors encode: tensors must be an object of name → { dtype, shape, data }, got ${tensors === null ? 'null' : typeof tensors}`);
   const names = Object.keys(tensors);
   for (const name of names) {
     const t = tensors[name]!;
     const what = `safetensors encode: tensor '${name}'`;
     if (name === METADATA_KEY || name === '') throw new Error(`safetensors encode: '${name}' is not a valid tensor name`);
+    if (typeof t !== 'object' || t === null || !ArrayBuffer.isView(t.data)) throw new Error(`${what}: expected { dtype, shape, data: a typed array }, got ${t === null ? 'null' : typeof t}`);
     if (!isSafetensorsDtype(t.dtype)) throw new Error(`${what}: unsupported dtype ${String(t.dtype)} (supported: ${Object.keys(ITEM_BYTES).join(', ')})`);
     if (!Array.isArray(t.shape) || t.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
       throw new Error(`${what}: shape [${String(t.shape)}] must be a list of non-negative integers`);
@@ -77,9 +93,10 @@ export function encodeSafetensors(tensors: Record<string, SafetensorsTensor>, me
   }
   names.sort((a, b) => DTYPE_RANK[tensors[b]!.dtype] - DTYPE_RANK[tensors[a]!.dtype] || compareNames(a, b));
 
-  const header: Record<string, unknown> = {};
+  // null-prototype objects: a tensor or metadata key named '__proto__' is an ordinary key
+  const header: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   if (metadata) {
-    const sorted: Record<string, string> = {};
+    const sorted: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const k of Object.keys(metadata).sort(compareNames)) sorted[k] = metadata[k]!;
     header[METADATA_KEY] = sorted;
   }
@@ -140,9 +157,10 @@ function parseEntry(name: string, value: unknown, dataBytes: number, fail: (msg:
   return { name, dtype, shape: shape as number[], begin, end };
 }
 
-export function decodeSafetensors(bytes: Uint8Array, options: DecodeOptions = {}): DecodedSafetensors {
+export function decodeSafetensors(input: BytesLike, options: DecodeOptions = {}): DecodedSafetensors {
   assertLittleEndianHost();
   const source = options.source ?? 'safetensors data';
+  const bytes = asBytes(input, source);
   const fail = (msg: string): never => { throw new Error(`${source}: ${msg}`); };
   if (bytes.length < 8) fail(`${bytes.length} bytes is too short for a safetensors file (it starts with an 8-byte header length)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -169,7 +187,7 @@ export function decodeSafetensors(bytes: Uint8Array, options: DecodeOptions = {}
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('the header is not a JSON object');
 
   const data = bytes.subarray(8 + n);
-  const metadata: Record<string, string> = {};
+  const metadata: Record<string, string> = Object.create(null) as Record<string, string>;
   const entries: Entry[] = [];
   for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
     if (name === METADATA_KEY) {
@@ -195,7 +213,7 @@ export function decodeSafetensors(bytes: Uint8Array, options: DecodeOptions = {}
   }
   if (covered !== data.length) fail(`${data.length - covered} trailing bytes after the last tensor (data is ${data.length} bytes, tensors cover ${covered})`);
 
-  const tensors: Record<string, SafetensorsTensor> = {};
+  const tensors: Record<string, SafetensorsTensor> = Object.create(null) as Record<string, SafetensorsTensor>;
   for (const e of entries) {
     const count = elementCount(e.shape);
     tensors[e.name] = {

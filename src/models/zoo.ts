@@ -143,7 +143,25 @@ class ResNet20 extends Module {
   }
 }
 
+/** The smallest input height/width each network accepts (its pooling must leave at least 1×1). */
+const MIN_SIDE: Record<ModelName, number> = { 'mnist-6conv': 8, 'small-cnn': 4, lenet: 16, 'tiny-cnn': 4, resnet20: 1 };
+
+function checkModelOptions(name: ModelName, o: ModelOptions): void {
+  const fail = (msg: string): never => { throw new Error(`createModel('${String(name)}'): ${msg}`); };
+  if (!MODEL_NAMES.includes(name)) throw new Error(`createModel: unknown model '${String(name)}' (known: ${MODEL_NAMES.join(', ')})`);
+  if (typeof o !== 'object' || o === null) fail('options { head, featureDim, inputShape } are required');
+  if (o.head !== 'gm' && o.head !== 'softmax') fail(`head must be 'gm' or 'softmax', got ${JSON.stringify(o.head)}`);
+  if (!Number.isSafeInteger(o.featureDim) || o.featureDim < 1) fail(`featureDim must be a positive integer, got ${o.featureDim}`);
+  if (o.numClasses !== undefined && (!Number.isSafeInteger(o.numClasses) || o.numClasses < 2)) fail(`numClasses must be an integer >= 2, got ${o.numClasses}`);
+  const shape = o.inputShape;
+  if (!Array.isArray(shape) || shape.length !== 3 || shape.some((d) => !Number.isSafeInteger(d) || d < 1)) {
+    fail(`inputShape must be [channels, height, width] of positive integers, got ${JSON.stringify(shape)}`);
+  }
+  if (Math.min(shape[1]!, shape[2]!) < MIN_SIDE[name]) fail(`inputs of ${shape[1]}×${shape[2]} are too small; this network needs at least ${MIN_SIDE[name]}×${MIN_SIDE[name]}`);
+}
+
 export function createModel(name: ModelName, o: ModelOptions): Classifier {
+  checkModelOptions(name, o);
   const numClasses = o.numClasses ?? 10;
   let backbone: Module;
   switch (name) {

@@ -5,7 +5,27 @@ import { getBackend } from '../core/engine.js';
 import { defaultGenerator, type Generator } from '../core/random.js';
 import { assertValidShape, formatShape, sizeOf, type Shape } from '../core/shape.js';
 import { fromStorage, Tensor, type NestedArray } from '../core/tensor.js';
+import { defaultMemoryLimit, formatBytes } from '../core/memory-limit.js';
 import { OpError } from './util.js';
+
+const DTYPES: readonly DType[] = ['float32', 'float64', 'int32'];
+
+function checkDType(op: string, dtype: unknown): DType {
+  if (!DTYPES.includes(dtype as DType)) throw new OpError(`${op}: dtype must be one of ${DTYPES.join(', ')}, got ${JSON.stringify(dtype)}`);
+  return dtype as DType;
+}
+
+/**
+ * Values built on the host before they are uploaded (random draws, ranges) are refused before they
+ * are built when they could not fit: the backend's own limit only applies once they exist.
+ */
+function checkHostValues(op: string, count: number): void {
+  const bytes = count * 8; // drawn as float64
+  const limit = defaultMemoryLimit();
+  if (count > 0xffffffff || bytes > limit) {
+    throw new OpError(`${op}: refusing to build ${count} values (${formatBytes(bytes)} on the host): more than the ${formatBytes(limit)} limit (half of this machine's memory)`);
+  }
+}
 
 export interface CreateOptions {
   dtype?: DType;
@@ -53,7 +73,13 @@ export function tensor(data: NestedArray | TypedArray | readonly number[], optio
   let flat: ArrayLike<number>;
   let shape: Shape;
   let dtype: DType;
+  if (options.dtype !== undefined) checkDType('tensor', options.dtype);
   if (ArrayBuffer.isView(data)) {
+    const native = data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array;
+    if (!native && options.dtype === undefined) {
+      throw new OpError(`tensor: a ${Object.prototype.toString.call(data).slice(8, -1)} has no gmgrad dtype; pass { dtype: 'float32' } (or 'int32', 'float64') to convert it`);
+    }
+    if (data instanceof BigInt64Array || data instanceof BigUint64Array || data instanceof DataView) throw new OpError('tensor: bigint arrays and DataViews cannot be converted; convert them to numbers first');
     flat = data as TypedArray;
     shape = options.shape ?? [flat.length];
     dtype = options.dtype ?? dtypeOfArray(data as TypedArray);
@@ -82,7 +108,8 @@ export function tensor(data: NestedArray | TypedArray | readonly number[], optio
 export function full(shape: Shape, value: number, options: CreateOptions = {}): Tensor {
   assertValidShape('full', shape);
   const backend = options.backend ?? getBackend();
-  const dtype = options.dtype ?? 'float32';
+  const dtype = checkDType('full', options.dtype ?? 'float32');
+  if (typeof value !== 'number') throw new OpError(`full: value must be a number, got ${typeof value}`);
   return finish(fromStorage(backend.fill(sizeOf(shape), dtype, value), shape, dtype), options);
 }
 
@@ -106,7 +133,9 @@ export function fullLike(t: Tensor, v: number, o: CreateOptions = {}): Tensor { 
 export function arange(start: number, end?: number, step = 1, options: CreateOptions = {}): Tensor {
   if (end === undefined) { end = start; start = 0; }
   if (step === 0 || !Number.isFinite(step)) throw new OpError(`arange: step must be a finite non-zero number, got ${step}`);
+  if (!Number.isFinite(start) || !Number.isFinite(end)) throw new OpError(`arange: start and end must be finite numbers, got ${start} and ${end}`);
   const n = Math.max(0, Math.ceil((end - start) / step));
+  checkHostValues('arange', n);
   const values = new Array<number>(n);
   for (let i = 0; i < n; i++) values[i] = start + i * step;
   const allInt = Number.isInteger(start) && Number.isInteger(step);
@@ -115,12 +144,14 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
 
 export function linspace(start: number, end: number, steps: number, options: CreateOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new OpError(`linspace: steps must be a non-negative integer, got ${steps}`);
+  checkHostValues('linspace', steps);
   const values = Array.from({ length: steps }, (_, i) => steps === 1 ? start : start + (end - start) * i / (steps - 1));
   return tensor(values, { ...options, shape: [steps] });
 }
 
 export function eye(n: number, m = n, options: CreateOptions = {}): Tensor {
   if (!Number.isInteger(n) || n < 0 || !Number.isInteger(m) || m < 0) throw new OpError(`eye: sizes must be non-negative integers, got ${n}×${m}`);
+  checkHostValues('eye', n * m);
   const values = new Array<number>(n * m).fill(0);
   for (let i = 0; i < Math.min(n, m); i++) values[i * m + i] = 1;
   return tensor(values, { ...options, shape: [n, m] });
@@ -129,12 +160,14 @@ export function eye(n: number, m = n, options: CreateOptions = {}): Tensor {
 /** Uniform in [0, 1) from the seeded generator (identical on every backend). */
 export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
   assertValidShape('rand', shape);
+  checkHostValues('rand', sizeOf(shape));
   const g = options.generator ?? defaultGenerator;
   return tensor(g.uniform(sizeOf(shape)), { ...options, dtype: options.dtype ?? 'float32', shape });
 }
 
 export function uniform(shape: Shape, low: number, high: number, options: RandomOptions = {}): Tensor {
   assertValidShape('uniform', shape);
+  checkHostValues('uniform', sizeOf(shape));
   const g = options.generator ?? defaultGenerator;
   return tensor(g.uniform(sizeOf(shape), low, high), { ...options, dtype: options.dtype ?? 'float32', shape });
 }
@@ -142,6 +175,7 @@ export function uniform(shape: Shape, low: number, high: number, options: Random
 /** Standard normal from the seeded generator. */
 export function randn(shape: Shape, options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
   assertValidShape('randn', shape);
+  checkHostValues('randn', sizeOf(shape));
   const g = options.generator ?? defaultGenerator;
   return tensor(g.normal(sizeOf(shape), options.mean ?? 0, options.std ?? 1), { ...options, dtype: options.dtype ?? 'float32', shape });
 }
@@ -149,6 +183,7 @@ export function randn(shape: Shape, options: RandomOptions & { mean?: number; st
 /** Integers in [low, high), int32 by default. */
 export function randint(low: number, high: number, shape: Shape, options: RandomOptions = {}): Tensor {
   assertValidShape('randint', shape);
+  checkHostValues('randint', sizeOf(shape));
   if (!(high > low)) throw new OpError(`randint: high (${high}) must exceed low (${low})`);
   const g = options.generator ?? defaultGenerator;
   return tensor(g.integers(sizeOf(shape), low, high), { ...options, dtype: options.dtype ?? 'int32', shape });

@@ -16,9 +16,12 @@ export class Adam extends Optimizer<AdamHyper> {
 
   constructor(params: Tensor[] | ParamGroupInput<AdamHyper>[], o: Partial<AdamHyper> & { lr?: number } = {}) {
     const hyper: AdamHyper = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, ...o };
-    if (!(hyper.lr >= 0) || !(hyper.beta1 >= 0 && hyper.beta1 < 1) || !(hyper.beta2 >= 0 && hyper.beta2 < 1)) {
-      throw new Error(`${new.target.name}: invalid hyper-parameters ${JSON.stringify(hyper)}`);
-    }
+    const bad = !(hyper.lr >= 0) ? `lr must be >= 0, got ${hyper.lr}`
+      : !(hyper.beta1 >= 0 && hyper.beta1 < 1) ? `beta1 must be in [0, 1), got ${hyper.beta1}`
+      : !(hyper.beta2 >= 0 && hyper.beta2 < 1) ? `beta2 must be in [0, 1), got ${hyper.beta2}`
+      : !(hyper.eps > 0) ? `eps must be > 0, got ${hyper.eps}`
+      : !(hyper.weightDecay >= 0) ? `weightDecay must be >= 0, got ${hyper.weightDecay}` : null;
+    if (bad) throw new Error(`${new.target.name}: ${bad}`);
     super(params, hyper);
   }
 

@@ -3,7 +3,7 @@
  * for the GM class means), per-parameter state, and serialisable state for exact resume.
  */
 import { keep } from '../core/scope.js';
-import type { Tensor } from '../core/tensor.js';
+import { Tensor } from '../core/tensor.js';
 import { zerosLike } from '../ops/creation.js';
 
 export interface ParamGroup<H> {
@@ -26,9 +26,23 @@ export abstract class Optimizer<H extends { lr: number }> {
   protected readonly state = new Map<Tensor, Map<string, Tensor>>();
 
   constructor(params: Tensor[] | ParamGroupInput<H>[], defaults: H) {
-    const inputs: ParamGroupInput<H>[] = params.length > 0 && !('params' in (params[0] as object))
+    const name = new.target.name;
+    if (!Array.isArray(params)) throw new Error(`${name}: params must be an array of tensors or of { params } groups, got ${params === null ? 'null' : typeof params}`);
+    const isGroup = (x: unknown) => typeof x === 'object' && x !== null && !(x instanceof Tensor) && 'params' in x;
+    const inputs: ParamGroupInput<H>[] = params.length > 0 && !isGroup(params[0])
       ? [{ params: params as Tensor[] }]
       : params as ParamGroupInput<H>[];
+    inputs.forEach((g, gi) => {
+      if (!isGroup(g) || !Array.isArray(g.params)) throw new Error(`${name}: params[${gi}] must be a { params: Tensor[] } group`);
+      g.params.forEach((p, pi) => {
+        if (!(p instanceof Tensor) || p.isDisposed) throw new Error(`${name}: parameter ${pi} of group ${gi} must be a live Tensor, got ${p instanceof Tensor ? 'a disposed one' : p === null ? 'null' : typeof p}`);
+      });
+      if (g.lrScale !== undefined && !(Number.isFinite(g.lrScale) && g.lrScale >= 0)) throw new Error(`${name}: lrScale of group ${gi} must be a finite number >= 0, got ${g.lrScale}`);
+    });
+    if (inputs.every((g) => g.params.length === 0)) throw new Error(`${name}: no parameters to optimize (the parameter list is empty)`);
+    for (const [k, v] of Object.entries(defaults)) {
+      if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`${name}: ${k} must be a finite number, got ${v}`);
+    }
     this.groups = inputs.map((g) => ({ params: g.params, hyper: { ...defaults, ...g.hyper }, lrScale: g.lrScale ?? 1 }));
     const seen = new Set<Tensor>();
     for (const g of this.groups) for (const p of g.params) {

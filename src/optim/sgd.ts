@@ -14,6 +14,9 @@ export class SGD extends Optimizer<SgdHyper> {
   constructor(params: Tensor[] | ParamGroupInput<SgdHyper>[], o: Partial<SgdHyper> & { lr: number }) {
     const hyper: SgdHyper = { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, ...o };
     if (!(hyper.lr >= 0)) throw new Error(`SGD: lr must be >= 0, got ${hyper.lr}`);
+    if (!(hyper.momentum >= 0 && hyper.momentum <= 1)) throw new Error(`SGD: momentum must be in [0, 1], got ${hyper.momentum}`);
+    if (!(hyper.dampening >= 0 && hyper.dampening <= 1)) throw new Error(`SGD: dampening must be in [0, 1], got ${hyper.dampening}`);
+    if (!(hyper.weightDecay >= 0)) throw new Error(`SGD: weightDecay must be >= 0, got ${hyper.weightDecay}`);
     if (hyper.nesterov && (hyper.momentum <= 0 || hyper.dampening !== 0)) throw new Error('SGD: Nesterov momentum needs momentum > 0 and dampening 0');
     super(params, hyper);
   }

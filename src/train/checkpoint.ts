@@ -8,11 +8,12 @@ import type { Backend } from '../core/backend.js';
 import type { DType } from '../core/dtype.js';
 import type { Tensor } from '../core/tensor.js';
 import { tensor } from '../ops/creation.js';
-import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from '../io/safetensors.js';
+import { decodeSafetensors, encodeSafetensors, type BytesLike, type SafetensorsTensor } from '../io/safetensors.js';
 import type { Classifier } from '../models/classifier.js';
-import { createModel, type ModelName } from '../models/zoo.js';
+import { createModel } from '../models/zoo.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { TrainConfig } from './config.js';
+import { parseModelMetadata } from './checkpoint-metadata.js';
 
 /** PyTorch keeps these integer buffers in int64 */
 const INT64_BUFFERS = /(^|\.)num_batches_tracked$/;
@@ -26,7 +27,13 @@ async function toSafetensors(name: string, t: Tensor): Promise<SafetensorsTensor
   return { dtype: t.dtype === 'float64' ? 'F64' : 'F32', shape: [...t.shape], data };
 }
 
-function fromSafetensors(entry: SafetensorsTensor, key: string, backend?: Backend): Tensor {
+/** The first NaN or ±Inf of a float array, as "element i is v", or null. */
+export function firstNonFinite(values: ArrayLike<number>): string | null {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return `element ${i} is ${values[i]}`;
+  return null;
+}
+
+function fromSafetensors(entry: SafetensorsTensor, key: string, backend?: Backend, requireFinite = false): Tensor {
   const d = entry.data;
   let dtype: DType;
   let values: Float32Array | Float64Array | Int32Array;
@@ -42,6 +49,8 @@ function fromSafetensors(entry: SafetensorsTensor, key: string, backend?: Backen
   } else {
     throw new Error(`checkpoint: '${key}' has dtype ${entry.dtype}, which gmgrad cannot load (F32, F64, F16, BF16, I32, I64 are supported)`);
   }
+  const bad = requireFinite && dtype !== 'int32' ? firstNonFinite(values) : null;
+  if (bad) throw new Error(`tensor '${key}' is not finite (${bad}); the model is unusable (was it saved after training diverged?)`);
   return tensor(values, { shape: entry.shape, dtype, backend });
 }
 
@@ -58,28 +67,28 @@ export interface LoadedModel {
   metadata: Record<string, string>;
 }
 
+export interface DecodeModelOptions {
+  /** accept NaN/Inf weights (default false: such a checkpoint is refused, naming the tensor) */
+  allowNonFinite?: boolean;
+}
+
 /** Rebuild a model from checkpoint bytes written by encodeModel (the metadata names the architecture). */
-export function decodeModel(bytes: Uint8Array, backend: Backend, source = 'checkpoint'): LoadedModel {
+export function decodeModel(bytes: BytesLike, backend: Backend, source = 'checkpoint', options: DecodeModelOptions = {}): LoadedModel {
   const { tensors, metadata } = decodeSafetensors(bytes, { source });
-  if (!metadata.gmgrad_config) {
-    throw new Error(`${source}: no gmgrad_config in the safetensors metadata, so the architecture is unknown (was it written by gmgrad?). Build the model yourself and call model.loadStateDict().`);
-  }
-  let config: Partial<TrainConfig>;
-  try {
-    config = JSON.parse(metadata.gmgrad_config) as Partial<TrainConfig>;
-  } catch (e) {
-    throw new Error(`${source}: gmgrad_config metadata is not valid JSON (${(e as Error).message})`);
-  }
-  const inputShape = JSON.parse(metadata.gmgrad_input_shape ?? '[1, 28, 28]') as number[];
-  const model = createModel(config.model as ModelName, {
-    head: config.loss ?? 'gm', featureDim: config.featureDim ?? 2, inputShape, backend,
-    alpha: config.alpha, lambda: config.lambda, likelihood: config.likelihood, diagonal: config.diagonal,
-    numClasses: Number(metadata.gmgrad_num_classes ?? 10),
-  });
+  const { config, inputShape, numClasses } = parseModelMetadata(metadata, source);
   const state = new Map<string, Tensor>();
-  for (const [k, e] of Object.entries(tensors)) state.set(k, fromSafetensors(e, k));
+  let model: Classifier | null = null;
   try {
+    model = createModel(config.model, {
+      head: config.loss ?? 'gm', featureDim: config.featureDim ?? 2, inputShape, backend,
+      alpha: config.alpha, lambda: config.lambda, likelihood: config.likelihood, diagonal: config.diagonal, numClasses,
+    });
+    for (const [k, e] of Object.entries(tensors)) state.set(k, fromSafetensors(e, k, backend, !options.allowNonFinite));
     model.loadStateDict(state);
+  } catch (e) {
+    model?.dispose();
+    const message = (e as Error).message;
+    throw new Error(message.startsWith(source) ? message : `${source}: ${message.replace(/^checkpoint: /, '')}`);
   } finally {
     for (const t of state.values()) t.dispose();
   }
@@ -95,26 +104,50 @@ export function modelMetadata(config: TrainConfig, model: Classifier, extra: Rec
   };
 }
 
+export interface RunPosition {
+  /** epochs completed */
+  epoch: number;
+  /** words drawn from the default generator so far */
+  generatorOffset: number;
+}
+
 /** Optimizer state + run position. */
-export async function encodeTrainingState(optimizer: Optimizer<{ lr: number }>, position: { epoch: number; generatorOffset: number }): Promise<Uint8Array> {
+export async function encodeTrainingState(optimizer: Optimizer<{ lr: number }>, position: RunPosition, optimizerName = ''): Promise<Uint8Array> {
   const sd = optimizer.stateDict();
   const entries: Record<string, SafetensorsTensor> = {};
   for (const [k, t] of sd.tensors) entries[k] = await toSafetensors(k, t);
   return encodeSafetensors(entries, {
+    optimizer: optimizerName,
     optimizer_step: String(sd.step),
     epoch: String(position.epoch),
     generator_offset: String(position.generatorOffset),
   });
 }
 
-export function decodeTrainingState(bytes: Uint8Array, optimizer: Optimizer<{ lr: number }>, source = 'training state'): { epoch: number; generatorOffset: number } {
+function counter(metadata: Record<string, string>, key: string, source: string): number {
+  const text = metadata[key];
+  if (text === undefined || !/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new Error(`${source}: metadata '${key}' must be a non-negative integer, got ${text === undefined ? 'nothing' : `'${text}'`}`);
+  }
+  return Number(text);
+}
+
+/** Load the optimizer state saved by encodeTrainingState; returns the run position. */
+export function decodeTrainingState(bytes: BytesLike, optimizer: Optimizer<{ lr: number }>, source = 'training state', optimizerName?: string): RunPosition {
   const { tensors, metadata } = decodeSafetensors(bytes, { source });
+  const step = counter(metadata, 'optimizer_step', source);
+  const position = { epoch: counter(metadata, 'epoch', source), generatorOffset: counter(metadata, 'generator_offset', source) };
+  if (optimizerName !== undefined && metadata.optimizer && metadata.optimizer !== optimizerName) {
+    throw new Error(`${source}: holds the state of a '${metadata.optimizer}' optimizer, not '${optimizerName}'`);
+  }
   const map = new Map<string, Tensor>();
-  for (const [k, e] of Object.entries(tensors)) map.set(k, fromSafetensors(e, k));
   try {
-    optimizer.loadStateDict({ step: Number(metadata.optimizer_step ?? 0), tensors: map }, (src, like) => tensor(src.dataSync(), { shape: like.shape, dtype: like.dtype, backend: like.backend }));
+    for (const [k, e] of Object.entries(tensors)) map.set(k, fromSafetensors(e, k, undefined, true));
+    optimizer.loadStateDict({ step, tensors: map }, (src, like) => tensor(src.dataSync(), { shape: like.shape, dtype: like.dtype, backend: like.backend }));
+  } catch (e) {
+    throw new Error(`${source}: ${(e as Error).message}`);
   } finally {
     for (const t of map.values()) t.dispose();
   }
-  return { epoch: Number(metadata.epoch ?? 0), generatorOffset: Number(metadata.generator_offset ?? 0) };
+  return position;
 }

@@ -1,7 +1,8 @@
 /** A training run's configuration, with the GM authors' recipes as defaults per dataset. */
 import type { GMLikelihood } from '../core/backend.js';
 import type { BackendChoice } from '../core/engine.js';
-import type { ModelName } from '../models/zoo.js';
+import { checkValue, SEED_RULE, type ValueRule } from '../core/value-rules.js';
+import { MODEL_NAMES, type ModelName } from '../models/zoo.js';
 
 export interface TrainConfig {
   dataset: 'mnist' | 'fashion-mnist' | 'cifar10';
@@ -56,4 +57,57 @@ export function defaultConfig(dataset: TrainConfig['dataset'] = 'mnist'): TrainC
     };
   }
   return base;
+}
+
+export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10'] as const;
+export const BACKEND_CHOICES = ['auto', 'webgpu', 'wasm', 'cpu'] as const;
+
+/** The values each field accepts (the train command's flags take their rules from here). */
+export const CONFIG_RULES = {
+  dataset: { type: 'string', choices: DATASET_NAMES },
+  model: { type: 'string', choices: MODEL_NAMES },
+  featureDim: { type: 'integer', min: 1, max: 65536 },
+  loss: { type: 'string', choices: ['gm', 'softmax'] },
+  alpha: { type: 'number', min: 0 },
+  lambda: { type: 'number', min: 0 },
+  likelihood: { type: 'string', choices: ['true-class', 'true-class-sq', 'all-class'] },
+  diagonal: { type: 'boolean' },
+  epochs: { type: 'integer', min: 1, max: 1_000_000 },
+  batch: { type: 'integer', min: 1, max: 1_000_000 },
+  optimizer: { type: 'string', choices: ['sgd', 'adam', 'adamw'] },
+  lr: { type: 'number', min: 0, exclusiveMin: true },
+  momentum: { type: 'number', min: 0, max: 1 },
+  nesterov: { type: 'boolean' },
+  weightDecay: { type: 'number', min: 0 },
+  schedule: { type: 'string', choices: ['step', 'multistep', 'cosine', 'constant'] },
+  lrStep: { type: 'number', min: 0, exclusiveMin: true },
+  lrGamma: { type: 'number', min: 0, exclusiveMin: true },
+  milestones: { type: 'integers', min: 1, minItems: 0 },
+  warmupEpochs: { type: 'number', min: 0 },
+  rampEpochs: { type: 'number', min: 0 },
+  meansLrScale: { type: 'number', min: 0 },
+  clipNorm: { type: 'number', min: 0 },
+  augment: { type: 'boolean' },
+  seed: { ...SEED_RULE, type: 'integer' },
+  backend: { type: 'string', choices: BACKEND_CHOICES },
+  threads: { type: 'integer', min: 1, max: 1024 },
+  limit: { type: 'integer', min: 0 },
+  testLimit: { type: 'integer', min: 0 },
+  dataDir: { type: 'string' },
+  out: { type: 'string' },
+} as const satisfies { [K in keyof TrainConfig]-?: ValueRule };
+
+const OPTIONAL: readonly (keyof TrainConfig)[] = ['threads', 'dataDir'];
+
+/** Check every field of a configuration; the error names the field, what it accepts and what it got. */
+export function checkTrainConfig(c: TrainConfig): void {
+  if (typeof c !== 'object' || c === null) throw new Error(`TrainConfig must be an object, got ${c === null ? 'null' : typeof c}`);
+  for (const [key, rule] of Object.entries(CONFIG_RULES) as [keyof TrainConfig, ValueRule][]) {
+    if (c[key] === undefined && OPTIONAL.includes(key)) continue;
+    checkValue(`TrainConfig.${key}`, rule, c[key]);
+  }
+  const m = c.milestones;
+  for (let i = 1; i < m.length; i++) {
+    if (m[i]! <= m[i - 1]!) throw new Error(`TrainConfig.milestones must increase, got ${m.join(',')}`);
+  }
 }

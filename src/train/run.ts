@@ -1,34 +1,43 @@
 /**
- * A training run in Node: backend, data, model, optimizer, the loop, checkpoints every epoch
- * (atomic), metrics.json, resume. The CLI and the demo call this.
+ * A training run in Node: backend, data, model, optimizer, the loop, and every epoch's model,
+ * training state and metrics committed as one unit (run-dir.ts); --resume verifies the committed
+ * epoch and that the run asked for is the same run (run-identity.ts), and a finished or unfinished
+ * run is never overwritten without `force`. The CLI and the demo call this.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { init } from '../init.js';
 import { defaultGenerator } from '../core/random.js';
 import { DataLoader } from '../data/dataloader.js';
 import { stratifiedSlice, type Dataset } from '../data/dataset.js';
 import type { Backend } from '../core/backend.js';
 import { loadDataset } from '../data/node/resolve.js';
-import { writeFileAtomic } from '../io/node/atomic-write.js';
+import { ensureWritableDir } from '../io/node/folders.js';
 import { createModel } from '../models/zoo.js';
 import type { Classifier } from '../models/classifier.js';
 import { GMHead } from '../nn/gm-head.js';
 import { SGD } from '../optim/sgd.js';
 import { Adam, AdamW } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
+import { join } from 'node:path';
 import { constantLR, cosineLR, linearWarmup, multiStepLR, stepLR, type Schedule } from '../optim/schedules.js';
 import { ProgressBar } from '../cli/progress.js';
-import type { TrainConfig } from './config.js';
+import { checkTrainConfig, type TrainConfig } from './config.js';
 import { decodeTrainingState, encodeModel, encodeTrainingState, decodeModel, modelMetadata } from './checkpoint.js';
 import { trainLoop, type EpochMetrics } from './trainer.js';
 import { Generator } from '../core/random.js';
+import { RunDir, RunStateError, ARTIFACT_FILES, MANIFEST_FILE, type Committed } from './run-dir.js';
+import { identityMismatches, runIdentity, type RunIdentity } from './run-identity.js';
 
 export interface RunOptions {
+  /** continue the run committed in config.out (it must be the same run: recipe and data) */
   resume?: boolean;
+  /** start over in a folder that holds a run (finished or not), discarding it */
+  force?: boolean;
   /** print progress (default true) */
   verbose?: boolean;
+  /** where progress lines go (default: stderr) */
+  log?: (line: string) => void;
+  /** where the per-step progress bar is drawn (default: stderr) */
+  progressStream?: { write(text: string): unknown; isTTY?: boolean };
 }
 
 export interface RunResult {
@@ -61,76 +70,143 @@ export function makeOptimizer(c: TrainConfig, model: Classifier): Optimizer<{ lr
 }
 
 export async function runTraining(c: TrainConfig, o: RunOptions = {}): Promise<RunResult> {
+  checkTrainConfig(c);
+  await ensureWritableDir(c.out, '--out folder'); // before the data is loaded, not after
   const verbose = o.verbose ?? true;
-  const { backend, description } = await init({ backend: c.backend, threads: c.threads, verbose });
+  const { backend, description } = await init({ backend: c.backend, threads: c.threads, verbose: false });
+  const quiet = verbose ? {} : { progress: false, log: () => {} };
   const [trainFull, testFull] = await Promise.all([
-    loadDataset(c.dataset, { split: 'train', dataDir: c.dataDir }),
-    loadDataset(c.dataset, { split: 'test', dataDir: c.dataDir }),
+    loadDataset(c.dataset, { split: 'train', dataDir: c.dataDir, ...quiet }),
+    loadDataset(c.dataset, { split: 'test', dataDir: c.dataDir, ...quiet }),
   ]);
-  const trainData = c.limit > 0 && c.limit < trainFull.n ? stratifiedSlice(trainFull, c.limit) : trainFull;
-  const testData = c.testLimit > 0 && c.testLimit < testFull.n ? stratifiedSlice(testFull, c.testLimit) : testFull;
+  const subset = (d: Dataset, n: number, flag: string) => {
+    if (n > d.n) throw new RangeError(`${flag} ${n} is more than the ${d.n} images of the ${d.name} ${d.split} split`);
+    return n > 0 && n < d.n ? stratifiedSlice(d, n) : d;
+  };
+  const trainData = subset(trainFull, c.limit, '--limit');
+  const testData = subset(testFull, c.testLimit, '--test-limit');
   return trainOnData(c, backend, description, trainData, testData, o);
+}
+
+/** Refuse to start where a run already lives, unless forced (then forget it first). */
+async function startFresh(run: RunDir, committed: Committed | null, c: TrainConfig, o: RunOptions): Promise<void> {
+  if (committed && !o.force) {
+    const m = committed.manifest;
+    const state = m.epoch >= m.epochs ? `a finished run (${m.epoch} epoch${m.epoch === 1 ? '' : 's'})` : `an unfinished run (epoch ${m.epoch} of ${m.epochs}); pass --resume to continue it,`;
+    throw new RunStateError(`--out ${c.out} holds ${state} and it is not overwritten without --force (or choose another --out)`);
+  }
+  const foreign = committed ? [] : await run.foreignFiles();
+  if (foreign.length && !o.force) {
+    throw new RunStateError(`--out ${c.out} already holds ${foreign.join(', ')} (not from a gmgrad run: no ${MANIFEST_FILE}); pass --force to overwrite, or choose another --out`);
+  }
+  if (o.force) await run.discard();
+}
+
+/** The committed run, checked against the one asked for; every disagreement is named. */
+function checkResumable(committed: Committed | null, foreign: string[], c: TrainConfig, identity: RunIdentity, log: (s: string) => void, description: string): Committed {
+  if (!committed && foreign.length) {
+    throw new RunStateError(`--resume: ${c.out} holds ${foreign.join(', ')} but no ${MANIFEST_FILE} (written by an older gmgrad, or by hand), so they cannot be verified as one epoch; start over with --force`);
+  }
+  if (!committed) {
+    throw new RunStateError(`--resume: ${c.out} holds no committed epoch (no ${MANIFEST_FILE}: the run never finished an epoch there); start it without --resume`);
+  }
+  const m = committed.manifest;
+  const mismatches = identityMismatches(m.identity as unknown as RunIdentity, identity);
+  if (mismatches.length) throw new RunStateError(`--resume: this is not the run in ${c.out}: ${mismatches.join('; ')}. Resume with the run's settings, or start over with --force`);
+  if (c.epochs < m.epoch) throw new RunStateError(`--resume: the run in ${c.out} has already done ${m.epoch} epochs, more than --epochs ${c.epochs}`);
+  if (c.epochs !== m.epochs && c.schedule === 'cosine') {
+    throw new RunStateError(`--resume: --epochs ${c.epochs} differs from the run's ${m.epochs}, and its cosine learning-rate schedule depends on it`);
+  }
+  if (m.backend !== description) log(`note: the run was trained on ${m.backend}, it resumes on ${description}; the result will not be bit-identical to an uninterrupted run`);
+  return committed;
+}
+
+/** Model, optimizer position and history from a verified commit; every file must agree on the epoch. */
+function restore(committed: Committed, c: TrainConfig, backend: Backend, o: { model: Classifier }): { model: Classifier; optimizer: Optimizer<{ lr: number }>; epoch: number; offset: number; history: EpochMetrics[] } {
+  const { manifest: m, bytes } = committed;
+  const where = (f: keyof typeof ARTIFACT_FILES) => join(c.out, ARTIFACT_FILES[f]);
+  const loaded = decodeModel(bytes.model, backend, where('model'));
+  if (loaded.metadata.epoch !== String(m.epoch)) {
+    loaded.model.dispose();
+    throw new RunStateError(`${where('model')} is from epoch ${loaded.metadata.epoch ?? '?'}, but ${MANIFEST_FILE} commits epoch ${m.epoch}`);
+  }
+  o.model.dispose();
+  const optimizer = makeOptimizer(c, loaded.model);
+  const pos = decodeTrainingState(bytes.state, optimizer, where('state'), c.optimizer);
+  if (pos.epoch !== m.epoch) throw new RunStateError(`${where('state')} is from epoch ${pos.epoch}, but ${MANIFEST_FILE} commits epoch ${m.epoch}`);
+  let history: EpochMetrics[];
+  try {
+    history = (JSON.parse(new TextDecoder().decode(bytes.metrics)) as { epochs: EpochMetrics[] }).epochs;
+  } catch (e) {
+    throw new RunStateError(`${where('metrics')}: not valid JSON (${(e as Error).message})`);
+  }
+  if (!Array.isArray(history) || history.length !== m.epoch) throw new RunStateError(`${where('metrics')} records ${Array.isArray(history) ? history.length : 'no'} epochs, but ${MANIFEST_FILE} commits epoch ${m.epoch}`);
+  return { model: loaded.model, optimizer, epoch: pos.epoch, offset: pos.generatorOffset, history };
 }
 
 /** Train on datasets already in memory (the demo's own splits, tests). */
 export async function trainOnData(c: TrainConfig, backend: Backend, description: string, trainData: Dataset, testData: Dataset, o: RunOptions = {}): Promise<RunResult> {
+  checkTrainConfig(c);
   const verbose = o.verbose ?? true;
-  const log = (s: string) => { if (verbose) console.error(s); };
-  log(`gmgrad train: ${c.dataset} (${trainData.n} train / ${testData.n} test images from ${trainData.source}), ${c.model} → ${c.featureDim}-d features, ${c.loss} head, backend ${description}`);
+  const log = (s: string) => { if (verbose) (o.log ?? ((l: string) => console.error(l)))(s); };
   const imageShape = [trainData.c, trainData.h, trainData.w];
-  const train = new DataLoader(trainData, { batchSize: c.batch, shuffle: true, seed: c.seed, dropLast: false, augment: c.augment });
-  const test = new DataLoader(testData, { batchSize: 256, shuffle: false });
-  await mkdir(c.out, { recursive: true });
-  const modelPath = join(c.out, 'model.safetensors');
-  const statePath = join(c.out, 'training-state.safetensors');
-  const metricsPath = join(c.out, 'metrics.json');
-
-  defaultGenerator.manualSeed(c.seed);
-  let model = createModel(c.model, {
-    head: c.loss, featureDim: c.featureDim, inputShape: imageShape, numClasses: trainData.classes.length, backend,
-    alpha: c.alpha, lambda: c.lambda, likelihood: c.likelihood, diagonal: c.diagonal, generator: new Generator(c.seed),
-  });
-  let optimizer = makeOptimizer(c, model);
-  let startEpoch = 0;
-  let history: EpochMetrics[] = [];
-  if (o.resume) {
-    if (!existsSync(modelPath) || !existsSync(statePath)) throw new Error(`--resume: no checkpoint in ${c.out} (expected model.safetensors and training-state.safetensors)`);
-    model.dispose();
-    model = decodeModel(new Uint8Array(await readFile(modelPath)), backend, modelPath).model;
-    optimizer = makeOptimizer(c, model);
-    const pos = decodeTrainingState(new Uint8Array(await readFile(statePath)), optimizer, statePath);
-    startEpoch = pos.epoch;
-    defaultGenerator.offset = pos.generatorOffset;
-    if (existsSync(metricsPath)) history = (JSON.parse(await readFile(metricsPath, 'utf8')) as { epochs: EpochMetrics[] }).epochs.slice(0, startEpoch);
-    log(`resuming after epoch ${startEpoch} from ${c.out}`);
+  const identity = runIdentity(c, trainData, testData);
+  if (o.resume && o.force) throw new RunStateError('--resume continues a run and --force discards it: give one of them');
+  const run = await RunDir.open(c.out);
+  try {
+    // --force discards whatever is there, readable or not
+    const committed = o.force ? null : await run.readCommitted();
+    defaultGenerator.manualSeed(c.seed);
+    let model = createModel(c.model, {
+      head: c.loss, featureDim: c.featureDim, inputShape: imageShape, numClasses: trainData.classes.length, backend,
+      alpha: c.alpha, lambda: c.lambda, likelihood: c.likelihood, diagonal: c.diagonal, generator: new Generator(c.seed),
+    });
+    let optimizer = makeOptimizer(c, model);
+    let startEpoch = 0;
+    let history: EpochMetrics[] = [];
+    if (o.resume) {
+      const foreign = committed ? [] : await run.foreignFiles();
+      const r = restore(checkResumable(committed, foreign, c, identity, log, description), c, backend, { model });
+      ({ model, optimizer, history } = r);
+      startEpoch = r.epoch;
+      defaultGenerator.offset = r.offset;
+      log(`resuming after epoch ${startEpoch} from ${c.out}`);
+    } else {
+      await startFresh(run, committed, c, o);
+    }
+    log(`training on ${c.dataset} (${trainData.n} train / ${testData.n} test images from ${trainData.source}), ${c.model} → ${c.featureDim}-d features, ${c.loss} head, backend ${description}`);
+    const train = new DataLoader(trainData, { batchSize: c.batch, shuffle: true, seed: c.seed, dropLast: false, augment: c.augment });
+    const test = new DataLoader(testData, { batchSize: 256, shuffle: false });
+    let bar: ProgressBar | null = null;
+    const runStart = performance.now();
+    const epochsRun = await trainLoop({
+      model, optimizer, schedule: makeSchedule(c), train, test, imageShape, epochs: c.epochs, startEpoch,
+      ramp: c.loss === 'gm' ? { epochs: c.rampEpochs, alphaStart: 0.1, lambdaStart: 0.01 } : undefined,
+      clipNorm: c.clipNorm || undefined, backend,
+      onStep: (s) => {
+        if (!verbose) return;
+        if (s.step === 1) bar = new ProgressBar(`epoch ${s.epoch + 1}/${c.epochs}`, s.steps, o.progressStream);
+        bar?.update(s.step, { loss: s.loss, acc: s.accuracy, 'img/s': Math.round(s.imagesPerSecond) });
+      },
+      onEpoch: async (m) => {
+        bar?.done();
+        history.push(m);
+        log(`epoch ${m.epoch}/${c.epochs}: train loss ${m.trainLoss.toFixed(4)} acc ${(100 * m.trainAccuracy).toFixed(2)}%  test loss ${m.testLoss?.toFixed(4)} acc ${((m.testAccuracy ?? 0) * 100).toFixed(2)}%  lr ${m.lr.toPrecision(3)}  ${m.seconds.toFixed(1)} s (${Math.round(m.imagesPerSecond)} img/s)`);
+        await run.commit({ epoch: m.epoch, epochs: c.epochs, identity: identity as unknown as Record<string, unknown>, backend: description }, {
+          model: await encodeModel(model, modelMetadata(c, model, { epoch: String(m.epoch), backend: description })),
+          state: await encodeTrainingState(optimizer, { epoch: m.epoch, generatorOffset: defaultGenerator.offset }, c.optimizer),
+          metrics: new TextEncoder().encode(JSON.stringify({ config: c, backend: description, epochs: history }, null, 2)),
+        });
+      },
+    });
+    const last = history[history.length - 1];
+    const modelPath = join(c.out, ARTIFACT_FILES.model);
+    if (last) {
+      const secs = (performance.now() - runStart) / 1000;
+      log(`done: ${epochsRun.length} epoch(s) in ${secs.toFixed(1)} s; final test accuracy ${((last.testAccuracy ?? 0) * 100).toFixed(2)}%; checkpoint ${modelPath}`);
+    }
+    return { model, history, config: c, backendDescription: description, checkpoint: modelPath };
+  } finally {
+    await run.close();
   }
-
-  let bar: ProgressBar | null = null;
-  const runStart = performance.now();
-  const epochsRun = await trainLoop({
-    model, optimizer, schedule: makeSchedule(c), train, test, imageShape, epochs: c.epochs, startEpoch,
-    ramp: c.loss === 'gm' ? { epochs: c.rampEpochs, alphaStart: 0.1, lambdaStart: 0.01 } : undefined,
-    clipNorm: c.clipNorm || undefined, backend,
-    onStep: (s) => {
-      if (!verbose) return;
-      if (s.step === 1) bar = new ProgressBar(`epoch ${s.epoch + 1}/${c.epochs}`, s.steps);
-      bar?.update(s.step, { loss: s.loss, acc: s.accuracy, 'img/s': Math.round(s.imagesPerSecond) });
-    },
-    onEpoch: async (m) => {
-      bar?.done();
-      history.push(m);
-      log(`epoch ${m.epoch}/${c.epochs}: train loss ${m.trainLoss.toFixed(4)} acc ${(100 * m.trainAccuracy).toFixed(2)}%  test loss ${m.testLoss?.toFixed(4)} acc ${((m.testAccuracy ?? 0) * 100).toFixed(2)}%  lr ${m.lr.toPrecision(3)}  ${m.seconds.toFixed(1)} s (${Math.round(m.imagesPerSecond)} img/s)`);
-      // model first, then the state that points at it: a crash between the two leaves a
-      // consistent pair from the previous epoch only if the state is written last
-      await writeFileAtomic(modelPath, await encodeModel(model, modelMetadata(c, model, { epoch: String(m.epoch), backend: description })));
-      await writeFileAtomic(statePath, await encodeTrainingState(optimizer, { epoch: m.epoch, generatorOffset: defaultGenerator.offset }));
-      await writeFile(metricsPath, JSON.stringify({ config: c, backend: description, epochs: history }, null, 2));
-    },
-  });
-  const last = history[history.length - 1];
-  if (verbose && last) {
-    const secs = (performance.now() - runStart) / 1000;
-    log(`done: ${epochsRun.length} epoch(s) in ${secs.toFixed(1)} s; final test accuracy ${((last.testAccuracy ?? 0) * 100).toFixed(2)}%; checkpoint ${modelPath}`);
-  }
-  return { model, history, config: c, backendDescription: description, checkpoint: modelPath };
 }

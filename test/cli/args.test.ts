@@ -12,15 +12,15 @@ describe('command-line parsing', () => {
     expect(config).toMatchObject({ model: 'resnet20', featureDim: 64, alpha: 0.3, likelihood: 'true-class-sq', milestones: [150, 225], augment: true, batch: 128 });
   });
   it('rejects unknown options, bad numbers and bad choices with a clear message', () => {
-    expect(() => trainConfigFromArgs(['--epoch', '3'])).toThrow(/unknown option --epoch/);
-    expect(() => trainConfigFromArgs(['--lr', 'fast'])).toThrow(/--lr must be a number, got 'fast'/);
-    expect(() => trainConfigFromArgs(['--loss', 'hinge'])).toThrow(/--loss must be one of gm, softmax/);
+    expect(() => trainConfigFromArgs(['--epoch', '3'])).toThrow(/unknown flag --epoch \(did you mean --epochs\?\)/);
+    expect(() => trainConfigFromArgs(['--lr', 'fast'])).toThrow(/--lr must be a number > 0, got 'fast'/);
+    expect(() => trainConfigFromArgs(['--loss', 'hinge'])).toThrow(/--loss must be one of gm, softmax, got 'hinge'/);
     expect(() => parseArgs(['--x'], { x: { type: 'string', help: '' } })).toThrow(UsageError);
   });
   it('supports --flag, --no-flag and --key=value', () => {
     const a = parseArgs(['--aug', '--no-nest', '--lr=0.5', '--m', 'a,b'], {
       aug: { type: 'boolean', help: '' }, nest: { type: 'boolean', default: true, help: '' }, lr: { type: 'number', help: '' }, m: { type: 'list', help: '' },
     });
-    expect(a).toEqual({ aug: true, nest: false, lr: 0.5, m: ['a', 'b'] });
+    expect(a).toEqual({ aug: true, nest: false, lr: 0.5, m: ['a', 'b'], help: false, debug: false });
   });
 });

@@ -3,7 +3,7 @@
  * the results file carries every attack and detector, and the report and the standalone feature
  * scatter are written next to it.
  */
-import { expect, it, vi } from 'vitest';
+import { expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,17 +19,11 @@ it('trains a 2-D GM model, attacks it, and writes results.json, report.html and 
     rampEpochs: 0, limit: 500, testLimit: 200, backend: 'wasm', out, dataDir: SHARED_MNIST, seed: 3,
   }, { verbose: false });
   r.model.dispose();
-  const quiet = vi.spyOn(console, 'error').mockImplementation(() => {});
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  try {
-    await attackCommand([
-      '--checkpoint', join(out, 'model.safetensors'), '--attacks', 'fgsm,pgd,adaptive', '--eps', '0.2', '--steps', '3',
-      '--n', '20', '--calibration', '50', '--fit-n', '200', '--backend', 'wasm', '--data', SHARED_MNIST, '--out', join(out, 'attack'),
-    ]);
-  } finally {
-    quiet.mockRestore();
-    log.mockRestore();
-  }
+  const sink = { write: () => true };
+  await attackCommand([
+    '--checkpoint', join(out, 'model.safetensors'), '--attacks', 'fgsm,pgd,adaptive', '--eps', '0.2', '--steps', '3',
+    '--n', '20', '--calibration', '50', '--fit-n', '200', '--backend', 'wasm', '--data', SHARED_MNIST, '--out', join(out, 'attack'),
+  ], { stdout: sink, stderr: sink });
   const results = JSON.parse(readFileSync(join(out, 'attack', 'results.json'), 'utf8'));
   expect(results.result).toBeDefined();
   const text = JSON.stringify(results.result);

@@ -16,6 +16,28 @@ describe('autodiff', () => {
     expect(() => y.backward()).toThrow(/already freed/);
   });
 
+  it('an intermediate disposed before backward is a clear error, not a missing gradient', () => {
+    const w = g.tensor([1, 2], { requiresGrad: true });
+    const h = g.mul(w, 3);
+    const loss = g.sum(g.mul(h, h));
+    h.dispose();
+    expect(() => loss.backward()).toThrow(/backward: .*\[2\] float32 \(the output of 'affine'\) was disposed before backward\(\)/);
+    expect(w.grad).toBeNull();
+  });
+
+  it('the same through tidy: the loss returned, its inputs disposed by the scope', () => {
+    const w = g.tensor([1, 2], { requiresGrad: true });
+    const loss = g.tidy(() => g.sum(g.exp(g.mul(w, 2))));
+    expect(() => loss.backward()).toThrow(/was disposed before backward\(\)/);
+  });
+
+  it('a leaf disposed before backward is a clear error', () => {
+    const w = g.tensor([1, 2], { requiresGrad: true });
+    const loss = g.sum(g.mul(w, w));
+    w.dispose();
+    expect(() => loss.backward()).toThrow(/disposed/);
+  });
+
   it('retainGraph allows a second backward', async () => {
     const x = g.tensor([1, 2], { requiresGrad: true });
     const y = g.sum(g.square(x));

@@ -126,6 +126,16 @@ describe('loadDataset: resolution order', () => {
   });
 });
 
+describe('loadDataset: a --data folder that is passed over is named', () => {
+  it('an existing folder without the files: the data comes from elsewhere, and a notice says where', async () => {
+    const empty = tmp('empty');
+    const opts = isolated({ dataDir: empty });
+    const ds = await loadDataset('mnist', opts);
+    expect(ds.source).toMatch(/^embedded/);
+    expect(opts.warnings).toEqual([`gmgrad: --data ${empty} has no usable mnist test files; using ${ds.source}`]);
+  });
+});
+
 describe('loadDataset: bad files are detected and never used', () => {
   const cases: [string, (dir: string) => void, RegExp][] = [
     ['truncated gzip', (dir) => {

@@ -13,7 +13,8 @@ import type {
   AdamParams, Backend, BatchNormBackwardResult, BatchNormForwardResult, BatchNormParams, BinaryOp, Conv2dParams, GMBackwardResult, GMForwardResult, GMLossParams, MatmulParams,
   LinfStepParams, MemoryInfo, Operand, Pool2dParams, ReduceOp, SgdParams, Storage, StridedView, UnaryOp,
 } from '../../core/backend.js';
-import { dtypeOfArray, typedArrayFor, type DType, type TypedArray } from '../../core/dtype.js';
+import { bytesPerElement, dtypeOfArray, typedArrayFor, type DType, type TypedArray } from '../../core/dtype.js';
+import { allocationRefusal, defaultMemoryLimit, formatBytes } from '../../core/memory-limit.js';
 import { BINARY_ROWS, binaryInto, stridedCopy, whereInto } from './binary.js';
 import {
   checkView, expectCount, expectDType, expectFloat, expectSameDType, expectSize, fail, sizeOfShape,
@@ -36,11 +37,23 @@ import { UNARY_LOOPS, UNARY_PARAM_COUNT } from './unary.js';
 const SUPPORTED: readonly DType[] = ['float32', 'float64', 'int32'];
 const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'max', 'min', 'prod', 'argmax', 'argmin'];
 
+export interface CpuBackendOptions {
+  /** bytes all live storages may take together (default: half of this machine's memory) */
+  memoryLimit?: number;
+}
+
 export class CpuBackend implements Backend {
   readonly name: string = 'cpu';
   /** float64 work buffers reused across kernel calls */
   protected readonly scratch = new Scratch();
   readonly #memory = new MemoryCounter();
+  readonly memoryLimit: number;
+
+  constructor(options: CpuBackendOptions = {}) {
+    const limit = options.memoryLimit ?? defaultMemoryLimit();
+    if (!(limit > 0)) throw new Error(`${this.name} backend: memoryLimit must be a positive number of bytes, got ${limit}`);
+    this.memoryLimit = limit;
+  }
 
   supportsDType(dtype: DType): boolean {
     return SUPPORTED.includes(dtype);
@@ -70,13 +83,29 @@ export class CpuBackend implements Backend {
   protected allocate(kernel: string, size: number, dtype: DType): CpuStorage {
     if (!this.supportsDType(dtype)) fail(kernel, `dtype '${dtype}' is not supported by the ${this.name} backend (supported: ${SUPPORTED.join(', ')})`);
     if (!Number.isInteger(size) || size < 0) fail(kernel, `cannot allocate ${size} elements`);
-    const data = this.newArray(dtype, size);
+    const bytes = size * bytesPerElement(dtype);
+    const room = this.allocationRoom(dtype);
+    if (bytes > room.bytes) fail(kernel, allocationRefusal(size, dtype, bytes, room.bytes, room.limit));
+    let data: TypedArray;
+    try {
+      data = this.newArray(dtype, size);
+    } catch (e) {
+      return fail(kernel, `cannot allocate ${size} ${dtype} elements (${formatBytes(bytes)}): ${(e as Error).message}`);
+    }
     if (data.length !== size || dtypeOfArray(data) !== dtype) {
       fail(kernel, `newArray returned ${data.length} ${dtypeOfArray(data)} elements, expected ${size} ${dtype}`);
     }
     const s = new CpuStorage(this, data, dtype);
     this.#memory.add(size, dtype);
     return s;
+  }
+
+  /** Bytes a new storage of `dtype` may still take, and the limit in words (for the refusal). */
+  protected allocationRoom(_dtype: DType): { bytes: number; limit: string } {
+    return {
+      bytes: this.memoryLimit - this.#memory.info().liveBytes,
+      limit: `the ${this.name} backend's ${formatBytes(this.memoryLimit)} memory limit (half of this machine's memory unless set with init({ memoryLimit }))`,
+    };
   }
 
   /** The array behind a storage of this backend that is still alive. */

@@ -14,6 +14,7 @@ import type {
   Pool2dParams, PreluParams, Storage, UnaryOp,
 } from '../../core/backend.js';
 import type { DType, TypedArray } from '../../core/dtype.js';
+import { formatBytes } from '../../core/memory-limit.js';
 import { binaryInto as cpuBinaryInto, stridedCopy } from '../cpu/binary.js';
 import { contiguous } from '../cpu/strided.js';
 import { checkView, expectCount, expectDType, expectSize, sizeOfShape } from '../cpu/checks.js';
@@ -23,6 +24,7 @@ import { checkArgmax } from '../cpu/pool.js';
 import { UNARY_PARAM_COUNT } from '../cpu/unary.js';
 import { gmBackwardFloat32, gmForwardFloat32, type GmFloat32Inputs } from './gm-loss.js';
 import { WasmKernels, type WasmKernelOptions } from './kernels.js';
+import { PAGE_BYTES } from './heap.js';
 import type { WasmReduceOp } from './kernels/reduce.js';
 import { checkPrelu, preluBackwardInto, preluForwardInto } from './prelu.js';
 
@@ -34,13 +36,15 @@ const SOFTMAX_MIN = 1024;
 export interface WasmBackendOptions extends WasmKernelOptions {
   /** false silences the notice printed when threads are unavailable (as InitOptions.verbose) */
   verbose?: boolean;
+  /** bytes all live storages may take together (default: half of this machine's memory; the wasm heap caps float32/int32) */
+  memoryLimit?: number;
 }
 
 export class WasmBackend extends CpuBackend {
   override readonly name: string = 'wasm';
 
-  constructor(readonly kernels: WasmKernels) {
-    super();
+  constructor(readonly kernels: WasmKernels, options: { memoryLimit?: number } = {}) {
+    super(options);
   }
 
   /** threads the kernels run on (read by init's description) */
@@ -65,6 +69,16 @@ export class WasmBackend extends CpuBackend {
       if (dtype === 'int32') return this.kernels.allocI32(size, false);
     }
     return super.newArray(dtype, size);
+  }
+
+  /** float32 and int32 storages live in the wasm heap, which cannot grow past its maximum */
+  protected override allocationRoom(dtype: DType): { bytes: number; limit: string } {
+    const host = super.allocationRoom(dtype);
+    if (!this.kernels.resident || (dtype !== 'float32' && dtype !== 'int32')) return host;
+    const heap = this.kernels.heap;
+    const max = heap.maximumPages * PAGE_BYTES;
+    const room = max - heap.stats().liveBytes;
+    return room < host.bytes ? { bytes: room, limit: `the ${formatBytes(max)} wasm heap` } : host;
   }
 
   protected override releaseArray(data: TypedArray, dtype: DType): void {
@@ -306,7 +320,7 @@ export class WasmBackend extends CpuBackend {
  * kernel module, and starts `threads − 1` workers (default: one thread per core).
  */
 export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
-  const { verbose, ...rest } = options;
+  const { verbose, memoryLimit, ...rest } = options;
   const kernels = await WasmKernels.create({ quiet: verbose === false, ...rest });
-  return new WasmBackend(kernels);
+  return new WasmBackend(kernels, { memoryLimit });
 }

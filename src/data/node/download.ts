@@ -3,10 +3,11 @@
  * name first, is decompressed and checked against the registry, and only then renamed into the
  * cache, so the cache never holds a partial or wrong file.
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DataFileSpec, DatasetSpec, Mirror, Split } from '../registry.js';
 import { commitTempFile, tempPathFor, writeFileAtomic } from '../../io/node/atomic-write.js';
+import { ensureDir, removeStaleTemporaries } from '../../io/node/folders.js';
 import { extractFromTarGz } from './archive.js';
 import { httpDownload } from './http-download.js';
 import { createProgress, type ProgressStream } from './progress.js';
@@ -103,7 +104,8 @@ async function fromTarGz(spec: DatasetSpec, split: Split, mirror: Extract<Mirror
 /** Try the mirrors in order; the first that delivers verified files wins. */
 export async function downloadSplit(spec: DatasetSpec, split: Split, options: DownloadOptions): Promise<DownloadResult> {
   const failures: DownloadFailure[] = [];
-  await mkdir(options.cacheDir, { recursive: true });
+  await ensureDir(options.cacheDir, 'cache folder');
+  await removeStaleTemporaries(options.cacheDir); // left by downloads that were killed
   for (const mirror of options.mirrors) {
     const result = mirror.kind === 'gz-files'
       ? await fromGzFiles(spec, spec.splits[split].files, mirror.base, options)

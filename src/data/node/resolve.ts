@@ -11,7 +11,8 @@
  * Decoded datasets are memoized per process, keyed by the files' paths, sizes and mtimes, so each
  * file is read and checksummed once per process (and again only if it changes on disk).
  */
-import { mkdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { ensureDir } from '../../io/node/folders.js';
 import { decodeDataset, slice, type Dataset } from '../dataset.js';
 import { getDatasetSpec, type DatasetSpec, type Mirror, type Split } from '../registry.js';
 import { extractFromTarGz } from './archive.js';
@@ -123,7 +124,7 @@ async function tryDownload(spec: DatasetSpec, split: Split, options: LoadDataset
     return null;
   }
   try {
-    await mkdir(cacheDir, { recursive: true });
+    await ensureDir(cacheDir, 'cache folder');
   } catch (err) {
     attempts.push({ place: `download into ${cacheDir}`, problem: `cannot create the cache folder: ${(err as Error).message}` });
     return null;
@@ -168,11 +169,17 @@ export async function loadDataset(which: string | DatasetSpec, options: LoadData
   const cacheDir = userCacheDir(spec.name, env);
   const attempts: Attempt[] = [];
   let dataset: Dataset | null = null;
+  let warned = false;
   for (const place of candidatePlaces(spec, split, options)) {
     const result = await tryPlace(spec, split, place);
-    if ('dataset' in result) { dataset = await result.dataset; break; }
+    if ('dataset' in result) {
+      dataset = await result.dataset;
+      // the folder the user named was passed over: say so, and where the data came from instead
+      if (place.kind !== 'explicit' && options.dataDir !== undefined && !warned) log(`gmgrad: --data ${options.dataDir} has no usable ${spec.name} ${split} files; using ${dataset.source}`);
+      break;
+    }
     attempts.push({ place: place.label, problem: result.problem });
-    if (result.bad) log(`gmgrad: not using ${place.label}: ${result.problem}`);
+    if (result.bad) { log(`gmgrad: not using ${place.label}: ${result.problem}`); warned ||= place.kind === 'explicit'; }
   }
   dataset ??= await tryDownload(spec, split, options, cacheDir, attempts);
   if (!dataset) throw new DatasetNotFoundError(spec.name, split, attempts, spec, cacheDir);
