@@ -15,10 +15,14 @@ import { XI_PAD } from './kernels/winograd-groups.js';
 import { splitRange } from './partition.js';
 import { WORK_COUNTER, roundUp, type KernelRuntime } from './runtime.js';
 
-/** bytes of transformed input and GEMM output a block may hold (per thread, meant to stay in L2) */
-const BLOCK_BYTES = 320 * 1024;
+/**
+ * Bytes of transformed tiles a block may hold per thread. The GEMMs read each ξ's slice (in L2)
+ * while the whole block waits in L3; what must be amortised is the transformed weights, read once
+ * per block: blocks of 64 tiles unless that would be more than this.
+ */
+const BLOCK_BYTES = 4 * 1024 * 1024;
 /** output channels per GEMM pass over a block */
-const CHANNEL_GROUP = 16;
+const CHANNEL_GROUP = 256;
 
 /** A correlation of [n, c, h, w] with r × r kernels into [n, k, outH, outW], padded by (padT, padL). */
 interface Correlation {
@@ -84,7 +88,7 @@ function correlate(rt: KernelRuntime, x: number, w: number, y: number, v: Winogr
   }
 }
 
-/** tiles per block: as many as keep the block's transformed data (α² · rows per tile floats) in L2, 8 to 64 */
+/** tiles per block: 64, or fewer (at least 8) to keep the block's transformed data (α² · rows per tile floats) under BLOCK_BYTES */
 function blockSize(xi: number, rows: number): number {
   return Math.max(8, Math.min(64, Math.floor(BLOCK_BYTES / (xi * rows * 4) / 8) * 8));
 }
