@@ -119,12 +119,12 @@ describe('the algorithm chooser', () => {
     }
   });
   it('leaves few channels, the scalar module and the direct option to the direct algorithm', () => {
-    expect(chooseConvAlgorithm('forward', base, true, 'auto')).toEqual({ m: 4, r: 3 });
-    expect(chooseConvAlgorithm('forward', { ...base, inC: 3 }, true, 'auto')).toBeNull();
-    expect(chooseConvAlgorithm('forward', base, false, 'auto')).toBeNull();
-    expect(chooseConvAlgorithm('backwardWeight', base, true, 'direct')).toBeNull();
-    expect(chooseConvAlgorithm('backwardInput', { ...base, inC: 3 }, true, 'winograd2')).toEqual({ m: 2, r: 3 });
-    expect(chooseConvAlgorithm('backwardInput', { ...base, strideH: 2, strideW: 2 }, true, 'winograd4')).toBeNull();
+    expect(chooseConvAlgorithm(base, true, 'auto')).toEqual({ m: 4, r: 3 });
+    expect(chooseConvAlgorithm({ ...base, inC: 3 }, true, 'auto')).toBeNull();
+    expect(chooseConvAlgorithm(base, false, 'auto')).toBeNull();
+    expect(chooseConvAlgorithm(base, true, 'direct')).toBeNull();
+    expect(chooseConvAlgorithm({ ...base, inC: 3 }, true, 'winograd2')).toEqual({ m: 2, r: 3 });
+    expect(chooseConvAlgorithm({ ...base, strideH: 2, strideW: 2 }, true, 'winograd4')).toBeNull();
   });
 });
 
@@ -171,6 +171,25 @@ for (const [configName, opts] of CONFIGS) {
     });
   });
 }
+
+describe.skipIf(!simd)("the 'measure' choice", () => {
+  it('times the candidates once per pass and shape, keeps one, and its results are right', async () => {
+    const K = await WasmKernels.create({ threads: 1, convAlgorithm: 'measure', quiet: true });
+    try {
+      const [name, p] = SHAPES[1]!;
+      const { x, w, dy, ref } = inputs(name, p);
+      for (let i = 0; i < 2; i++) {
+        expect(worstError(K.conv2d(x, w, p), ref.y, ref.yMag)).toBeLessThan(5e-5);
+        expect(worstError(K.conv2dBackwardInput(dy, w, p), ref.dx, ref.dxMag)).toBeLessThan(5e-5);
+        expect(worstError(K.conv2dBackwardWeight(x, dy, p), ref.dw, ref.dwMag)).toBeLessThan(5e-5);
+      }
+      // the second calls reuse the choice: the same bits again
+      expect(K.conv2d(x, w, p)).toEqual(K.conv2d(x, w, p));
+    } finally {
+      K.dispose();
+    }
+  });
+});
 
 describe.skipIf(!simd)('Winograd inputs outside the heap', () => {
   it('copies plain arrays in and results out (as the direct kernels do)', async () => {

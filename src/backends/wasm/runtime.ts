@@ -39,8 +39,10 @@ export interface WasmKernelOptions {
    */
   backwardInput?: 'auto' | 'transposed' | 'col2im';
   /**
-   * Convolution algorithm where Winograd applies (stride 1, 3×3 or 5×5, SIMD): 'auto' chooses per
-   * layer shape (conv-algorithm.ts); 'direct' never uses Winograd; 'winograd2' / 'winograd4' force
+   * Convolution algorithm where Winograd applies (stride 1, 3×3 or 5×5, SIMD): 'auto' (default)
+   * chooses per layer shape by a fixed rule (conv-algorithm.ts), reproducibly; 'measure' times the
+   * candidates on each shape's first call and keeps the fastest (machine-dependent, so two runs
+   * may round differently); 'direct' never uses Winograd; 'winograd2' / 'winograd4' force
    * F(2×2, r×r) / F(4×4, r×r) wherever it applies (for tests and measurements).
    */
   convAlgorithm?: ConvAlgorithmOption;
