@@ -54,7 +54,9 @@ export async function profileSteps(be: Backend, trainer: Trainer, steps: number)
   for (let i = 0; i < 2; i++) await trainer.step(); // JIT, scratch, pools
   const opKinds = new Map<string, Acc>();
   const convByWeight = new Map<Storage, LayerProfile>(), bnByWeight = new Map<Storage, LayerProfile>();
-  const convByInput = new Map<Storage, LayerProfile>();
+  // a block's input feeds two convolutions (conv1 and a shortcut): the weight gradient finds its layer by input and shape
+  const convByInput = new Map<Storage, Array<[string, LayerProfile]>>();
+  const shapeKey = (p: Conv2dParams) => [p.inC, p.outC, p.kH, p.kW, p.strideH, p.strideW, p.padTop, p.padLeft].join(',');
   for (const [name, m] of layersOf(trainer.model.backbone)) {
     const weight = m.namedParameters().find(([n]) => n === 'weight')?.[1];
     if (!weight) continue;
@@ -73,13 +75,19 @@ export async function profileSteps(be: Backend, trainer: Trainer, steps: number)
     if (name === 'conv2d') {
       layer = convByWeight.get(args[1] as Storage);
       if (layer) {
-        convByInput.set(args[0] as Storage, layer);
         const p = args[2] as Conv2dParams;
+        const list = convByInput.get(args[0] as Storage) ?? [];
+        list.push([shapeKey(p), layer]);
+        convByInput.set(args[0] as Storage, list);
         layer.shape = `${p.inC}→${p.outC} ${p.kH}×${p.kW}${p.strideH > 1 ? ` /${p.strideH}` : ''} ${p.outH}×${p.outW}`;
       }
       pass = 'forward';
     } else if (name === 'conv2dBackwardInput') { layer = convByWeight.get(args[1] as Storage); pass = 'input grad'; }
-    else if (name === 'conv2dBackwardWeight') { layer = convByInput.get(args[0] as Storage); pass = 'weight grad'; }
+    else if (name === 'conv2dBackwardWeight') {
+      const key = shapeKey(args[2] as Conv2dParams);
+      layer = convByInput.get(args[0] as Storage)?.find(([k]) => k === key)?.[1];
+      pass = 'weight grad';
+    }
     else if (name === 'batchNormForward') { layer = bnByWeight.get(args[1] as Storage); pass = 'forward'; }
     else if (name === 'batchNormBackward') { layer = bnByWeight.get(args[4] as Storage); pass = 'backward'; }
     if (!layer) return null;
