@@ -105,7 +105,7 @@ function convRow(s: ConvShape, kernel: ConvKernel, batch: number): KernelRow {
       const w = be.upload(W.slice());
       const dy = be.upload(DY.subarray(0, b * s.o * oh * ow).slice());
       const compute = (): Storage => kernel === 'fwd' ? be.conv2d(x, w, p)
-        : kernel === 'dx' ? be.conv2dBackwardInput(dy, w, p) : be.conv2dBackwardWeight(x, dy, p);
+        : kernel === 'dx' ? be.accelerated.conv2dBackwardInput!(dy, w, p) : be.accelerated.conv2dBackwardWeight!(x, dy, p);
       return {
         async run() { const out = compute(); try { await syncStorage(be, out); } finally { be.free(out); } },
         async outputs() { const out = compute(); try { return [await readFloat(be, out)]; } finally { be.free(out); } },
@@ -150,7 +150,7 @@ function gmRow(n: number, k: number, d: number): KernelRow {
       const be = impl.backend;
       const x = tensor(X, { shape: [n, d], backend: be }), means = tensor(M, { shape: [k, d], backend: be });
       const labels = tensor(L, { shape: [n], dtype: 'int32', backend: be });
-      const f = valueAndGrad((xi: Tensor, mi: Tensor) => gmLoss(xi, mi, labels, { alpha: GM_ALPHA, lambda: GM_LAMBDA }).loss);
+      const f = valueAndGrad((xi: Tensor, mi: Tensor) => gmLoss(xi, mi, labels, { margin: GM_ALPHA, lambda: GM_LAMBDA }).loss);
       const compute = () => tidy(() => { const r = f(x, means); return [r.value, ...r.grads]; });
       return {
         async run() {

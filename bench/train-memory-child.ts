@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const [model, batchArg, stepsArg, threadsArg] = process.argv.slice(2);
   const spec = MODEL_SPECS[model as keyof typeof MODEL_SPECS];
   if (!spec) throw new Error(`train-memory-child: unknown model ${model}`);
-  const { createWasmBackend } = await import('../src/backends/wasm/index.js');
+  const { createWasmBackend } = await import('../src/backends/create.js');
   const backend = await createWasmBackend({ threads: Number(threadsArg), verbose: false });
   const trainer = gmgradTrainer(backend, spec, 'gm', Number(batchArg), { lr: LR, momentum: MOMENTUM });
   const steps = Number(stepsArg);

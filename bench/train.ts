@@ -33,6 +33,7 @@ import { MODEL_SPECS, referenceModel, type ModelSpec } from './lib/models.js';
 import { reportCell } from './lib/progress.js';
 import { machineInfo, writeResults } from './lib/results.js';
 import { fmtMs, fmtRate, renderSection } from './lib/table.js';
+import { countingSteps, dispatchNotes, dispatchOverheadUs } from './lib/gpu-calls.js';
 import { activate, type TfjsImpl } from './lib/tfjs.js';
 import { alternate, roundRatio, type AlternateOptions, type Contender } from './lib/alternate.js';
 import { prepareTorch } from './lib/torch-train.js';
@@ -138,8 +139,8 @@ async function runRow(o: Opened, row: TrainRow, timing: TimingOptions, rates: Ma
         continue;
       }
       const cell = await timeCell(id, async () => {
-        if (g) return prepareGmgrad(g, row, batch);
-        return prepareTfjs(t!, row, batch, await referenceOnce());
+        if (g) return countingSteps(await prepareGmgrad(g, row, batch), isGpu);
+        return countingSteps(await prepareTfjs(t!, row, batch, await referenceOnce()), isGpu);
       }, isGpu ? { ...timing, coldOnlyMs: Math.max(timing.coldOnlyMs, 60_000) } : timing, batch, variant);
       if (cell.status === 'ok' && !(isGpu && cell.cold)) rates.set(id, flop / (cell.ms! / 1000));
       reportCell(label, cell, 'images/s');
@@ -249,8 +250,11 @@ async function main(): Promise<void> {
     `agree: the losses of steps 1 and 2 against ${peers} from the same weights (relative, tolerance 1e-3)`,
   ];
   const targets = renderTargets(results, peak);
-  console.log(renderSection(`gmgrad vs ${peers} training (${elapsed.toFixed(0)} s)`, `${header.join('\n')}\n\n${tables}\n\n${targets}`, []));
-  const file = writeResults('train', args, { rows: rowsForJson(results), elapsedS: elapsed, simdPeak: peak });
+  const gpu = o.gmgrad.get('webgpu');
+  const overhead = gpu ? await dispatchOverheadUs(gpu.backend) : null;
+  const notes = [...dispatchNotes(results), ...(overhead ? [`webgpu dispatch overhead: ${overhead.us.toFixed(1)} µs per op (2000 tiny ops recorded back to back, then one read)`] : [])];
+  console.log(renderSection(`gmgrad vs ${peers} training (${elapsed.toFixed(0)} s)`, `${header.join('\n')}\n\n${tables}${notes.length ? `\n\n${notes.join('\n')}` : ''}\n\n${targets}`, []));
+  const file = writeResults('train', args, { rows: rowsForJson(results), elapsedS: elapsed, simdPeak: peak, dispatchOverheadUs: overhead?.us ?? null });
   if (file) console.log(`\nresults: ${file}`);
   closeImpls(o);
   if (!results.every(rowAgrees)) process.exitCode = 1;

@@ -7,7 +7,7 @@
  */
 import { test } from 'vitest';
 import type { Conv2dParams, MatmulParams } from '../src/core/backend.js';
-import { WasmKernels } from '../src/backends/wasm/kernels.js';
+import { WasmKernels } from '../src/backends/wasm/calls/kernel-calls.js';
 
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 

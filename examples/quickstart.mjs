@@ -12,7 +12,7 @@ const { backend, description } = await g.init({ backend: 'auto' });
 console.log(`backend: ${description}`);
 const data = await loadDataset('mnist', { split: 'test' });
 const loader = new DataLoader(data, { batchSize: 64, shuffle: true, seed: 0, dropLast: true });
-const model = createModel('small-cnn', { head: 'gm', featureDim: 16, inputShape: [1, 28, 28], backend, alpha: 0.3, lambda: 0.05 });
+const model = createModel('small-cnn', { head: 'gm', featureDim: 16, inputShape: [1, 28, 28], backend, margin: 0.3, lambda: 0.05 });
 const opt = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
 
 let step = 0;

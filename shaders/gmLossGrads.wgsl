@@ -1,24 +1,24 @@
-// GM loss backward (../shared/docs/gm-loss.md), three passes, all fixed-order sums (no atomics):
+// GM loss backward (docs/gm-loss.md), three passes, all fixed-order sums (no atomics):
 // coefficients: one invocation per (sample i, class k) recomputes d_ik, h_k and
 //   p_ik = exp(z_ik − lse_i) from the forward's log-sum-exp, then the loss's weights on d_ik and
 //   on h_k, scaled by the upstream gradient G (a 1-element storage):
-//     g = (p − [k = y])/N,  m = 1 + α·[k = y]
-//     cDist   = G·(−m·g + [k = y]·lkdTrue + lkdAll)
+//     g = (p − [k = y])/N,  c = 1 + m·[k = y]  (m: the margin)
+//     cDist   = G·(−c·g + [k = y]·lkdTrue + lkdAll)
 //     cLogDet = G·(−g + [k = y]·lkdLogDet)
 //   (lkdTrue = λ/N, 2λ/N or 0; lkdAll = 2λ/(N·K) for 'all-class'; lkdLogDet = λ/N unless
 //   'all-class'), stored as coef[0][i][k] and coef[1][i][k].
 // inputGrad: one invocation per (i, j): dx_ij = Σ_k cDist_ik (x_ij − μ_kj)/s_kj.
 // paramGrad: one invocation per (k, j): dμ_kj = −Σ_i cDist_ik (x_ij − μ_kj)/s_kj and, diagonal,
 //   dlogVar_kj = ½ Σ_i (cLogDet_ik − cDist_ik (x_ij − μ_kj)²/s_kj).
-// With identity covariance this is the spec's W'·M − rowsum(W')∘X and W'ᵀ·X − colsum(W')∘M with
-// W' = −cDist.
+// With identity covariance this is rowsum(W)∘X − W·M and colsum(W)∘M − Wᵀ·X with W = cDist
+// (docs/gm-loss.md).
 //!include dispatch
 //!include math
 
 const WG: u32 = {{WG}}u;
 const LIKELIHOOD: u32 = {{LIKELIHOOD}}u;
 
-struct Params { n: u32, k: u32, d: u32, alpha: f32, lambda: f32 }
+struct Params { n: u32, k: u32, d: u32, margin: f32, lambda: f32 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -30,6 +30,7 @@ struct Params { n: u32, k: u32, d: u32, alpha: f32, lambda: f32 }
 @group(0) @binding(7) var<storage, read_write> coef: array<f32>;
 @group(0) @binding(8) var<storage, read_write> outA: array<f32>;
 @group(0) @binding(9) var<storage, read_write> outB: array<f32>;
+@group(0) @binding(10) var<storage, read> distCache: array<f32>;
 
 //!include gmDistance
 
@@ -45,7 +46,7 @@ fn coefficients(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   let isTrue = i32(k) == y;
   let nf = f32(params.n);
   let dist = gmDistance(i, k);
-  let margin = select(1.0, 1.0 + params.alpha, isTrue);
+  let margin = select(1.0, 1.0 + params.margin, isTrue);
   let p = exp(-dist.h - margin * dist.d - logSumExp[i]);
   let g = (p - select(0.0, 1.0, isTrue)) / nf;
   var lkdTrue = 0.0;

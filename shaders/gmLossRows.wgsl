@@ -1,12 +1,15 @@
-// Fused GM loss forward (../shared/docs/gm-loss.md), two entry points:
+// Fused GM loss forward (docs/gm-loss.md), two entry points:
 // rows: one workgroup per sample i; its lanes take classes k = lane, lane + WG, ... and compute
-//   d_k, h_k and the training logits z_k = −h_k − (1 + α·[k = y])·d_k (written to `logits`),
+//   d_k, h_k and the training logits z_k = −h_k − (1 + m·[k = y])·d_k (written to `logits`),
 //   keeping per lane an online log-sum-exp (running max and rescaled sum), the first argmin of
 //   d_k + h_k (the prediction: argmax of the no-margin logits), min d_k (the detection score) and
 //   Σ d_k; a workgroup-memory tree combines the lanes. Lane 0 writes logSumExp, score and the
 //   sample's loss lse − z_y + λ·lkd into `stats` ([3][N]) and the prediction.
 //   lkd: 'true-class' d_y + h_y, 'true-class-sq' 2·d_y + h_y, 'all-class' (1/K) Σ_k 2·d_k.
 //   A label outside [0, K) makes the sample's loss NaN (the GPU cannot throw).
+// rowsSubgroup (gmLossRowsSubgroup.wgsl, devices with subgroups): the same with one subgroup per
+//   row and subgroup operations in place of the tree.
+// DIST_CACHED (gmDistance.wgsl): distances read from gmDistanceTiled's pass instead of computed.
 // mean: one workgroup sums the N sample losses in a fixed tree and writes loss = sum / N.
 //!include dispatch
 //!include math
@@ -14,7 +17,7 @@
 const WG: u32 = {{WG}}u;
 const LIKELIHOOD: u32 = {{LIKELIHOOD}}u;
 
-struct Params { n: u32, k: u32, d: u32, alpha: f32, lambda: f32 }
+struct Params { n: u32, k: u32, d: u32, margin: f32, lambda: f32 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -25,6 +28,7 @@ struct Params { n: u32, k: u32, d: u32, alpha: f32, lambda: f32 }
 @group(0) @binding(6) var<storage, read_write> prediction: array<i32>;
 @group(0) @binding(7) var<storage, read_write> stats: array<f32>;
 @group(0) @binding(8) var<storage, read_write> loss: array<f32>;
+@group(0) @binding(9) var<storage, read> distCache: array<f32>;
 
 //!include gmDistance
 
@@ -38,44 +42,68 @@ var<workgroup> trueClass: vec3<f32>;
 
 const NONE: u32 = 0xffffffffu;
 
+// row i's label; trueClass reset before any lane can write it
+fn beginRow(i: u32, lane: u32) -> i32 {
+  if (lane == 0u) { trueClass = vec3<f32>(nan(), nan(), nan()); }
+  workgroupBarrier();
+  return labels[i];
+}
+
+// one lane's share of row i: classes k = lane, lane + stride, ... (logits written, the true class's
+// z, d, h left in trueClass)
+struct LaneStats { m: f32, s: f32, crit: f32, arg: u32, minD: f32, sumD: f32 }
+
+fn laneStats(i: u32, y: i32, lane: u32, stride: u32) -> LaneStats {
+  var st = LaneStats(-inf(), 0.0, inf(), NONE, inf(), 0.0);
+  for (var k = lane; k < params.k; k += stride) {
+    let dist = gmDistance(i, k);
+    let isTrue = i32(k) == y;
+    let z = -dist.h - select(1.0, 1.0 + params.margin, isTrue) * dist.d;
+    logits[i * params.k + k] = z;
+    if (z > st.m) {
+      st.s = st.s * exp(st.m - z) + 1.0;
+      st.m = z;
+    } else {
+      st.s += exp(z - st.m);
+    }
+    let c = dist.d + dist.h;
+    if (c < st.crit) { st.crit = c; st.arg = k; }
+    if (dist.d < st.minD) { st.minD = dist.d; }
+    st.sumD += dist.d;
+    if (isTrue) { trueClass = vec3<f32>(z, dist.d, dist.h); }
+  }
+  return st;
+}
+
+// the row's results from the combined lanes (one lane writes)
+fn finishRow(i: u32, y: i32, total: LaneStats) {
+  let lse = total.m + log(total.s);
+  let t = trueClass;
+  var lkd: f32;
+  if (LIKELIHOOD == 0u) { lkd = t.y + t.z; }
+  else if (LIKELIHOOD == 1u) { lkd = 2.0 * t.y + t.z; }
+  else { lkd = 2.0 * total.sumD / f32(params.k); }
+  var rowLoss = lse - t.x + params.lambda * lkd;
+  if (y < 0 || u32(y) >= params.k) { rowLoss = nan(); }
+  stats[i] = lse;
+  stats[params.n + i] = total.minD;
+  stats[2u * params.n + i] = rowLoss;
+  prediction[i] = i32(select(total.arg, 0u, total.arg == NONE));
+}
+
 @compute @workgroup_size(WG)
 fn rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lane: u32) {
   let i = linearWorkgroup(wid, nwg);
   if (i >= params.n) { return; }
-  let y = labels[i];
-  let validLabel = y >= 0 && u32(y) < params.k;
-  if (lane == 0u) { trueClass = vec3<f32>(nan(), nan(), nan()); }
-  workgroupBarrier();
-  var m = -inf();
-  var s = 0.0;
-  var crit = inf();
-  var arg = NONE;
-  var minD = inf();
-  var sumD = 0.0;
-  for (var k = lane; k < params.k; k += WG) {
-    let dist = gmDistance(i, k);
-    let isTrue = i32(k) == y;
-    let z = -dist.h - select(1.0, 1.0 + params.alpha, isTrue) * dist.d;
-    logits[i * params.k + k] = z;
-    if (z > m) {
-      s = s * exp(m - z) + 1.0;
-      m = z;
-    } else {
-      s += exp(z - m);
-    }
-    let c = dist.d + dist.h;
-    if (c < crit) { crit = c; arg = k; }
-    if (dist.d < minD) { minD = dist.d; }
-    sumD += dist.d;
-    if (isTrue) { trueClass = vec3<f32>(z, dist.d, dist.h); }
-  }
-  laneMax[lane] = m;
-  laneSum[lane] = s;
-  laneCrit[lane] = crit;
-  laneArg[lane] = arg;
-  laneMinD[lane] = minD;
-  laneSumD[lane] = sumD;
+  let y = beginRow(i, lane);
+  let st = laneStats(i, y, lane, WG);
+  laneMax[lane] = st.m;
+  laneSum[lane] = st.s;
+  laneCrit[lane] = st.crit;
+  laneArg[lane] = st.arg;
+  laneMinD[lane] = st.minD;
+  laneSumD[lane] = st.sumD;
   workgroupBarrier();
   for (var step = WG / 2u; step > 0u; step = step / 2u) {
     if (lane < step) {
@@ -100,18 +128,7 @@ fn rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     workgroupBarrier();
   }
   if (lane == 0u) {
-    let lse = laneMax[0] + log(laneSum[0]);
-    let t = trueClass;
-    var lkd: f32;
-    if (LIKELIHOOD == 0u) { lkd = t.y + t.z; }
-    else if (LIKELIHOOD == 1u) { lkd = 2.0 * t.y + t.z; }
-    else { lkd = 2.0 * laneSumD[0] / f32(params.k); }
-    var rowLoss = lse - t.x + params.lambda * lkd;
-    if (!validLabel) { rowLoss = nan(); }
-    stats[i] = lse;
-    stats[params.n + i] = laneMinD[0];
-    stats[2u * params.n + i] = rowLoss;
-    prediction[i] = i32(select(laneArg[0], 0u, laneArg[0] == NONE));
+    finishRow(i, y, LaneStats(laneMax[0], laneSum[0], laneCrit[0], laneArg[0], laneMinD[0], laneSumD[0]));
   }
 }
 

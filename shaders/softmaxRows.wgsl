@@ -1,5 +1,7 @@
 // Softmax / log-softmax over the last axis of x viewed as [rows, cols]. The row maximum is
-// subtracted first (NaN-propagating: a row holding NaN gives NaN), so exp never overflows.
+// subtracted first (NaN-propagating: a row holding NaN gives NaN), so exp never overflows. A row
+// holding +∞ gives NaN too (∞ − ∞), as the reference: expNan keeps the NaN that some exp builtins
+// (SwiftShader's) turn into +∞.
 // Two entry points: rowPerWorkgroup (WG lanes share a row: max, sum of exponentials, then the
 // outputs, with workgroup-memory tree reductions) for long rows; rowPerThread (each invocation
 // walks one row) for short rows such as class logits.
@@ -17,9 +19,11 @@ struct Params { rows: u32, cols: u32 }
 
 var<workgroup> tree: array<f32, WG>;
 
+fn expNan(v: f32) -> f32 { return select(exp(v), v, isNan(v)); }
+
 fn finish(v: f32, m: f32, sum: f32) -> f32 {
-  if (LOG) { return v - m - log(sum); }
-  return exp(v - m) / sum;
+  if (LOG) { return select(v - m - log(sum), sum, isNan(sum)); }
+  return expNan(v - m) / sum;
 }
 
 @compute @workgroup_size(WG)
@@ -39,7 +43,7 @@ fn rowPerWorkgroup(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
   m = tree[0];
   workgroupBarrier();
   var sum = 0.0;
-  for (var c = lid; c < params.cols; c += WG) { sum += exp(x[base + c] - m); }
+  for (var c = lid; c < params.cols; c += WG) { sum += expNan(x[base + c] - m); }
   tree[lid] = sum;
   workgroupBarrier();
   for (var s = WG / 2u; s > 0u; s = s / 2u) {
@@ -59,6 +63,6 @@ fn rowPerThread(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   var m = -inf();
   for (var c = 0u; c < params.cols; c++) { m = maxNan(m, x[base + c]); }
   var sum = 0.0;
-  for (var c = 0u; c < params.cols; c++) { sum += exp(x[base + c] - m); }
+  for (var c = 0u; c < params.cols; c++) { sum += expNan(x[base + c] - m); }
   for (var c = 0u; c < params.cols; c++) { out[base + c] = finish(x[base + c], m, sum); }
 }

@@ -4,6 +4,7 @@ export { Tensor, type NestedArray } from './core/tensor.js';
 export type { DType, TypedArray } from './core/dtype.js';
 export type { Backend, MemoryInfo, GMLikelihood } from './core/backend.js';
 export { backward, grad, valueAndGrad, noGrad, enableGrad, isGradEnabled } from './core/autograd.js';
+export { withoutAccelerations } from './core/accelerations.js';
 export { tidy, keep } from './core/scope.js';
 export { Generator, manualSeed, defaultGenerator } from './core/random.js';
 export { getBackend, setBackend, createBackend, memory, type InitOptions, type BackendName } from './core/engine.js';

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { createBackend, describeBackend, type Backend, type Tensor } from '../../src/index.js';
 import type { Storage } from '../../src/core/backend.js';
 import { errorText, type ImplId, type Unavailable } from './impls.js';
-import { installNavigatorGpu, probeAdapter } from './webgpu-env.js';
+import { installNavigatorGpu, probeAdapter, webgpuOptionsFromEnv } from './webgpu-env.js';
 
 export interface GmgradImpl {
   ok: true;
@@ -31,8 +31,8 @@ export async function openGmgrad(id: ImplId): Promise<GmgradImpl | Unavailable> 
       case 'wasm1': case 'wasm': {
         const threads = id === 'wasm1' ? 1 : availableParallelism();
         if (id === 'wasm' && threads === 1) return { ok: false, reason: 'one core: same as wasm1' };
-        const mod = await import('../../src/backends/wasm/index.js');
-        const backend = await mod.createWasmBackend({ threads, verbose: false });
+        const { createWasmBackend } = await import('../../src/backends/create.js');
+        const backend = await createWasmBackend({ threads, verbose: false });
         if (id === 'wasm' && backend.threads === 1) {
           backend.dispose();
           return { ok: false, reason: 'threads unavailable (no shared memory): same as wasm1' };
@@ -41,7 +41,7 @@ export async function openGmgrad(id: ImplId): Promise<GmgradImpl | Unavailable> 
       }
       case 'webgpu': {
         await installNavigatorGpu();
-        const backend = await createBackend('webgpu', { allowSoftwareWebGpu: true, verbose: false });
+        const backend = await createBackend('webgpu', { allowSoftwareWebGpu: true, verbose: false, ...webgpuOptionsFromEnv() });
         const adapter = await probeAdapter();
         const info = (backend as Backend & { adapterInfo?: () => { isSoftware?: boolean } }).adapterInfo?.();
         const software = info?.isSoftware ?? adapter?.software ?? false;

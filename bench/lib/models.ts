@@ -34,7 +34,7 @@ export const MODEL_SEED = 1234;
 export function buildModel(spec: ModelSpec, head: 'gm' | 'softmax', backend: Backend): Classifier {
   return createModel(spec.name, {
     head, featureDim: spec.featureDim, inputShape: spec.inputShape, backend, generator: new Generator(MODEL_SEED),
-    alpha: spec.alpha, lambda: spec.lambda, likelihood: 'true-class',
+    margin: spec.alpha, lambda: spec.lambda, likelihood: 'true-class',
   });
 }
 

@@ -1,7 +1,8 @@
 /**
  * bench:train --profile: where a training step's time goes on a gmgrad backend, measured by
- * wrapping, for a few steps, every method of the backend instance (time per op kind: top-level
- * calls only, so nested helpers are not counted twice), the wasm runtime's dispatch (time inside
+ * wrapping, for a few steps, every method and accelerated kernel of the backend instance (time per
+ * op kind: top-level calls only, so nested helpers are not counted twice), the allocations of a
+ * host reference (allocate/free: the time spent allocating), the wasm runtime's dispatch (time inside
  * the generated kernels, and which kernels ran: Winograd or direct) and the thread pool's wait
  * (the caller idle until the other thread's share is done: hand-off and imbalance). Convolutions
  * and batch norms are attributed to their layer through their weight's storage (the weight
@@ -28,7 +29,8 @@ export interface StepProfile {
   layers: LayerProfile[];
 }
 
-const ALLOCATION = new Set(['newArray', 'releaseArray']);
+/** methods of a host backend's reference that allocate or free storage */
+const ALLOCATION = ['allocate', 'free'];
 const KEYED = new Set(['unary', 'binary', 'reduce']);
 
 /** Conv2d and BatchNorm2d modules by name (walking the module tree) */
@@ -70,6 +72,13 @@ export async function profileSteps(be: Backend, trainer: Trainer, steps: number)
   for (let p = Object.getPrototypeOf(be); p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
     for (const n of Object.getOwnPropertyNames(p)) if (n !== 'constructor' && typeof obj[n] === 'function') names.add(n);
   }
+  /** every wrapped function, to restore afterwards */
+  const restore: Array<[Record<string, unknown>, string, unknown, boolean]> = [];
+  const wrap = (target: Record<string, unknown>, name: string, make: (f: (...a: unknown[]) => unknown) => (...a: unknown[]) => unknown) => {
+    const own = Object.prototype.hasOwnProperty.call(target, name);
+    restore.push([target, name, target[name], own]);
+    target[name] = make(target[name] as (...a: unknown[]) => unknown);
+  };
   const passOf = (name: string, args: unknown[]): LayerPass | null => {
     let layer: LayerProfile | undefined, pass = '';
     if (name === 'conv2d') {
@@ -96,36 +105,42 @@ export async function profileSteps(be: Backend, trainer: Trainer, steps: number)
     if (name.startsWith('conv2d')) lp.flops += convFlops(args[2] as Conv2dParams);
     return lp;
   };
-  for (const name of names) {
-    const f = obj[name] as (...a: unknown[]) => unknown;
-    const timed = ALLOCATION.has(name);
-    obj[name] = (...args: unknown[]) => {
-      const top = depth === 0;
-      // nested helpers run untimed (their clock reads would be counted as the op's JavaScript)
-      if (!top && !timed) return f.apply(be, args);
-      depth++;
-      const lp = top ? passOf(name, args) : null;
-      if (top) current = lp;
+  // the host backend whose allocate/free make storages: the wasm backend's reference, or the CPU backend itself
+  const host = (be as unknown as { reference?: Record<string, unknown> }).reference ?? (typeof obj.allocate === 'function' ? obj : null);
+  for (const name of host ? ALLOCATION : []) {
+    wrap(host!, name, (f) => (...args: unknown[]) => {
       const t = performance.now();
-      try {
-        return f.apply(be, args);
-      } finally {
-        const dt = performance.now() - t;
-        depth--;
-        if (ALLOCATION.has(name)) allocMs += dt;
-        if (top) {
-          const key = KEYED.has(name) ? `${name}(${String(args[0])})` : name;
-          const acc = opKinds.get(key) ?? { ms: 0, calls: 0 };
-          acc.ms += dt; acc.calls++;
-          opKinds.set(key, acc);
-          if (lp) lp.ms += dt;
-          if (name.startsWith('conv2d')) flops += convFlops(args[2] as Conv2dParams);
-          if (name === 'matmul') { const p = args[2] as { batch: number; m: number; n: number; k: number }; flops += 2 * p.batch * p.m * p.n * p.k; }
-          current = null;
-        }
-      }
-    };
+      try { return f.apply(host, args); } finally { allocMs += performance.now() - t; }
+    });
   }
+  const timedOp = (name: string, f: (...a: unknown[]) => unknown) => (...args: unknown[]) => {
+    const top = depth === 0;
+    // nested helpers run untimed (their clock reads would be counted as the op's JavaScript)
+    if (!top) return f.apply(be, args);
+    depth++;
+    const lp = top ? passOf(name, args) : null;
+    if (top) current = lp;
+    const t = performance.now();
+    try {
+      return f.apply(be, args);
+    } finally {
+      const dt = performance.now() - t;
+      depth--;
+      if (top) {
+        const key = KEYED.has(name) ? `${name}(${String(args[0])})` : name;
+        const acc = opKinds.get(key) ?? { ms: 0, calls: 0 };
+        acc.ms += dt; acc.calls++;
+        opKinds.set(key, acc);
+        if (lp) lp.ms += dt;
+        if (name.startsWith('conv2d')) flops += convFlops(args[2] as Conv2dParams);
+        if (name === 'matmul') { const p = args[2] as { batch: number; m: number; n: number; k: number }; flops += 2 * p.batch * p.m * p.n * p.k; }
+        current = null;
+      }
+    }
+  };
+  for (const name of names) wrap(obj, name, (f) => timedOp(name, f));
+  const accelerated = be.accelerated as Record<string, unknown>;
+  for (const name of Object.keys(accelerated)) wrap(accelerated, name, (f) => timedOp(name, f));
   // the wasm runtime, when there is one
   const kernels = (be as unknown as { kernels?: { dispatch: (d: string, ...r: unknown[]) => void; pool?: { timing: boolean; waitedMs: number; sharesTakenOver: number } } }).kernels;
   const dispatch = kernels?.dispatch;
@@ -145,7 +160,7 @@ export async function profileSteps(be: Backend, trainer: Trainer, steps: number)
   try {
     for (let i = 0; i < steps; i++) await trainer.step();
   } finally {
-    for (const name of names) delete obj[name];
+    for (const [target, name, f, own] of restore.reverse()) { if (own) target[name] = f; else delete target[name]; }
     if (kernels && dispatch) delete (kernels as Record<string, unknown>).dispatch;
     if (pool) pool.timing = false;
   }

@@ -1,7 +1,7 @@
 /**
  * The Gaussian-mixture loss in tfjs-core ops (identity covariance, 'true-class' likelihood), as
- * in ../shared/docs/gm-loss.md: d_k = ½‖x − μ_k‖² in GEMM form (clamped at 0),
- * z_k = −(1 + α·[k = y])·d_k, L = mean(logsumexp z − z_y) + λ·mean(d_y). TF.js differentiates it;
+ * in docs/gm-loss.md: d_k = ½‖x − μ_k‖² in GEMM form (clamped at 0),
+ * z_k = −(1 + m·[k = y])·d_k (m: the margin), L = mean(logsumexp z − z_y) + λ·mean(d_y). TF.js differentiates it;
  * gmgrad runs its fused kernel. Both do the same two N×K×D products in the backward.
  */
 import type * as TF from '@tensorflow/tfjs-core';

@@ -165,8 +165,8 @@ export async function tfClassifierFrom(tf: Tf, conv2d: Conv2dFn, model: Classifi
   }
 
   function batchNorm(m: Module, prefix: string): Fn {
-    const o = ((m as unknown as { o?: { eps?: number; momentum?: number } }).o) ?? {};
-    const eps = o.eps ?? 1e-5, momentum = o.momentum ?? 0.1;
+    const o = ((m as unknown as { o?: { varianceEpsilon?: number; momentum?: number } }).o) ?? {};
+    const eps = o.varianceEpsilon ?? 1e-5, momentum = o.momentum ?? 0.1;
     const gamma = has(`${prefix}weight`) ? take(`${prefix}weight`) : null;
     const beta = has(`${prefix}bias`) ? take(`${prefix}bias`) : null;
     const runMean = buffer(`${prefix}running_mean`), runVar = buffer(`${prefix}running_var`);
@@ -185,13 +185,13 @@ export async function tfClassifierFrom(tf: Tf, conv2d: Conv2dFn, model: Classifi
 
   const [c, h, wd] = model.meta.inputShape as [number, number, number];
   const backbone = walk(model.backbone, 'backbone.', { shape: [c, h, wd], flattenedFrom: null });
-  const head = model.head as unknown as Module & { alpha?: number; lambda?: number; likelihood?: string; diagonal?: boolean };
+  const head = model.head as unknown as Module & { margin?: number; lambda?: number; likelihood?: string; diagonal?: boolean };
   let loss: TfClassifier['loss'];
   let logits: TfClassifier['logits'];
   if (head.constructor.name === 'GMHead') {
     if (head.diagonal || head.likelihood !== 'true-class') throw new Error(`tfjs model: only the identity-covariance 'true-class' GM head is translated (got likelihood ${head.likelihood}, diagonal ${head.diagonal})`);
     const means = take('head.means');
-    const alpha = head.alpha ?? 0, lambda = head.lambda ?? 0;
+    const alpha = head.margin ?? 0, lambda = head.lambda ?? 0;
     loss = (x, y) => gmLossTf(tf, backbone(x, true) as TF.Tensor2D, means as TF.Tensor2D, y, alpha, lambda);
     logits = (x) => gmLogitsTf(tf, backbone(x, false) as TF.Tensor2D, means as TF.Tensor2D);
   } else {

@@ -53,3 +53,18 @@ export function probeAdapter(): Promise<AdapterSummary | null> {
   })();
   return adapterPromise;
 }
+
+/**
+ * Extra options for gmgrad's WebGPU backend from GMGRAD_BENCH_WEBGPU (JSON, e.g.
+ * '{"dispatchesPerSubmit":4096}' or '{"webgpuKernels":"hardware"}'), so that one benchmark can be
+ * rerun with another submit batching or kernel set.
+ */
+export function webgpuOptionsFromEnv(): Record<string, unknown> {
+  const raw = process.env.GMGRAD_BENCH_WEBGPU;
+  if (!raw) return {};
+  try {
+    const v = JSON.parse(raw) as unknown;
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch { /* reported below */ }
+  throw new Error(`GMGRAD_BENCH_WEBGPU must be a JSON object of webgpu backend options, got ${raw}`);
+}

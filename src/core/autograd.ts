@@ -9,7 +9,7 @@
 import { Tensor, type GradNode } from './tensor.js';
 import { keep, tidy } from './scope.js';
 import { formatShape, shapesEqual } from './shape.js';
-import { ops } from './op-registry.js';
+import { addGradients, copyAs, detached, filledLike } from './grad-arithmetic.js';
 
 let gradEnabled = true;
 
@@ -128,7 +128,7 @@ export function backward(root: Tensor, gradOutput?: Tensor, options: BackwardOpt
 
   const result = tidy(() => {
     const grads = new Map<Tensor, Tensor>();
-    grads.set(root, gradOutput ?? ops().onesLike(root));
+    grads.set(root, gradOutput ?? filledLike(root, 1));
     const prev = gradEnabled;
     gradEnabled = false; // gradient rules are not themselves recorded
     try {
@@ -150,7 +150,7 @@ export function backward(root: Tensor, gradOutput?: Tensor, options: BackwardOpt
             throw new Error(`backward: gradient rule of '${node.op}' returned shape ${formatShape(gi.shape)} for input ${i} of shape ${formatShape(child.shape)}`);
           }
           const acc = grads.get(child);
-          grads.set(child, acc ? ops().add(acc, gi) : gi);
+          grads.set(child, acc ? addGradients(acc, gi) : gi);
         });
         if (t !== root) grads.delete(t); // intermediate gradients are no longer needed
       }
@@ -165,11 +165,11 @@ export function backward(root: Tensor, gradOutput?: Tensor, options: BackwardOpt
       if (!t.isLeaf || !t.requiresGrad) continue;
       if (t.isDisposed) throw disposedInGraph(t);
       if (t.grad) {
-        const sum = ops().add(t.grad, g);
+        const sum = addGradients(t.grad, g);
         t.grad.dispose();
         t.grad = keep(sum);
       } else {
-        const mine = owned.has(g) || g === gradOutput || g.dtype !== t.dtype ? ops().cast(g, t.dtype, true) : g;
+        const mine = owned.has(g) || g === gradOutput || g.dtype !== t.dtype ? copyAs(g, t.dtype) : g;
         owned.add(mine);
         t.grad = keep(mine);
       }
@@ -203,13 +203,13 @@ export function valueAndGrad(fn: (...args: Tensor[]) => Tensor): (...args: Tenso
     gradEnabled = true;
     try {
       return tidy(() => {
-        const leaves = args.map((a) => ops().detach(a).requiresGrad_());
+        const leaves = args.map((a) => detached(a).requiresGrad_());
         const value = fn(...leaves);
         if (!(value instanceof Tensor)) throw new Error('valueAndGrad: the function must return a Tensor');
         const grads = value.requiresGrad
-          ? backward(value, undefined, { inputs: leaves }).map((g, i) => g ?? ops().zerosLike(leaves[i]!))
-          : leaves.map((l) => ops().zerosLike(l));
-        const detachedValue = ops().detach(value);
+          ? backward(value, undefined, { inputs: leaves }).map((g, i) => g ?? filledLike(leaves[i]!, 0))
+          : leaves.map((l) => filledLike(l, 0));
+        const detachedValue = detached(value);
         return { value: detachedValue, grads };
       });
     } finally {

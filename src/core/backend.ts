@@ -1,6 +1,17 @@
 /**
- * The backend boundary. Ops (src/ops/) validate shapes and dtypes, define gradients, and call the
- * kernels below; backends (src/backends/<name>/) implement the kernels and nothing else.
+ * The backend boundary. Ops (src/ops/) validate shapes and dtypes, define every gradient once, and
+ * call the kernels below; backends (src/backends/<name>/) implement the kernels and nothing else.
+ *
+ * The contract has two parts:
+ * - `Backend`: the required primitives (memory, data movement, elementwise, reductions, GEMM,
+ *   convolution and pooling forward, gather/scatter). A new backend implements these and every op,
+ *   gradients included, runs on it.
+ * - `Accelerations`: optional fused kernels (gradients of convolution and pooling, softmax, the GM
+ *   loss, batch norm, the attack step, the optimizer updates). A backend lists the ones it runs in
+ *   `accelerated`; an op calls one only where it is listed and composes the same result from the
+ *   primitives everywhere else (src/core/accelerations.ts is the lookup).
+ * The runtime facts of the contract (op lists, parameter counts, argument validators) are in
+ * kernel-contract.ts, which every backend imports.
  *
  * Rules every backend follows:
  * - Kernels are synchronous from the caller's point of view: they enqueue (WebGPU) or compute
@@ -47,10 +58,8 @@ export type UnaryOp =
   | 'powScalar'
   /** y = p0·x + p1 */
   | 'affine'
-  /** y = 1 if p0 <= x <= p1 else 0 (gradient masks of clamp) */
-  | 'inRange'
-  /** gelu'(x) (tanh approximation is NOT used: exact erf form, as PyTorch's default) */
-  | 'geluGrad';
+  /** Φ(x), the standard normal CDF (the exact erf form of GELU is x·Φ(x)) */
+  | 'normalCdf';
 
 export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
@@ -99,7 +108,8 @@ export type GMLikelihood = 'true-class' | 'true-class-sq' | 'all-class';
 
 export interface GMLossParams {
   n: number; k: number; d: number;
-  alpha: number;
+  /** the classification margin m on the true class: its distance is scaled by 1 + m (training) */
+  margin: number;
   lambda: number;
   likelihood: GMLikelihood;
   /** diagonal covariance: logVar [K, D] is present */
@@ -129,6 +139,7 @@ export interface GMBackwardResult {
 /**
  * One fused L∞ attack step on flat storages of `size` elements:
  * out = clamp(min(max(xAdv + alpha·sign(g), x − eps), x + eps), lo, hi). Project first, then clip.
+ * alpha is the step size and eps the radius of the L∞ ball (torchattacks' names).
  */
 export interface LinfStepParams {
   size: number;
@@ -146,7 +157,8 @@ export interface BatchNormParams {
   outer: number;
   c: number;
   inner: number;
-  eps: number;
+  /** added to the variance before the square root */
+  varianceEpsilon: number;
 }
 
 /**
@@ -161,7 +173,7 @@ export interface PreluParams {
 }
 
 export interface BatchNormForwardResult {
-  /** (x − mean)/√(variance + eps) · weight + bias, x's shape */
+  /** (x − mean)/√(variance + varianceEpsilon) · weight + bias, x's shape */
   out: Storage;
   /** [c] batch mean */
   mean: Storage;
@@ -184,7 +196,10 @@ export interface SgdParams {
 }
 
 export interface AdamParams {
-  lr: number; beta1: number; beta2: number; eps: number; weightDecay: number;
+  lr: number; beta1: number; beta2: number;
+  /** added to the denominator √v̂ */
+  epsilon: number;
+  weightDecay: number;
   /** AdamW: decoupled weight decay */
   decoupled: boolean;
   /** 1-based step count for the bias correction */
@@ -197,10 +212,28 @@ export interface MemoryInfo {
   pooledBytes: number;
 }
 
+/**
+ * A per-channel affine map and ReLU applied to a GEMM's result as it is stored:
+ * out = relu?(v·scale[c] + shift[c]). scale and shift are [channels] of the result's dtype, or
+ * null for 1 and 0. A bias is a shift; an inference-mode batch norm is a scale and a shift.
+ */
+export interface GemmEpilogue {
+  scale: Storage | null;
+  shift: Storage | null;
+  relu: boolean;
+}
+
+/**
+ * The required primitives (22 methods). Shapes passed here are already validated by the op layer;
+ * backends validate again (they are called directly by tests and by other backends) and name the
+ * kernel in every error.
+ */
 export interface Backend {
   readonly name: string;
   /** float32 and int32 always; float64 where supported (the CPU reference) */
   supportsDType(dtype: DType): boolean;
+  /** the optional fused kernels this backend runs (an empty object: none) */
+  readonly accelerated: Accelerations;
 
   // ---- memory ----
   alloc(size: number, dtype: DType): Storage;
@@ -232,52 +265,94 @@ export interface Backend {
   /** argmax/argmin return int32 (first index on ties); the others keep x's dtype */
   reduce(op: ReduceOp, x: Storage, outer: number, reduce: number, inner: number): Storage;
 
-  // ---- linear algebra ----
+  // ---- linear algebra and convolution ----
   /** out [batch, m, n] */
   matmul(a: Storage, b: Storage, p: MatmulParams): Storage;
-
-  // ---- convolution and pooling ----
   conv2d(x: Storage, w: Storage, p: Conv2dParams): Storage;
-  conv2dBackwardInput(dy: Storage, w: Storage, p: Conv2dParams): Storage;
-  conv2dBackwardWeight(x: Storage, dy: Storage, p: Conv2dParams): Storage;
+
+  // ---- pooling ----
   /** returns the output and, per output element, the flat index (h·inW + w) of the first max */
   maxPool2d(x: Storage, p: Pool2dParams): { out: Storage; argmax: Storage };
-  maxPool2dBackward(dy: Storage, argmax: Storage, p: Pool2dParams): Storage;
   avgPool2d(x: Storage, p: Pool2dParams): Storage;
-  avgPool2dBackward(dy: Storage, p: Pool2dParams): Storage;
 
   // ---- indexing: x viewed as [outer, axis, inner] ----
   /** out[o, j, i] = x[o, index[o, j, i], i]; index is int32 [outer, count, inner] */
   gather(x: Storage, index: Storage, outer: number, axis: number, inner: number, count: number): Storage;
   /** out = zeros[outer, axis, inner]; out[o, index[o, j, i], i] += src[o, j, i] */
   scatterAdd(src: Storage, index: Storage, outer: number, axis: number, inner: number, count: number): Storage;
+}
 
-  // ---- fused nn ----
+/**
+ * Optional fused kernels. Each computes exactly what src/ops composes from the primitives when the
+ * backend does not list it (the composition is the definition; the kernel is a faster way to the
+ * same numbers, checked equal on every backend by test/kernels/accelerations.test.ts). A backend
+ * that lists one runs it for every dtype it supports. Entries are plain functions: call them
+ * without a receiver.
+ */
+export interface Accelerations {
+  /** conv2d with the epilogue over its output channels (ops/fused.ts composes conv2d, batchNorm, relu) */
+  readonly conv2dEpilogue?: (x: Storage, w: Storage, p: Conv2dParams, e: GemmEpilogue) => Storage;
+  /** matmul with the epilogue over the result's columns (composed: linear, relu) */
+  readonly matmulEpilogue?: (a: Storage, b: Storage, p: MatmulParams, e: GemmEpilogue) => Storage;
+  /** dx [n, inC, inH, inW] of conv2d given dy (ops/conv-grad.ts composes it as a transposed convolution) */
+  readonly conv2dBackwardInput?: (dy: Storage, w: Storage, p: Conv2dParams) => Storage;
+  /** dw [outC, inC/groups, kH, kW] of conv2d given x and dy (composed: im2col + GEMM) */
+  readonly conv2dBackwardWeight?: (x: Storage, dy: Storage, p: Conv2dParams) => Storage;
+  /** dx of maxPool2d: each dy added at its window's argmax (composed: scatterAdd) */
+  readonly maxPool2dBackward?: (dy: Storage, argmax: Storage, p: Pool2dParams) => Storage;
+  /** dx of avgPool2d (composed: a transposed convolution of dy/divisor with a ones kernel) */
+  readonly avgPool2dBackward?: (dy: Storage, p: Pool2dParams) => Storage;
   /** softmax (or log-softmax) over the last axis of x viewed as [outer, inner] */
-  softmax(x: Storage, outer: number, inner: number, log: boolean): Storage;
+  readonly softmax?: (x: Storage, outer: number, inner: number, log: boolean) => Storage;
   /** Gaussian-mixture loss forward; logVar only when p.diagonal */
-  gmForward(x: Storage, means: Storage, logVar: Storage | null, labels: Storage, p: GMLossParams): GMForwardResult;
+  readonly gmForward?: (x: Storage, means: Storage, logVar: Storage | null, labels: Storage, p: GMLossParams) => GMForwardResult;
   /** gradients of the mean loss, each scaled by gradLoss (a 1-element storage: the upstream gradient) */
-  gmBackward(x: Storage, means: Storage, logVar: Storage | null, labels: Storage, logSumExp: Storage,
-    gradLoss: Storage, p: GMLossParams): GMBackwardResult;
-
+  readonly gmBackward?: (x: Storage, means: Storage, logVar: Storage | null, labels: Storage, logSumExp: Storage,
+    gradLoss: Storage, p: GMLossParams) => GMBackwardResult;
   /** batch normalisation with batch statistics (weight and bias [c], or null for 1 and 0) */
-  batchNormForward(x: Storage, weight: Storage | null, bias: Storage | null, p: BatchNormParams): BatchNormForwardResult;
+  readonly batchNormForward?: (x: Storage, weight: Storage | null, bias: Storage | null, p: BatchNormParams) => BatchNormForwardResult;
   /** its gradients given dy and the forward's mean and variance */
-  batchNormBackward(dy: Storage, x: Storage, mean: Storage, variance: Storage, weight: Storage | null,
-    p: BatchNormParams): BatchNormBackwardResult;
-
-  // ---- attacks ----
-  /** the fused L∞ projected-gradient step (LinfStepParams); xAdv, x and g contiguous, same size and dtype */
-  linfStep(xAdv: Storage, x: Storage, g: Storage, p: LinfStepParams): Storage;
-
-  // ---- optimizer updates (in place on param and state) ----
-  sgdStep(param: Storage, grad: Storage, momentumBuf: Storage | null, p: SgdParams): void;
-  adamStep(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): void;
-
-  // ---- optional fused kernels: without them the op composes its result from the ones above ----
-  /** PReLU: x > 0 ? x : slope·x (float32 storages) */
-  prelu?(x: Storage, weight: Storage, p: PreluParams): Storage;
+  readonly batchNormBackward?: (dy: Storage, x: Storage, mean: Storage, variance: Storage, weight: Storage | null,
+    p: BatchNormParams) => BatchNormBackwardResult;
+  /** the L∞ projected-gradient step (LinfStepParams); xAdv, x and g contiguous, same size and dtype */
+  readonly linfStep?: (xAdv: Storage, x: Storage, g: Storage, p: LinfStepParams) => Storage;
+  /** SGD update, in place on param and momentumBuf */
+  readonly sgdStep?: (param: Storage, grad: Storage, momentumBuf: Storage | null, p: SgdParams) => void;
+  /** Adam/AdamW update, in place on param, m and v */
+  readonly adamStep?: (param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams) => void;
+  /** PReLU: x > 0 ? x : slope·x (ops/unary.ts composes relu(x) − slope·relu(−x)) */
+  readonly prelu?: (x: Storage, weight: Storage, p: PreluParams) => Storage;
   /** its gradients: dx = g·(x > 0 ? 1 : slope); dWeight[s] = Σ g·min(x, 0) over the values of slope s */
-  preluBackward?(g: Storage, x: Storage, weight: Storage, p: PreluParams): { dx: Storage; dWeight: Storage };
+  readonly preluBackward?: (g: Storage, x: Storage, weight: Storage, p: PreluParams) => { dx: Storage; dWeight: Storage };
+}
+
+export type AccelerationName = keyof Accelerations;
+
+/**
+ * A backend whose storages are typed arrays in host memory (the CPU reference). Another backend
+ * can hold one as its reference (the WebAssembly backend does): it then allocates through it,
+ * reads arrays through it and falls back to its kernels for what it does not run itself.
+ */
+export interface HostBackend extends Backend {
+  /** "wasm.conv2d": the prefix of every error a kernel throws (the owner's name) */
+  kernelName(op: string): string;
+  /** the live array behind a storage of the owner, checked alive and owned (errors name kernel and what) */
+  arrayOf(kernel: string, what: string, s: Storage): TypedArray;
+  /** a new storage, counted in memory(), whose array the caller overwrites entirely */
+  allocate(kernel: string, size: number, dtype: DType): Storage;
+}
+
+/** Where a host backend keeps its arrays (ordinary typed arrays, or a WebAssembly heap). */
+export interface HostArrays {
+  /** a typed array of exactly `size` elements; its contents need not be zero */
+  newArray(dtype: DType, size: number): TypedArray;
+  /** called once per storage when it is freed, with the array newArray returned for it */
+  release(data: TypedArray, dtype: DType): void;
+  /** bytes held for reuse (reported as memory().pooledBytes) */
+  pooledBytes(): number;
+  /**
+   * the bytes a new array of `dtype` may still take here, and that limit in words for the refusal
+   * (a store of bounded size, such as a WebAssembly heap); absent or null: no limit of its own
+   */
+  room?(dtype: DType): { bytes: number; limit: string } | null;
 }

@@ -26,6 +26,11 @@ export interface InitOptions {
   allowSoftwareWebGpu?: boolean;
   /** print the one-line notice on fallback (default true) */
   verbose?: boolean;
+  /**
+   * WebGPU kernel variants: 'auto' (default) picks by adapter ('software' on CPU implementations
+   * such as SwiftShader, 'hardware' on GPUs); forcing one overrides GMGRAD_WEBGPU_KERNELS
+   */
+  webgpuKernels?: 'auto' | 'software' | 'hardware';
 }
 
 export type BackendFactory = (options: InitOptions) => Promise<Backend>;

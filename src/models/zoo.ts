@@ -6,6 +6,7 @@
 import type { GMLikelihood } from '../core/backend.js';
 import type { Tensor } from '../core/tensor.js';
 import { add } from '../ops/binary.js';
+import { reshape } from '../ops/shape.js';
 import { relu } from '../ops/unary.js';
 import { GMHead } from '../nn/gm-head.js';
 import { kaimingNormal, type InitOptions } from '../nn/init.js';
@@ -24,7 +25,8 @@ export interface ModelOptions extends InitOptions {
   numClasses?: number;
   /** [C, H, W] */
   inputShape: number[];
-  alpha?: number;
+  /** GM head: the classification margin */
+  margin?: number;
   lambda?: number;
   likelihood?: GMLikelihood;
   diagonal?: boolean;
@@ -138,7 +140,7 @@ class ResNet20 extends Module {
     let y = relu(this.bn1.forward(this.conv1.forward(x)));
     for (const l of this.layers) y = l.forward(y);
     y = this.pool.forward(y);
-    const flat = y.reshape([y.shape[0]!, -1]);
+    const flat = reshape(y, [y.shape[0]!, -1]);
     return this.proj ? this.proj.forward(flat) : flat;
   }
 }
@@ -174,7 +176,7 @@ export function createModel(name: ModelName, o: ModelOptions): Classifier {
   }
   const init = { generator: o.generator, dtype: o.dtype, backend: o.backend };
   const head = o.head === 'gm'
-    ? new GMHead(o.featureDim, numClasses, { ...init, alpha: o.alpha, lambda: o.lambda, likelihood: o.likelihood, diagonal: o.diagonal })
+    ? new GMHead(o.featureDim, numClasses, { ...init, margin: o.margin, lambda: o.lambda, likelihood: o.likelihood, diagonal: o.diagonal })
     : new Linear(o.featureDim, numClasses, init);
   return new Classifier(backbone, head, { model: name, featureDim: o.featureDim, numClasses, inputShape: o.inputShape });
 }

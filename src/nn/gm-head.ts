@@ -11,8 +11,8 @@ import { Module } from './module.js';
 import { normalInit, type InitOptions } from './init.js';
 
 export interface GMHeadOptions extends InitOptions {
-  /** margin α (the final value; the trainer may ramp it) */
-  alpha?: number;
+  /** classification margin m on the true class (the final value; the trainer may ramp it) */
+  margin?: number;
   /** likelihood weight λ */
   lambda?: number;
   likelihood?: GMLikelihood;
@@ -23,14 +23,15 @@ export interface GMHeadOptions extends InitOptions {
 }
 
 export class GMHead extends Module {
-  alpha: number;
+  /** the classification margin (0 outside training) */
+  margin: number;
   lambda: number;
   readonly likelihood: GMLikelihood;
   readonly diagonal: boolean;
 
   constructor(readonly featureDim: number, readonly numClasses: number, o: GMHeadOptions = {}) {
     super();
-    this.alpha = o.alpha ?? 1;
+    this.margin = o.margin ?? 1;
     this.lambda = o.lambda ?? 0.1;
     this.likelihood = o.likelihood ?? 'true-class';
     this.diagonal = o.diagonal ?? false;
@@ -44,7 +45,7 @@ export class GMHead extends Module {
   /** Training loss with margin and likelihood terms (fused kernel). */
   loss(features: Tensor, labels: Tensor): GMLossResult {
     return gmLoss(features, this.means, labels, {
-      alpha: this.training ? this.alpha : 0,
+      margin: this.training ? this.margin : 0,
       lambda: this.lambda,
       likelihood: this.likelihood,
       logVar: this.logVar,

@@ -1,12 +1,14 @@
 /** The standard layers, PyTorch names and layouts. */
 import type { Tensor } from '../core/tensor.js';
 import { full, ones, zeros } from '../ops/creation.js';
-import { conv2d, type Conv2dOptions } from '../ops/conv.js';
-import { linear } from '../ops/linalg.js';
-import { assignInPlace, batchNorm, dropout } from '../ops/nn.js';
+import type { Conv2dOptions } from '../ops/conv.js';
+import { assignInPlace } from '../ops/assign.js';
+import { batchNorm } from '../ops/batch-norm.js';
+import { conv2dFused, fusesEpilogues, linearFused, type BatchNormEval } from '../ops/fused.js';
+import { dropout, prelu } from '../ops/nn.js';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type Pool2dOptions } from '../ops/pool.js';
 import { flatten } from '../ops/shape.js';
-import { prelu, relu } from '../ops/unary.js';
+import { relu } from '../ops/unary.js';
 import { Module } from './module.js';
 import { defaultBiasInit, defaultWeightInit, fans, type InitOptions } from './init.js';
 import { pair } from '../ops/util.js';
@@ -24,7 +26,7 @@ export class Linear extends Module {
   }
   get weight(): Tensor { return this.param('weight'); }
   get bias(): Tensor | null { return this.namedParameters().find(([n]) => n === 'bias')?.[1] ?? null; }
-  forward(x: Tensor): Tensor { return linear(x, this.weight, this.bias); }
+  forward(x: Tensor): Tensor { return linearFused(x, this.weight, { bias: this.bias }); }
 }
 
 export interface Conv2dLayerOptions extends LayerOptions, Conv2dOptions {}
@@ -42,11 +44,11 @@ export class Conv2d extends Module {
   }
   get weight(): Tensor { return this.param('weight'); }
   get bias(): Tensor | null { return this.namedParameters().find(([n]) => n === 'bias')?.[1] ?? null; }
-  forward(x: Tensor): Tensor { return conv2d(x, this.weight, this.bias, this.options); }
+  forward(x: Tensor): Tensor { return conv2dFused(x, this.weight, { bias: this.bias }, this.options); }
 }
 
 export class BatchNorm2d extends Module {
-  constructor(readonly numFeatures: number, readonly o: InitOptions & { eps?: number; momentum?: number; affine?: boolean } = {}) {
+  constructor(readonly numFeatures: number, readonly o: InitOptions & { varianceEpsilon?: number; momentum?: number; affine?: boolean } = {}) {
     super();
     const opts = { dtype: o.dtype, backend: o.backend };
     if (o.affine !== false) {
@@ -59,6 +61,14 @@ export class BatchNorm2d extends Module {
     this.registerBuffer('num_batches_tracked', tensor([0], { dtype: 'int32', backend: o.backend, shape: [] }));
   }
   #batchesTracked = 0;
+  /** its inference-mode normalisation, for fusing into the convolution before it */
+  evalParameters(): BatchNormEval {
+    const params = new Map(this.namedParameters());
+    return {
+      runningMean: this.buffer('running_mean'), runningVar: this.buffer('running_var'),
+      weight: params.get('weight') ?? null, bias: params.get('bias') ?? null, varianceEpsilon: this.o.varianceEpsilon ?? 1e-5,
+    };
+  }
   forward(x: Tensor): Tensor {
     const params = new Map(this.namedParameters());
     if (this.training) {
@@ -72,7 +82,7 @@ export class BatchNorm2d extends Module {
       runningVar: this.buffer('running_var'),
       weight: params.get('weight') ?? null,
       bias: params.get('bias') ?? null,
-      eps: this.o.eps,
+      varianceEpsilon: this.o.varianceEpsilon,
       momentum: this.o.momentum,
     });
   }
@@ -126,7 +136,35 @@ export class Sequential extends Module {
   }
   forward(x: Tensor): Tensor {
     let y = x;
-    for (const l of this.layers) y = l.forward(y);
+    for (let i = 0; i < this.layers.length; i++) {
+      const chain = fusesEpilogues(y) ? epilogueChain(this.layers, i) : null;
+      if (chain) {
+        y = chain.run(y);
+        i += chain.span - 1;
+      } else {
+        y = this.layers[i]!.forward(y);
+      }
+    }
     return y;
   }
+}
+
+/**
+ * Layers from i that run as one fused GEMM (ops/fused.ts): Conv2d → [BatchNorm2d in evaluation
+ * mode] → [ReLU], or Linear → ReLU; null when layer i starts no such chain.
+ */
+function epilogueChain(layers: readonly Module[], i: number): { span: number; run: (x: Tensor) => Tensor } | null {
+  const first = layers[i];
+  let j = i + 1;
+  if (first instanceof Conv2d) {
+    const bn = layers[j] instanceof BatchNorm2d && !layers[j]!.training ? (layers[j++] as BatchNorm2d) : null;
+    const act = layers[j] instanceof ReLU;
+    if (act) j++;
+    if (j === i + 1) return null;
+    return { span: j - i, run: (x) => conv2dFused(x, first.weight, { bias: first.bias, batchNorm: bn?.evalParameters(), relu: act }, first.options) };
+  }
+  if (first instanceof Linear && layers[j] instanceof ReLU) {
+    return { span: 2, run: (x) => linearFused(x, first.weight, { bias: first.bias, relu: true }) };
+  }
+  return null;
 }

@@ -6,7 +6,7 @@ import type { Backend } from '../core/backend.js';
 import { keep } from '../core/scope.js';
 import { formatShape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { assignInPlace } from '../ops/nn.js';
+import { assignInPlace } from '../ops/assign.js';
 import { cast } from '../ops/shape.js';
 import { tensor } from '../ops/creation.js';
 

@@ -1,9 +1,14 @@
 /**
- * Fused attack steps. Not differentiable (attacks never differentiate through their own update):
- * the result is a fresh leaf.
+ * Attack steps. Not differentiable (attacks never differentiate through their own update): the
+ * result is a fresh leaf.
  */
+import type { LinfStepParams } from '../core/backend.js';
+import { accelerated } from '../core/accelerations.js';
+import { noGrad } from '../core/autograd.js';
+import { tidy } from '../core/scope.js';
 import { formatShape } from '../core/shape.js';
 import { fromStorage, Tensor } from '../core/tensor.js';
+import { affineRaw, binaryRaw, scalarLike, unaryRaw, whereRaw } from './raw.js';
 import { checkFloat, checkSameDType, checkTensor, OpError, sameBackend } from './util.js';
 
 export interface LinfStepOptions {
@@ -13,9 +18,10 @@ export interface LinfStepOptions {
 }
 
 /**
- * One L∞ projected-gradient step in one kernel:
- * clamp(min(max(xAdv + α·sign(g), x − ε), x + ε), lo, hi) — move, project onto the ε-ball around
- * the clean x, then clip to the image range. sign(0) = 0.
+ * One L∞ projected-gradient step: clamp(min(max(xAdv + α·sign(g), x − ε), x + ε), lo, hi) — move
+ * by the step α, project onto the ε-ball around the clean x, then clip to the image range.
+ * sign(0) = 0; a NaN gradient gives NaN (never a silent move). One fused kernel where the backend
+ * lists linfStep, else composed from elementwise kernels with the same roundings.
  */
 export function linfStep(xAdv: Tensor, x: Tensor, g: Tensor, alpha: number, eps: number, options: LinfStepOptions = {}): Tensor {
   const op = 'linfStep';
@@ -31,5 +37,14 @@ export function linfStep(xAdv: Tensor, x: Tensor, g: Tensor, alpha: number, eps:
   if (!(eps >= 0)) throw new OpError(`${op}: eps must be >= 0, got ${eps}`);
   if (!(lo <= hi)) throw new OpError(`${op}: lo must be <= hi, got lo ${lo}, hi ${hi}`);
   const backend = sameBackend(op, xAdv, x, g);
-  return fromStorage(backend.linfStep(xAdv.storage, x.storage, g.storage, { size: xAdv.size, alpha, eps, lo, hi }), xAdv.shape, xAdv.dtype);
+  const p: LinfStepParams = { size: xAdv.size, alpha, eps, lo, hi };
+  const fused = accelerated(backend, 'linfStep');
+  if (fused) return fromStorage(fused(xAdv.storage, x.storage, g.storage, p), xAdv.shape, xAdv.dtype);
+  return noGrad(() => tidy(() => {
+    // sign with NaN kept (the sign kernel maps NaN to 0)
+    const direction = whereRaw(binaryRaw('eq', g, g), unaryRaw('sign', g), scalarLike(g, NaN));
+    const moved = binaryRaw('add', xAdv, affineRaw(direction, alpha, 0));
+    const projected = binaryRaw('minimum', binaryRaw('maximum', moved, affineRaw(x, 1, -eps)), affineRaw(x, 1, eps));
+    return unaryRaw('clamp', projected, [lo, hi]);
+  }));
 }

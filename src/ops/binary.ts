@@ -4,8 +4,8 @@ import { record } from '../core/autograd.js';
 import { broadcastShapes, formatShape, type Shape } from '../core/shape.js';
 import { fromStorage, Tensor } from '../core/tensor.js';
 import { full } from './creation.js';
-import { sumTo } from './reduce.js';
-import { affine, neg, powScalar, clamp, unaryRaw, log } from './unary.js';
+import { binaryRaw, sumTo } from './raw.js';
+import { affine, neg, powScalar, clamp, log } from './unary.js';
 import { broadcastOperand, checkSameDType, checkTensor, OpError, sameBackend } from './util.js';
 
 export type TensorOrNumber = Tensor | number;
@@ -14,14 +14,6 @@ function asTensor(op: string, v: TensorOrNumber, like: Tensor): Tensor {
   if (v instanceof Tensor) return v;
   if (typeof v !== 'number') throw new OpError(`${op}: expected a Tensor or a number, got ${typeof v}`);
   return full([], v, { dtype: like.dtype, backend: like.backend });
-}
-
-/** The raw broadcasting kernel, no gradient. */
-export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
-  const backend = sameBackend(op, a, b);
-  checkSameDType(op, a, b);
-  const shape = broadcastShapes(op, a.shape, b.shape);
-  return fromStorage(backend.binary(op, broadcastOperand(a, shape), broadcastOperand(b, shape), shape), shape, a.dtype);
 }
 
 function binaryOp(op: BinaryOp, a: Tensor, b: Tensor,

@@ -4,6 +4,7 @@ import { record } from '../core/autograd.js';
 import { formatShape } from '../core/shape.js';
 import { fromStorage, type Tensor } from '../core/tensor.js';
 import { add } from './binary.js';
+import { conv2dInputGrad, conv2dWeightGrad } from './conv-grad.js';
 import { reshape } from './shape.js';
 import { checkFloat, checkSameDType, checkTensor, OpError, pair, sameBackend } from './util.js';
 
@@ -63,8 +64,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   const p = conv2dParams('conv2d', x.shape, weight.shape, options);
   const out = fromStorage(backend.conv2d(x.storage, weight.storage, p), [p.n, p.outC, p.outH, p.outW], x.dtype);
   let y = record('conv2d', [x, weight], out, (g, needs) => [
-    needs[0] ? fromStorage(g.backend.conv2dBackwardInput(g.storage, weight.storage, p), x.shape, x.dtype) : null,
-    needs[1] ? fromStorage(g.backend.conv2dBackwardWeight(x.storage, g.storage, p), weight.shape, x.dtype) : null,
+    needs[0] ? conv2dInputGrad(g, weight, p) : null,
+    needs[1] ? conv2dWeightGrad(x, g, p) : null,
   ]);
   if (bias) {
     checkTensor('conv2d', bias, 'bias');

@@ -1,20 +1,25 @@
 /**
- * The Gaussian-mixture loss (Wan et al. 2018/2020, see docs in ../shared/docs/gm-loss.md) as one
- * fused op per backend, and a composed, differentiable distance function for attacks/detection.
+ * The Gaussian-mixture loss (Wan et al. 2018/2020; docs/gm-loss.md) as one op: the backend's fused
+ * gmForward/gmBackward where it lists them, else the same maths composed from primitives
+ * (gm-composed.ts). Also the differentiable distance and logit functions used by the attacks'
+ * feature-space objectives and by the detectors.
  */
-import type { GMLikelihood, GMLossParams } from '../core/backend.js';
+import type { GMBackwardResult, GMForwardResult, GMLikelihood, GMLossParams } from '../core/backend.js';
+import { accelerated } from '../core/accelerations.js';
 import { record } from '../core/autograd.js';
+import { GM_LIKELIHOODS } from '../core/kernel-contract.js';
 import { formatShape } from '../core/shape.js';
-import { fromStorage, Tensor } from '../core/tensor.js';
+import { fromStorage, type Tensor } from '../core/tensor.js';
 import { add, div, sub } from './binary.js';
+import { composedGmBackward, composedGmForward, type GmBackwardTensors, type GmForwardTensors } from './gm-composed.js';
 import { sum } from './reduce.js';
 import { reshape } from './shape.js';
 import { affine, exp, square } from './unary.js';
 import { checkFloat, checkSameDType, checkTensor, OpError, sameBackend } from './util.js';
 
 export interface GMLossOptions {
-  /** classification margin on the true class (training only), default 0 */
-  alpha?: number;
+  /** classification margin m on the true class (training only): its distance is scaled by 1 + m; default 0 */
+  margin?: number;
   /** likelihood weight λ, default 0 */
   lambda?: number;
   likelihood?: GMLikelihood;
@@ -53,30 +58,46 @@ export function gmLoss(features: Tensor, means: Tensor, labels: Tensor, options:
   const [n, d] = features.shape as [number, number];
   const k = means.shape[0]!;
   if (n === 0) throw new OpError('gmLoss: empty batch (N = 0)');
-  const alpha = options.alpha ?? 0, lambda = options.lambda ?? 0;
-  if (!(alpha >= 0) || !(lambda >= 0)) throw new OpError(`gmLoss: alpha and lambda must be non-negative numbers, got alpha=${alpha}, lambda=${lambda}`);
+  const margin = options.margin ?? 0, lambda = options.lambda ?? 0;
+  if (!(margin >= 0) || !(lambda >= 0)) throw new OpError(`gmLoss: margin and lambda must be non-negative numbers, got margin=${margin}, lambda=${lambda}`);
   const likelihood = options.likelihood ?? 'true-class';
-  if (!['true-class', 'true-class-sq', 'all-class'].includes(likelihood)) {
-    throw new OpError(`gmLoss: likelihood must be 'true-class', 'true-class-sq' or 'all-class', got '${likelihood}'`);
+  if (!GM_LIKELIHOODS.includes(likelihood)) {
+    throw new OpError(`gmLoss: likelihood must be ${GM_LIKELIHOODS.map((l) => `'${l}'`).join(', ')}, got '${likelihood}'`);
   }
-  const p: GMLossParams = { n, k, d, alpha, lambda, likelihood, diagonal: logVar !== null };
-  const r = backend.gmForward(features.storage, means.storage, logVar?.storage ?? null, labels.storage, p);
-  const lse = fromStorage(r.logSumExp, [n], features.dtype);
-  const loss = fromStorage(r.loss, [], features.dtype);
+  // labels a host backend can read are checked here, whichever path runs (a GPU gives NaN instead)
+  const hostLabels = backend.readSync(labels.storage);
+  if (hostLabels) {
+    const bad = hostLabels.findIndex((y) => !(y >= 0 && y < k));
+    if (bad >= 0) throw new OpError(`gmLoss: label ${hostLabels[bad]} of sample ${bad} is outside [0, ${k})`);
+  }
+  const p: GMLossParams = { n, k, d, margin, lambda, likelihood, diagonal: logVar !== null };
+  const fusedForward = accelerated(backend, 'gmForward');
+  const r = fusedForward
+    ? wrapForward(fusedForward(features.storage, means.storage, logVar?.storage ?? null, labels.storage, p), p, features.dtype)
+    : composedGmForward(features, means, logVar, labels, p);
   const inputs = logVar ? [features, means, logVar] : [features, means];
-  record('gmLoss', inputs, loss, (g, needs) => {
-    const b = g.backend.gmBackward(features.storage, means.storage, logVar?.storage ?? null, labels.storage, lse.storage, g.storage, p);
-    const dx = fromStorage(b.dx, features.shape, features.dtype);
-    const dm = fromStorage(b.dMeans, means.shape, means.dtype);
-    const dv = b.dLogVar ? fromStorage(b.dLogVar, means.shape, means.dtype) : null;
-    return [needs[0] ? dx : null, needs[1] ? dm : null, ...(logVar ? [needs[2] ? dv : null] : [])];
+  record('gmLoss', inputs, r.loss, (g, needs) => {
+    const fusedBackward = accelerated(g.backend, 'gmBackward');
+    const b = fusedBackward
+      ? wrapBackward(fusedBackward(features.storage, means.storage, logVar?.storage ?? null, labels.storage, r.logSumExp.storage, g.storage, p), p, features.dtype)
+      : composedGmBackward(features, means, logVar, labels, r.logSumExp, g, p);
+    return [needs[0] ? b.dx : null, needs[1] ? b.dMeans : null, ...(logVar ? [needs[2] ? b.dLogVar : null] : [])];
   });
-  if (!loss.gradNode) lse.dispose();
+  if (!r.loss.gradNode) r.logSumExp.dispose();
+  return { loss: r.loss, logits: r.logits, prediction: r.prediction, score: r.score };
+}
+
+function wrapForward(s: GMForwardResult, p: GMLossParams, dtype: Tensor['dtype']): GmForwardTensors {
   return {
-    loss,
-    logits: fromStorage(r.logits, [n, k], features.dtype),
-    prediction: fromStorage(r.prediction, [n], 'int32'),
-    score: fromStorage(r.score, [n], features.dtype),
+    loss: fromStorage(s.loss, [], dtype), logits: fromStorage(s.logits, [p.n, p.k], dtype), logSumExp: fromStorage(s.logSumExp, [p.n], dtype),
+    prediction: fromStorage(s.prediction, [p.n], 'int32'), score: fromStorage(s.score, [p.n], dtype),
+  };
+}
+
+function wrapBackward(s: GMBackwardResult, p: GMLossParams, dtype: Tensor['dtype']): GmBackwardTensors {
+  return {
+    dx: fromStorage(s.dx, [p.n, p.d], dtype), dMeans: fromStorage(s.dMeans, [p.k, p.d], dtype),
+    dLogVar: s.dLogVar ? fromStorage(s.dLogVar, [p.k, p.d], dtype) : null,
   };
 }
 
@@ -105,4 +126,3 @@ export function gmLogits(features: Tensor, means: Tensor, logVar?: Tensor | null
   const halfLogDet = affine(sum(logVar, -1), 0.5, 0);
   return affine(add(dist, reshape(halfLogDet, [1, -1])), -1, 0);
 }
-

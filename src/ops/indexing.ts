@@ -2,7 +2,8 @@
 import { record } from '../core/autograd.js';
 import { formatShape, normalizeAxis, sizeOf } from '../core/shape.js';
 import { fromStorage, Tensor } from '../core/tensor.js';
-import { add, binaryRaw } from './binary.js';
+import { add } from './binary.js';
+import { binaryRaw } from './raw.js';
 import { arange, full } from './creation.js';
 import { concat, expand, flip, narrow, reshape } from './shape.js';
 import { checkTensor, contiguousView, OpError, sameBackend } from './util.js';

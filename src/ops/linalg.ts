@@ -4,7 +4,7 @@ import { record } from '../core/autograd.js';
 import { broadcastShapes, formatShape, sizeOf } from '../core/shape.js';
 import { fromStorage, Tensor } from '../core/tensor.js';
 import { add } from './binary.js';
-import { sumTo } from './reduce.js';
+import { sumTo } from './raw.js';
 import { expand, reshape } from './shape.js';
 import { checkFloat, checkSameDType, checkTensor, OpError, sameBackend } from './util.js';
 

@@ -1,7 +1,8 @@
 /**
  * Tensor methods (x.add(y), x.sum(1), loss.backward(), ...): thin forwards to the op functions so
- * that there is exactly one definition of each op. Imported by util.ts, so loading any op installs
- * the methods and registers the ops the autodiff core needs.
+ * that there is exactly one definition of each op. Imported by ops/index.ts (and so by the package
+ * entry), which installs them; it is the only op file that imports every other. Code inside src/
+ * calls the op functions, never these methods, so it works whichever modules were loaded.
  */
 import type { Backend } from '../core/backend.js';
 import { backward } from '../core/autograd.js';
@@ -14,9 +15,8 @@ import * as R from './reduce.js';
 import * as S from './shape.js';
 import * as I from './indexing.js';
 import * as L from './linalg.js';
-import * as N from './nn.js';
-import { onesLike, tensor, zerosLike } from './creation.js';
-import { registerCoreOps } from '../core/op-registry.js';
+import * as N from './softmax.js';
+import { tensor } from './creation.js';
 
 type TN = Tensor | number;
 
@@ -52,7 +52,6 @@ declare module '../core/tensor.js' {
 }
 
 const P = Tensor.prototype as unknown as Record<string, unknown>;
-// Lookups happen at call time, so this file is safe inside the op modules' import cycle.
 type Fn = (...a: unknown[]) => Tensor;
 function forward(name: string, mod: () => Record<string, unknown>, fnName = name): void {
   P[name] = function (this: Tensor, ...a: unknown[]) { return (mod()[fnName] as Fn)(this, ...a); };
@@ -76,11 +75,3 @@ P.to = async function (this: Tensor, target: Backend) {
   if (target === this.backend) return this;
   return tensor(await this.data(), { shape: this.shape, dtype: this.dtype, backend: target });
 };
-
-registerCoreOps({
-  add: (a, b) => B.add(a, b),
-  onesLike: (t) => onesLike(t),
-  zerosLike: (t) => zerosLike(t),
-  detach: (t) => S.detach(t),
-  cast: (t, d, copy) => S.cast(t, d, copy),
-});

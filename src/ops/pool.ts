@@ -1,8 +1,14 @@
 /** Max and average pooling (NCHW) and adaptive/global average pooling. */
-import type { Pool2dParams } from '../core/backend.js';
+import type { Conv2dParams, Pool2dParams } from '../core/backend.js';
+import { accelerated } from '../core/accelerations.js';
 import { record } from '../core/autograd.js';
+import { poolInverseDivisors } from '../core/kernel-contract.js';
+import { tidy } from '../core/scope.js';
 import { formatShape } from '../core/shape.js';
 import { fromStorage, type Tensor } from '../core/tensor.js';
+import { conv2dInputGrad } from './conv-grad.js';
+import { tensor } from './creation.js';
+import { binaryRaw, reshapeRaw } from './raw.js';
 import { mean } from './reduce.js';
 import { checkFloat, checkTensor, OpError, pair } from './util.js';
 
@@ -48,7 +54,7 @@ export function maxPool2d(x: Tensor, kernel: number | [number, number], options:
   const shape = [p.n, p.c, p.outH, p.outW];
   const y = fromStorage(out, shape, x.dtype);
   const idx = fromStorage(argmax, shape, 'int32');
-  const result = record('maxPool2d', [x], y, (g) => [fromStorage(g.backend.maxPool2dBackward(g.storage, idx.storage, p), x.shape, x.dtype)]);
+  const result = record('maxPool2d', [x], y, (g) => [maxPool2dGrad(g, idx, p)]);
   if (!result.gradNode) idx.dispose();
   return result;
 }
@@ -58,7 +64,36 @@ export function avgPool2d(x: Tensor, kernel: number | [number, number], options:
   checkFloat('avgPool2d', x);
   const p = pool2dParams('avgPool2d', x.shape, kernel, options);
   const y = fromStorage(x.backend.avgPool2d(x.storage, p), [p.n, p.c, p.outH, p.outW], x.dtype);
-  return record('avgPool2d', [x], y, (g) => [fromStorage(g.backend.avgPool2dBackward(g.storage, p), x.shape, x.dtype)]);
+  return record('avgPool2d', [x], y, (g) => [avgPool2dGrad(g, p)]);
+}
+
+/** dx of max pooling: each dy added at its window's argmax (composed: a scatterAdd over each plane) */
+function maxPool2dGrad(dy: Tensor, argmax: Tensor, p: Pool2dParams): Tensor {
+  const shape = [p.n, p.c, p.inH, p.inW];
+  const fused = accelerated(dy.backend, 'maxPool2dBackward');
+  if (fused) return fromStorage(fused(dy.storage, argmax.storage, p), shape, dy.dtype);
+  const planes = p.n * p.c, outPlane = p.outH * p.outW;
+  return fromStorage(dy.backend.scatterAdd(dy.storage, argmax.storage, planes, p.inH * p.inW, 1, outPlane), shape, dy.dtype);
+}
+
+/**
+ * dx of average pooling. Composed: the transposed convolution (conv2dInputGrad) of dy/divisor with
+ * a kH×kW kernel of ones, each plane an image of one channel.
+ */
+function avgPool2dGrad(dy: Tensor, p: Pool2dParams): Tensor {
+  const fused = accelerated(dy.backend, 'avgPool2dBackward');
+  if (fused) return fromStorage(fused(dy.storage, p), [p.n, p.c, p.inH, p.inW], dy.dtype);
+  return tidy(() => {
+    const opts = { dtype: dy.dtype, backend: dy.backend };
+    const inverse = tensor(poolInverseDivisors(p), { ...opts, shape: [p.outH, p.outW] });
+    const scaled = reshapeRaw(binaryRaw('mul', dy, inverse), [p.n * p.c, 1, p.outH, p.outW]);
+    const ones = tensor(new Float64Array(p.kH * p.kW).fill(1), { ...opts, shape: [1, 1, p.kH, p.kW] });
+    const q: Conv2dParams = {
+      n: p.n * p.c, inC: 1, inH: p.inH, inW: p.inW, outC: 1, kH: p.kH, kW: p.kW, outH: p.outH, outW: p.outW,
+      strideH: p.strideH, strideW: p.strideW, padTop: p.padTop, padLeft: p.padLeft, dilationH: 1, dilationW: 1, groups: 1,
+    };
+    return reshapeRaw(conv2dInputGrad(scaled, ones, q), [p.n, p.c, p.inH, p.inW]);
+  });
 }
 
 /** Adaptive average pooling to [outH, outW]; sizes that divide the input use one avg-pool kernel. */

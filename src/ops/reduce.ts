@@ -1,12 +1,12 @@
 /** Reductions over any set of axes, with keepdim, and their gradients. */
-import type { ReduceOp } from '../core/backend.js';
 import { record } from '../core/autograd.js';
-import { formatShape, normalizeAxes, shapesEqual, sizeOf, type Shape } from '../core/shape.js';
-import { fromStorage, Tensor } from '../core/tensor.js';
-import { add, binaryRaw, div, mul, sub, where } from './binary.js';
+import { formatShape, normalizeAxes, sizeOf } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import { add, div, mul, sub, where } from './binary.js';
 import { full } from './creation.js';
+import { binaryRaw, reduceRaw as reduceKernel, unaryRaw } from './raw.js';
 import { expand, reshape, detach } from './shape.js';
-import { abs, affine, exp, log, sqrt, square, unaryRaw } from './unary.js';
+import { abs, affine, exp, log, sqrt, square } from './unary.js';
 import { checkFloat, checkTensor, OpError } from './util.js';
 
 export type Axes = number | readonly number[] | undefined;
@@ -22,60 +22,6 @@ function plan(op: string, x: Tensor, axes: Axes, keepdim: boolean): Plan {
   const keptShape = x.shape.map((d, i) => (list.includes(i) ? 1 : d));
   const outShape = keepdim ? keptShape : x.shape.filter((_, i) => !list.includes(i));
   return { axes: list, outShape, keptShape };
-}
-
-/**
- * The raw kernel: reduce `axes` of x, returning shape `keptShape` storage. Axes that are not one
- * contiguous block (a batch-norm's [0, 2, 3]) are reduced one contiguous run at a time, innermost
- * run first, so no transposed copy is made. argmax/argmin take one axis (or all), always one run.
- */
-function reduceKernel(op: ReduceOp, x: Tensor, axes: readonly number[]): Tensor {
-  const shape = x.shape;
-  const keptShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const dtype = op === 'argmax' || op === 'argmin' ? 'int32' : x.dtype;
-  if (axes.length === 0) return fromStorage(x.backend.reduce(op, x.storage, 1, 1, x.size), keptShape, dtype);
-  if (axes.some((a) => shape[a] === 0) && op !== 'sum' && op !== 'prod') {
-    throw new OpError(`${op}: cannot reduce an empty dimension (shape ${formatShape(shape)}, axes [${axes.join(', ')}])`);
-  }
-  const runs = contiguousRuns(axes);
-  if (runs.length > 1 && (op === 'argmax' || op === 'argmin')) throw new OpError(`${op}: reduces one axis, got [${axes.join(', ')}]`);
-  let current = x;
-  let currentShape = [...shape];
-  for (let r = runs.length - 1; r >= 0; r--) {
-    const [first, last] = runs[r]!;
-    const outer = sizeOf(currentShape.slice(0, first));
-    const red = sizeOf(currentShape.slice(first, last + 1));
-    const inner = sizeOf(currentShape.slice(last + 1));
-    currentShape = currentShape.map((d, i) => (i >= first && i <= last ? 1 : d));
-    const next = fromStorage(x.backend.reduce(op, current.storage, outer, red, inner), currentShape, dtype);
-    if (current !== x) current.dispose();
-    current = next;
-  }
-  return current;
-}
-
-/** Sorted axes as [first, last] runs of consecutive axes. */
-function contiguousRuns(axes: readonly number[]): Array<[number, number]> {
-  const runs: Array<[number, number]> = [];
-  for (const a of axes) {
-    const last = runs[runs.length - 1];
-    if (last && a === last[1] + 1) last[1] = a;
-    else runs.push([a, a]);
-  }
-  return runs;
-}
-
-/** Sum g down to `shape` (undoing broadcasting). */
-export function sumTo(g: Tensor, shape: Shape): Tensor {
-  if (shapesEqual(g.shape, shape)) return g;
-  const lead = g.rank - shape.length;
-  if (lead < 0) throw new OpError(`sumTo: cannot reduce ${formatShape(g.shape)} to the larger shape ${formatShape(shape)}`);
-  const axes: number[] = [];
-  for (let i = 0; i < g.rank; i++) {
-    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
-  }
-  const reduced = axes.length ? sum(g, axes, true) : g;
-  return reshape(reduced, shape);
 }
 
 export function sum(x: Tensor, axes?: Axes, keepdim = false): Tensor {

@@ -12,12 +12,7 @@ import {
 import { fromStorage, Tensor } from '../core/tensor.js';
 import { full } from './creation.js';
 import { checkTensor, contiguousView, OpError, sameBackend } from './util.js';
-import { sumTo } from './reduce.js';
-
-/** Copy `t` read through `view` (strides/offset relative to t's contiguous storage). */
-function stridedCopy(t: Tensor, view: StridedView): Tensor {
-  return fromStorage(t.backend.copy({ storage: t.storage, view }), view.shape, t.dtype);
-}
+import { stridedCopy, sumTo } from './raw.js';
 
 // ---------------------------------------------------------------- reshape family (no copy)
 

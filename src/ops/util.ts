@@ -1,5 +1,4 @@
-/** Checks and small helpers shared by the op files. */
-import './methods.js';
+/** Checks and small helpers shared by the op files (imports no op file). */
 import type { Backend, Operand, StridedView } from '../core/backend.js';
 import { isFloat, type DType } from '../core/dtype.js';
 import { broadcastStrides, contiguousStrides, formatShape, type Shape } from '../core/shape.js';

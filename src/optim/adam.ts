@@ -1,12 +1,14 @@
 /** Adam and AdamW (decoupled weight decay), PyTorch semantics with bias correction. */
 import type { Tensor } from '../core/tensor.js';
+import { adamStep } from '../ops/optimizer-steps.js';
 import { Optimizer, type ParamGroupInput } from './optimizer.js';
 
 export interface AdamHyper {
   lr: number;
   beta1: number;
   beta2: number;
-  eps: number;
+  /** added to the denominator √v̂ (PyTorch's eps) */
+  epsilon: number;
   weightDecay: number;
 }
 
@@ -15,11 +17,11 @@ export class Adam extends Optimizer<AdamHyper> {
   readonly #steps = new Map<Tensor, number>();
 
   constructor(params: Tensor[] | ParamGroupInput<AdamHyper>[], o: Partial<AdamHyper> & { lr?: number } = {}) {
-    const hyper: AdamHyper = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, ...o };
+    const hyper: AdamHyper = { lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, ...o };
     const bad = !(hyper.lr >= 0) ? `lr must be >= 0, got ${hyper.lr}`
       : !(hyper.beta1 >= 0 && hyper.beta1 < 1) ? `beta1 must be in [0, 1), got ${hyper.beta1}`
       : !(hyper.beta2 >= 0 && hyper.beta2 < 1) ? `beta2 must be in [0, 1), got ${hyper.beta2}`
-      : !(hyper.eps > 0) ? `eps must be > 0, got ${hyper.eps}`
+      : !(hyper.epsilon > 0) ? `epsilon must be > 0, got ${hyper.epsilon}`
       : !(hyper.weightDecay >= 0) ? `weightDecay must be >= 0, got ${hyper.weightDecay}` : null;
     if (bad) throw new Error(`${new.target.name}: ${bad}`);
     super(params, hyper);
@@ -30,8 +32,8 @@ export class Adam extends Optimizer<AdamHyper> {
     this.#steps.set(p, step);
     const m = this.stateFor(p, 'exp_avg');
     const v = this.stateFor(p, 'exp_avg_sq');
-    p.backend.adamStep(p.storage, grad.storage, m.storage, v.storage, {
-      lr: h.lr * lrScale, beta1: h.beta1, beta2: h.beta2, eps: h.eps, weightDecay: h.weightDecay, decoupled: this.decoupled, step,
+    adamStep(p, grad, m, v, {
+      lr: h.lr * lrScale, beta1: h.beta1, beta2: h.beta2, epsilon: h.epsilon, weightDecay: h.weightDecay, decoupled: this.decoupled, step,
     });
   }
 

@@ -4,7 +4,7 @@ import type { Tensor } from '../core/tensor.js';
 import { add } from '../ops/binary.js';
 import { sum } from '../ops/reduce.js';
 import { affine, square } from '../ops/unary.js';
-import { assignInPlace } from '../ops/nn.js';
+import { assignInPlace } from '../ops/assign.js';
 
 /** Scale gradients so their global norm is at most maxNorm; returns the norm before clipping. */
 export async function clipGradNorm(params: Tensor[], maxNorm: number): Promise<number> {

@@ -1,5 +1,6 @@
 /** Stochastic gradient descent with momentum, Nesterov and weight decay (PyTorch semantics). */
 import type { Tensor } from '../core/tensor.js';
+import { sgdStep } from '../ops/optimizer-steps.js';
 import { Optimizer, type ParamGroupInput } from './optimizer.js';
 
 export interface SgdHyper {
@@ -24,7 +25,7 @@ export class SGD extends Optimizer<SgdHyper> {
   protected update(p: Tensor, grad: Tensor, h: SgdHyper, lrScale: number): void {
     const firstStep = h.momentum !== 0 && !this.hasState(p, 'momentum_buffer');
     const buf = h.momentum !== 0 ? this.stateFor(p, 'momentum_buffer') : null;
-    p.backend.sgdStep(p.storage, grad.storage, buf?.storage ?? null, {
+    sgdStep(p, grad, buf, {
       lr: h.lr * lrScale, momentum: h.momentum, dampening: h.dampening, weightDecay: h.weightDecay, nesterov: h.nesterov, firstStep,
     });
   }

@@ -3,6 +3,7 @@
  * range-checked, and an error names the file, the key (and field) and what was found, instead of a
  * SyntaxError or a RangeError from deep inside model construction.
  */
+import { GM_LIKELIHOODS as LIKELIHOODS } from '../core/kernel-contract.js';
 import { MODEL_NAMES, type ModelName } from '../models/zoo.js';
 import type { TrainConfig } from './config.js';
 
@@ -11,8 +12,6 @@ export interface ModelMetadata {
   inputShape: [number, number, number];
   numClasses: number;
 }
-
-const LIKELIHOODS = ['true-class', 'true-class-sq', 'all-class'];
 
 function describe(v: unknown): string {
   return v === undefined ? 'nothing' : JSON.stringify(v) ?? String(v);
@@ -46,7 +45,7 @@ export function parseModelMetadata(metadata: Record<string, string>, source: str
   for (const f of ['alpha', 'lambda']) {
     if (config[f] !== undefined && !(typeof config[f] === 'number' && Number.isFinite(config[f]) && (config[f] as number) >= 0)) bad(f, 'a finite number >= 0');
   }
-  if (config.likelihood !== undefined && !LIKELIHOODS.includes(config.likelihood as string)) bad('likelihood', `one of ${LIKELIHOODS.join(', ')}`);
+  if (config.likelihood !== undefined && !(LIKELIHOODS as readonly string[]).includes(config.likelihood as string)) bad('likelihood', `one of ${LIKELIHOODS.join(', ')}`);
   if (config.diagonal !== undefined && typeof config.diagonal !== 'boolean') bad('diagonal', 'true or false');
 
   const shapeText = metadata.gmgrad_input_shape ?? '[1, 28, 28]';

@@ -81,7 +81,7 @@ export function decodeModel(bytes: BytesLike, backend: Backend, source = 'checkp
   try {
     model = createModel(config.model, {
       head: config.loss ?? 'gm', featureDim: config.featureDim ?? 2, inputShape, backend,
-      alpha: config.alpha, lambda: config.lambda, likelihood: config.likelihood, diagonal: config.diagonal, numClasses,
+      margin: config.alpha, lambda: config.lambda, likelihood: config.likelihood, diagonal: config.diagonal, numClasses,
     });
     for (const [k, e] of Object.entries(tensors)) state.set(k, fromSafetensors(e, k, backend, !options.allowNonFinite));
     model.loadStateDict(state);

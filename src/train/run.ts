@@ -159,7 +159,7 @@ export async function trainOnData(c: TrainConfig, backend: Backend, description:
     defaultGenerator.manualSeed(c.seed);
     let model = createModel(c.model, {
       head: c.loss, featureDim: c.featureDim, inputShape: imageShape, numClasses: trainData.classes.length, backend,
-      alpha: c.alpha, lambda: c.lambda, likelihood: c.likelihood, diagonal: c.diagonal, generator: new Generator(c.seed),
+      margin: c.alpha, lambda: c.lambda, likelihood: c.likelihood, diagonal: c.diagonal, generator: new Generator(c.seed),
     });
     let optimizer = makeOptimizer(c, model);
     let startEpoch = 0;

@@ -4,7 +4,7 @@
  * evaluation and a report of every number through callbacks (the CLI prints them, tests read them).
  */
 import type { Backend } from '../core/backend.js';
-import { noGrad } from '../core/autograd.js';
+import { backward, noGrad } from '../core/autograd.js';
 import { tidy } from '../core/scope.js';
 import type { Tensor } from '../core/tensor.js';
 import { add, eq, mul } from '../ops/binary.js';
@@ -138,7 +138,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<EpochMetrics[]> {
   const { model, optimizer, backend } = o;
   const history: EpochMetrics[] = [];
   const head = model.head instanceof GMHead ? model.head : null;
-  const finals = head ? { alphaFinal: head.alpha, lambdaFinal: head.lambda } : null;
+  const finals = head ? { alphaFinal: head.margin, lambdaFinal: head.lambda } : null;
   let globalStep = (o.startEpoch ?? 0) * o.train.length;
   try {
     for (let epoch = o.startEpoch ?? 0; epoch < o.epochs; epoch++) {
@@ -148,11 +148,14 @@ export async function trainLoop(o: TrainLoopOptions): Promise<EpochMetrics[]> {
       for await (const b of o.train.epoch(epoch)) {
         const fractional = epoch + step / o.train.length;
         optimizer.setLearningRate(o.schedule(fractional));
-        if (head && finals) Object.assign(head, rampedHyper(finals, o.ramp, fractional));
+        if (head && finals) {
+          const ramped = rampedHyper(finals, o.ramp, fractional);
+          head.margin = ramped.alpha; head.lambda = ramped.lambda;
+        }
         const stats = tidy(() => {
           const { x, y } = batchTensors(b, o.imageShape, backend);
           const out = model.step(x, y);
-          out.loss.backward();
+          backward(out.loss);
           // NaN/Inf anywhere in the gradients makes Σ 0·g NaN: one cheap guard per step
           let guard = zeros([], { backend });
           for (const p of model.parameters()) if (p.grad) guard = add(guard, sum(mul(p.grad, 0)));
@@ -183,7 +186,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<EpochMetrics[]> {
         testLoss: evalResult?.loss ?? null,
         testAccuracy: evalResult?.accuracy ?? null,
         lr: optimizer.learningRate,
-        alpha: head ? head.alpha : null,
+        alpha: head ? head.margin : null,
         lambda: head ? head.lambda : null,
         seconds,
         imagesPerSecond: seen / seconds,
@@ -192,7 +195,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<EpochMetrics[]> {
       await o.onEpoch?.(m);
     }
   } finally {
-    if (head && finals) { head.alpha = finals.alphaFinal; head.lambda = finals.lambdaFinal; }
+    if (head && finals) { head.margin = finals.alphaFinal; head.lambda = finals.lambdaFinal; }
   }
   return history;
 }

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import * as g from '../../src/index.js';
 import { CpuBackend } from '../../src/backends/cpu/index.js';
-import { createWasmBackend } from '../../src/backends/wasm/backend.js';
+import { createWasmBackend } from '../../src/backends/create.js';
 import { defaultMemoryLimit, hostMemoryBytes } from '../../src/core/memory-limit.js';
 
 describe('cpu backend', () => {

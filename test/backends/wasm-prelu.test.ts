@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as g from '../../src/index.js';
 import type { Backend } from '../../src/core/backend.js';
-import { createWasmBackend, type WasmBackend } from '../../src/backends/wasm/backend.js';
+import { createWasmBackend } from '../../src/backends/create.js';
+import type { WasmBackend } from '../../src/backends/wasm/backend.js';
 import { probeFeatures } from '../../src/backends/wasm/features.js';
 import { rng } from '../helpers/seeded-rng.js';
 
@@ -16,9 +17,10 @@ const simd = probeFeatures().simd;
 const CASES: Array<[string, number[], number]> = [
   ['6-conv layer 1 (8×32×28², a slope per channel)', [8, 32, 28, 28], 32],
   ['6-conv layer 6 (64×128×7², one shared slope)', [64, 128, 7, 7], 1],
-  ['odd sizes (3×5×3×7, per channel)', [3, 5, 3, 7], 5],
-  ['rank 2 (7×9, shared)', [7, 9], 1],
-  ['fewer channels than threads (16×1×33, per channel)', [16, 1, 33], 1],
+  // above the size (ELEMENTWISE_MIN) below which wasm hands the call to its reference
+  ['odd sizes (7×5×9×15, per channel)', [7, 5, 9, 15], 5],
+  ['rank 2 (77×91, shared)', [77, 91], 1],
+  ['fewer channels than threads (128×1×33, per channel)', [128, 1, 33], 1],
 ];
 
 const CONFIGS: Array<[string, Parameters<typeof createWasmBackend>[0], boolean]> = [
@@ -69,9 +71,9 @@ describe('fused PReLU on wasm against the composed reference', () => {
       beforeAll(async () => { wasm = await createWasmBackend({ ...opts, verbose: false }); });
       afterAll(() => wasm.dispose());
 
-      it('is the kernel the op runs', () => {
-        expect(typeof wasm.prelu).toBe('function');
-        expect(typeof wasm.preluBackward).toBe('function');
+      it('lists the kernels the op runs', () => {
+        expect(typeof wasm.accelerated.prelu).toBe('function');
+        expect(typeof wasm.accelerated.preluBackward).toBe('function');
       });
 
       it.each(CASES)('%s', async (name, shape, slopes) => {
@@ -90,10 +92,14 @@ describe.skipIf(!simd)('fused PReLU argument checks', () => {
   it('names the kernel and the operand it refuses', async () => {
     const wasm = await createWasmBackend({ threads: 1, verbose: false });
     try {
-      const x = wasm.upload(new Float32Array(12)), w = wasm.upload(new Float32Array(2));
-      expect(() => wasm.prelu(x, w, { outer: 1, c: 3, inner: 4, shared: false })).toThrow(/prelu.*weight.*3/);
-      expect(() => wasm.prelu(x, w, { outer: 2, c: 2, inner: 4, shared: true })).toThrow(/prelu.*x.*16/);
-      expect(() => wasm.preluBackward(x, x, w, { outer: 1, c: 3, inner: -4, shared: true })).toThrow(/inner/);
+      const { prelu, preluBackward } = wasm.accelerated;
+      // a call the wasm kernel takes (8196 values) and one its reference takes (12)
+      for (const size of [8196, 12]) {
+        const x = wasm.upload(new Float32Array(size)), w = wasm.upload(new Float32Array(2));
+        expect(() => prelu!(x, w, { outer: 1, c: 3, inner: size / 3, shared: false })).toThrow(/wasm\.prelu: weight has 2 elements, expected 3/);
+        expect(() => prelu!(x, w, { outer: 2, c: 2, inner: size / 2, shared: true })).toThrow(/wasm\.prelu: x has \d+ elements, expected \d+/);
+        expect(() => preluBackward!(x, x, w, { outer: 1, c: 3, inner: -4, shared: true })).toThrow(/wasm\.preluBackward: inner must be a non-negative integer/);
+      }
     } finally {
       wasm.dispose();
     }

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conv2dParams } from '../../src/core/backend.js';
 import { chooseConvAlgorithm, winogradApplies } from '../../src/backends/wasm/conv-algorithm.js';
 import { probeFeatures } from '../../src/backends/wasm/features.js';
-import { WasmKernels, type WasmKernelOptions } from '../../src/backends/wasm/kernels.js';
+import { WasmKernels, type WasmKernelOptions } from '../../src/backends/wasm/calls/kernel-calls.js';
 import { winogradMatrices } from '../../src/backends/wasm/kernels/winograd-matrices.js';
 import { convIndexLoop } from '../helpers/reference-kernels.js';
 import { rng } from '../helpers/seeded-rng.js';

@@ -39,6 +39,3 @@ export function expectClose(what: string, actual: ArrayLike<number>, expected: A
 export async function readF(b: WebGpuBackend, s: Storage): Promise<Float64Array> {
   return Float64Array.from(await b.read(s));
 }
-
-// the strided-view helpers are the CPU tests' own
-export { stridesOf, indices, offsetOf } from './cpu-helpers.js';

@@ -191,7 +191,7 @@ describe.skipIf(!browserAvailable || playwright === null)('the gmgrad page in Ch
 
     // a small-cnn GM model as `gmgrad train` saves it (encodeModel + modelMetadata of the run config)
     g.manualSeed(7);
-    const nodeModel = g.createModel('small-cnn', { head: 'gm', featureDim: 2, inputShape: [1, 28, 28], backend: cpu, alpha: 1, lambda: 0.1 });
+    const nodeModel = g.createModel('small-cnn', { head: 'gm', featureDim: 2, inputShape: [1, 28, 28], backend: cpu, margin: 1, lambda: 0.1 });
     const cfg = { ...defaultConfig('mnist'), model: 'small-cnn' as const, featureDim: 2, epochs: 1, backend: 'cpu' as const };
     const written = await g.encodeModel(nodeModel, modelMetadata(cfg, nodeModel, { epoch: '1', backend: 'cpu' }));
     const line = await page.evaluate((b64) => (window as HookWindow).gmgradPage!.importCheckpoint(b64, 'model.safetensors'), Buffer.from(written).toString('base64'));

@@ -50,7 +50,7 @@ describe('optimizers', () => {
     ['negative momentum', () => new SGD([p()], { lr: 0.1, momentum: -1 }), /^SGD: momentum must be in \[0, 1\], got -1$/],
     ['NaN weight decay', () => new SGD([p()], { lr: 0.1, weightDecay: NaN }), /^SGD: weightDecay must be >= 0, got NaN$/],
     ['a NaN learning rate', () => new SGD([p()], { lr: NaN }), /^SGD: lr must be >= 0, got NaN$/],
-    ['Adam with a negative eps', () => new Adam([p()], { eps: -1 }), /^Adam: eps must be > 0, got -1$/],
+    ['Adam with a negative epsilon', () => new Adam([p()], { epsilon: -1 }), /^Adam: epsilon must be > 0, got -1$/],
     ['Adam with beta1 = 1', () => new Adam([p()], { beta1: 1 }), /^Adam: beta1 must be in \[0, 1\), got 1$/],
     ['no parameters', () => new SGD([], { lr: 0.1 }), /^SGD: no parameters to optimize/],
     ['parameters that are not tensors', () => new SGD([1 as never], { lr: 0.1 }), /^SGD: parameter 0 of group 0 must be a live Tensor, got number$/],

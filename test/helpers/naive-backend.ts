@@ -1,10 +1,11 @@
 /**
  * A deliberately naive backend (plain loops, float64 arithmetic) used only to test the op layer
- * independently of the real backends' optimised kernels.
+ * independently of the real backends' optimised kernels. It implements the required primitives
+ * and declares no acceleration, so every fused op (convolution and pooling gradients, softmax, GM
+ * loss, batch norm, attack step, optimizer updates) runs through its composed form on it.
  */
 import type {
-  AdamParams, Backend, BatchNormBackwardResult, BatchNormForwardResult, BatchNormParams, BinaryOp, Conv2dParams, GMBackwardResult, GMForwardResult, GMLossParams, MatmulParams,
-  LinfStepParams, MemoryInfo, Operand, Pool2dParams, ReduceOp, SgdParams, Storage, StridedView, UnaryOp,
+  Accelerations, Backend, BinaryOp, Conv2dParams, MatmulParams, MemoryInfo, Operand, Pool2dParams, ReduceOp, Storage, StridedView, UnaryOp,
 } from '../../src/core/backend.js';
 import { convIndexLoop, naiveMatmul } from './reference-kernels.js';
 import { typedArrayFor, type DType, type TypedArray } from '../../src/core/dtype.js';
@@ -36,8 +37,7 @@ const UNARY: Record<UnaryOp, (x: number, p: readonly number[]) => number> = {
   gelu: (x) => 0.5 * x * (1 + erf(x / Math.SQRT2)), softplus: (x) => (x > 20 ? x : Math.log1p(Math.exp(x))), floor: Math.floor,
   isfinite: (x) => (Number.isFinite(x) ? 1 : 0), leakyRelu: (x, p) => (x > 0 ? x : p[0]! * x),
   clamp: (x, p) => Math.min(Math.max(x, p[0]!), p[1]!), powScalar: (x, p) => x ** p[0]!, affine: (x, p) => p[0]! * x + p[1]!,
-  inRange: (x, p) => (x >= p[0]! && x <= p[1]! ? 1 : 0),
-  geluGrad: (x) => 0.5 * (1 + erf(x / Math.SQRT2)) + x * Math.exp(-x * x / 2) / Math.sqrt(2 * Math.PI),
+  normalCdf: (x) => 0.5 * (1 + erf(x / Math.SQRT2)),
 };
 
 const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
@@ -63,6 +63,7 @@ function at(view: StridedView, idx: number[]): number {
 
 export class NaiveBackend implements Backend {
   readonly name: string = 'naive';
+  readonly accelerated: Accelerations = {};
   #live = 0;
   #bytes = 0;
   supportsDType(): boolean { return true; }
@@ -147,18 +148,6 @@ export class NaiveBackend implements Backend {
     convIndexLoop(p, (xi, wi, yi) => { out.data[yi] += X[xi]! * W[wi]!; });
     return out;
   }
-  conv2dBackwardInput(dy: Storage, w: Storage, p: Conv2dParams): Storage {
-    const out = this.#new(p.n * p.inC * p.inH * p.inW, dy.dtype);
-    const D = this.#d(dy), W = this.#d(w);
-    convIndexLoop(p, (xi, wi, yi) => { out.data[xi] += D[yi]! * W[wi]!; });
-    return out;
-  }
-  conv2dBackwardWeight(x: Storage, dy: Storage, p: Conv2dParams): Storage {
-    const out = this.#new(p.outC * (p.inC / p.groups) * p.kH * p.kW, x.dtype);
-    const X = this.#d(x), D = this.#d(dy);
-    convIndexLoop(p, (xi, wi, yi) => { out.data[wi] += X[xi]! * D[yi]!; });
-    return out;
-  }
   #poolLoop(p: Pool2dParams, f: (plane: number, oi: number, cells: number[], total: number) => void): void {
     for (let pl = 0; pl < p.n * p.c; pl++) for (let oy = 0; oy < p.outH; oy++) for (let ox = 0; ox < p.outW; ox++) {
       const cells: number[] = [];
@@ -183,12 +172,6 @@ export class NaiveBackend implements Backend {
     });
     return { out, argmax: arg };
   }
-  maxPool2dBackward(dy: Storage, argmax: Storage, p: Pool2dParams): Storage {
-    const out = this.#new(p.n * p.c * p.inH * p.inW, dy.dtype);
-    const D = this.#d(dy), A = this.#d(argmax), plane = p.inH * p.inW, oplane = p.outH * p.outW;
-    for (let i = 0; i < D.length; i++) out.data[Math.floor(i / oplane) * plane + A[i]!] += D[i]!;
-    return out;
-  }
   avgPool2d(x: Storage, p: Pool2dParams): Storage {
     const out = this.#new(p.n * p.c * p.outH * p.outW, x.dtype);
     const X = this.#d(x), plane = p.inH * p.inW;
@@ -196,14 +179,6 @@ export class NaiveBackend implements Backend {
       let s = 0;
       for (const c of cells) s += X[pl * plane + c]!;
       out.data[oi] = s / (p.countIncludePad ? total : cells.length);
-    });
-    return out;
-  }
-  avgPool2dBackward(dy: Storage, p: Pool2dParams): Storage {
-    const out = this.#new(p.n * p.c * p.inH * p.inW, dy.dtype);
-    const D = this.#d(dy), plane = p.inH * p.inW;
-    this.#poolLoop(p, (pl, oi, cells, total) => {
-      for (const c of cells) out.data[pl * plane + c] += D[oi]! / (p.countIncludePad ? total : cells.length);
     });
     return out;
   }
@@ -224,140 +199,5 @@ export class NaiveBackend implements Backend {
       out.data[(o * axis + I[(o * count + j) * inner + i]!) * inner + i] += S[(o * count + j) * inner + i]!;
     }
     return out;
-  }
-  softmax(x: Storage, outer: number, inner: number, log: boolean): Storage {
-    const out = this.#new(outer * inner, x.dtype);
-    const X = this.#d(x);
-    for (let o = 0; o < outer; o++) {
-      let m = -Infinity;
-      for (let i = 0; i < inner; i++) m = Math.max(m, X[o * inner + i]!);
-      let s = 0;
-      for (let i = 0; i < inner; i++) s += Math.exp(X[o * inner + i]! - m);
-      for (let i = 0; i < inner; i++) out.data[o * inner + i] = log ? X[o * inner + i]! - m - Math.log(s) : Math.exp(X[o * inner + i]! - m) / s;
-    }
-    return out;
-  }
-  #gmCore(x: Storage, means: Storage, logVar: Storage | null, labels: Storage, p: GMLossParams) {
-    const X = this.#d(x), M = this.#d(means), V = logVar ? this.#d(logVar) : null, Y = this.#d(labels);
-    const d = new Float64Array(p.n * p.k), z = new Float64Array(p.n * p.k), halfLogDet = new Float64Array(p.k);
-    for (let k = 0; k < p.k; k++) for (let j = 0; j < p.d; j++) halfLogDet[k] += V ? 0.5 * V[k * p.d + j]! : 0;
-    for (let i = 0; i < p.n; i++) for (let k = 0; k < p.k; k++) {
-      let s = 0;
-      for (let j = 0; j < p.d; j++) { const df = X[i * p.d + j]! - M[k * p.d + j]!; s += V ? df * df / Math.exp(V[k * p.d + j]!) : df * df; }
-      d[i * p.k + k] = 0.5 * s;
-      z[i * p.k + k] = -halfLogDet[k]! - (1 + (k === Y[i] ? p.alpha : 0)) * 0.5 * s;
-    }
-    return { X, M, V, Y, d, z, halfLogDet };
-  }
-  gmForward(x: Storage, means: Storage, logVar: Storage | null, labels: Storage, p: GMLossParams): GMForwardResult {
-    const { Y, d, z, halfLogDet } = this.#gmCore(x, means, logVar, labels, p);
-    const lse = this.#new(p.n, x.dtype), pred = this.#new(p.n, 'int32'), score = this.#new(p.n, x.dtype);
-    let loss = 0;
-    for (let i = 0; i < p.n; i++) {
-      let m = -Infinity;
-      for (let k = 0; k < p.k; k++) m = Math.max(m, z[i * p.k + k]!);
-      let s = 0;
-      for (let k = 0; k < p.k; k++) s += Math.exp(z[i * p.k + k]! - m);
-      const l = m + Math.log(s);
-      lse.data[i] = l;
-      const y = Y[i]!;
-      let lkd = 0;
-      if (p.likelihood === 'true-class') lkd = d[i * p.k + y]! + halfLogDet[y]!;
-      else if (p.likelihood === 'true-class-sq') lkd = 2 * d[i * p.k + y]! + halfLogDet[y]!;
-      else { for (let k = 0; k < p.k; k++) lkd += 2 * d[i * p.k + k]!; lkd /= p.k; }
-      loss += l - z[i * p.k + y]! + p.lambda * lkd;
-      let best = 0, bestV = Infinity, minD = Infinity;
-      for (let k = 0; k < p.k; k++) {
-        const crit = p.diagonal ? d[i * p.k + k]! + halfLogDet[k]! : d[i * p.k + k]!;
-        if (crit < bestV) { bestV = crit; best = k; }
-        minD = Math.min(minD, d[i * p.k + k]!);
-      }
-      pred.data[i] = best; score.data[i] = minD;
-    }
-    const L = this.#new(1, x.dtype); L.data[0] = loss / p.n;
-    const logits = this.#new(p.n * p.k, x.dtype); logits.data.set(z);
-    return { loss: L, logits, logSumExp: lse, prediction: pred, score };
-  }
-  gmBackward(x: Storage, means: Storage, logVar: Storage | null, labels: Storage, logSumExp: Storage, gradLoss: Storage, p: GMLossParams): GMBackwardResult {
-    const { X, M, V, Y, z } = this.#gmCore(x, means, logVar, labels, p);
-    const LSE = this.#d(logSumExp), gl = this.#d(gradLoss)[0]!;
-    const dx = this.#new(p.n * p.d, x.dtype), dm = this.#new(p.k * p.d, x.dtype), dv = V ? this.#new(p.k * p.d, x.dtype) : null;
-    for (let i = 0; i < p.n; i++) for (let k = 0; k < p.k; k++) {
-      const y = Y[i]!, isY = k === y ? 1 : 0;
-      const prob = Math.exp(z[i * p.k + k]! - LSE[i]!);
-      const g = (prob - isY) / p.n;
-      const mk = 1 + p.alpha * isY;
-      // coefficient on d_k and on ½log|Σ_k| in the loss
-      let cd = -g * mk, cl = -g;
-      if (isY && p.likelihood === 'true-class') { cd += p.lambda / p.n; cl += p.lambda / p.n; }
-      if (isY && p.likelihood === 'true-class-sq') { cd += 2 * p.lambda / p.n; cl += p.lambda / p.n; }
-      if (p.likelihood === 'all-class') cd += 2 * p.lambda / (p.n * p.k);
-      for (let j = 0; j < p.d; j++) {
-        const s = V ? Math.exp(V[k * p.d + j]!) : 1;
-        const df = X[i * p.d + j]! - M[k * p.d + j]!;
-        dx.data[i * p.d + j] += gl * cd * df / s;
-        dm.data[k * p.d + j] -= gl * cd * df / s;
-        if (dv) dv.data[k * p.d + j] += gl * (cd * (-0.5 * df * df / s) + cl * 0.5);
-      }
-    }
-    return { dx, dMeans: dm, ...(dv ? { dLogVar: dv } : {}) };
-  }
-  /** channel ch's flat indices of x viewed as [outer, c, inner] */
-  #channel(p: BatchNormParams, ch: number): number[] {
-    const out: number[] = [];
-    for (let o = 0; o < p.outer; o++) for (let i = 0; i < p.inner; i++) out.push((o * p.c + ch) * p.inner + i);
-    return out;
-  }
-  batchNormForward(x: Storage, weight: Storage | null, bias: Storage | null, p: BatchNormParams): BatchNormForwardResult {
-    const X = this.#d(x), W = weight ? this.#d(weight) : null, B = bias ? this.#d(bias) : null;
-    const out = this.#new(x.size, x.dtype), mean = this.#new(p.c, x.dtype), variance = this.#new(p.c, x.dtype);
-    for (let ch = 0; ch < p.c; ch++) {
-      const idx = this.#channel(p, ch);
-      const mu = idx.reduce((s, k) => s + X[k]!, 0) / idx.length;
-      const v = idx.reduce((s, k) => s + (X[k]! - mu) ** 2, 0) / idx.length;
-      mean.data[ch] = mu; variance.data[ch] = v;
-      for (const k of idx) out.data[k] = ((X[k]! - mean.data[ch]!) / Math.sqrt(variance.data[ch]! + p.eps)) * (W ? W[ch]! : 1) + (B ? B[ch]! : 0);
-    }
-    return { out, mean, variance };
-  }
-  batchNormBackward(dy: Storage, x: Storage, mean: Storage, variance: Storage, weight: Storage | null, p: BatchNormParams): BatchNormBackwardResult {
-    const D = this.#d(dy), X = this.#d(x), M = this.#d(mean), V = this.#d(variance), W = weight ? this.#d(weight) : null;
-    const dx = this.#new(x.size, x.dtype), dWeight = this.#new(p.c, x.dtype), dBias = this.#new(p.c, x.dtype);
-    for (let ch = 0; ch < p.c; ch++) {
-      const idx = this.#channel(p, ch), n = idx.length, sd = Math.sqrt(V[ch]! + p.eps);
-      const xhat = (k: number) => (X[k]! - M[ch]!) / sd;
-      const sdy = idx.reduce((s, k) => s + D[k]!, 0), sdyx = idx.reduce((s, k) => s + D[k]! * xhat(k), 0);
-      dBias.data[ch] = sdy; dWeight.data[ch] = sdyx;
-      for (const k of idx) dx.data[k] = ((W ? W[ch]! : 1) / sd) * (D[k]! - sdy / n - xhat(k) * sdyx / n);
-    }
-    return { dx, dWeight, dBias };
-  }
-  linfStep(xAdv: Storage, x: Storage, g: Storage, p: LinfStepParams): Storage {
-    const A = this.#d(xAdv), X = this.#d(x), G = this.#d(g);
-    const out = this.#new(p.size, xAdv.dtype);
-    for (let i = 0; i < p.size; i++) {
-      const v = Math.min(Math.max(A[i]! + p.alpha * Math.sign(G[i]!), X[i]! - p.eps), X[i]! + p.eps);
-      out.data[i] = Math.min(Math.max(v, p.lo), p.hi);
-    }
-    return out;
-  }
-  sgdStep(param: Storage, grad: Storage, buf: Storage | null, p: SgdParams): void {
-    const P = this.#d(param), G = this.#d(grad), B = buf ? this.#d(buf) : null;
-    for (let i = 0; i < P.length; i++) {
-      let g = G[i]! + p.weightDecay * P[i]!;
-      if (B) { B[i] = p.firstStep ? g : p.momentum * B[i]! + (1 - p.dampening) * g; g = p.nesterov ? g + p.momentum * B[i]! : B[i]!; }
-      P[i] = P[i]! - p.lr * g;
-    }
-  }
-  adamStep(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): void {
-    const P = this.#d(param), G = this.#d(grad), Mm = this.#d(m), Vv = this.#d(v);
-    for (let i = 0; i < P.length; i++) {
-      let g = G[i]!;
-      if (p.decoupled) P[i] = P[i]! * (1 - p.lr * p.weightDecay); else g += p.weightDecay * P[i]!;
-      Mm[i] = p.beta1 * Mm[i]! + (1 - p.beta1) * g;
-      Vv[i] = p.beta2 * Vv[i]! + (1 - p.beta2) * g * g;
-      const mh = Mm[i]! / (1 - p.beta1 ** p.step), vh = Vv[i]! / (1 - p.beta2 ** p.step);
-      P[i] = P[i]! - p.lr * mh / (Math.sqrt(vh) + p.eps);
-    }
   }
 }

@@ -41,7 +41,7 @@ function close(what: string, a: Float64Array, b: Float64Array): void {
 const BACKENDS = (process.env.GMGRAD_BACKENDS ?? 'cpu,wasm,wasm1,webgpu').split(',');
 
 async function open(name: string): Promise<Backend> {
-  if (name === 'wasm1') return (await import('../../src/backends/wasm/index.js')).createWasmBackend({ threads: 1, verbose: false });
+  if (name === 'wasm1') return (await import('../../src/backends/create.js')).createWasmBackend({ threads: 1, verbose: false });
   return g.createBackend(name as g.BackendName, { verbose: false });
 }
 

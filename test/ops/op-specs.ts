@@ -73,6 +73,7 @@ export const opSpecs: OpSpec[] = [
   { name: 'relu', shapes: one(anyShape), kinks: [0], fn: g.relu },
   { name: 'leakyRelu', shapes: one(anyShape), kinks: [0], fn: (x) => g.leakyRelu(x, 0.2) },
   { name: 'gelu', shapes: one(anyShape), fn: g.gelu },
+  { name: 'normalCdf', shapes: one(anyShape), fn: g.normalCdf },
   { name: 'softplus', shapes: one(anyShape), fn: g.softplus },
   { name: 'clamp', shapes: one(anyShape), kinks: [-0.5, 0.5], fn: (x) => g.clamp(x, -0.5, 0.5) },
   { name: 'powScalar', shapes: one(anyShape), domain: [0.2, 2], fn: (x) => g.powScalar(x, 2.5) },
@@ -168,11 +169,11 @@ export const opSpecs: OpSpec[] = [
   ...(['true-class', 'true-class-sq', 'all-class'] as const).flatMap((likelihood): OpSpec[] => [
     {
       name: `gmLoss identity ${likelihood}`, shapes: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 2, max: 4 }), fc.integer({ min: 1, max: 3 })).map(([n, k, d]) => [[n, d], [k, d]]),
-      fn: (x, m) => g.gmLoss(x, m, indexTensor(x, [x.shape[0]!], m.shape[0]!), { alpha: 0.7, lambda: 0.3, likelihood }).loss,
+      fn: (x, m) => g.gmLoss(x, m, indexTensor(x, [x.shape[0]!], m.shape[0]!), { margin: 0.7, lambda: 0.3, likelihood }).loss,
     },
     {
       name: `gmLoss diagonal ${likelihood}`, shapes: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 2, max: 4 }), fc.integer({ min: 1, max: 3 })).map(([n, k, d]) => [[n, d], [k, d], [k, d]]),
-      fn: (x, m, v) => g.gmLoss(x, m, indexTensor(x, [x.shape[0]!], m.shape[0]!), { alpha: 0.5, lambda: 0.2, likelihood, logVar: g.affine(v, 0.3, 0) }).loss,
+      fn: (x, m, v) => g.gmLoss(x, m, indexTensor(x, [x.shape[0]!], m.shape[0]!), { margin: 0.5, lambda: 0.2, likelihood, logVar: g.affine(v, 0.3, 0) }).loss,
     },
   ]),
   { name: 'gmDistances', shapes: fc.tuple(dim, dim, dim).map(([n, k, d]) => [[n, d], [k, d]]), fn: (x, m) => g.gmDistances(x, m) },

@@ -31,7 +31,7 @@ export function isPageModel(name: string | null): name is PageModelName {
 
 export function createPageModel(name: PageModelName, o: PageModelOptions): Classifier {
   return createModel(name, {
-    head: 'gm', featureDim: o.featureDim, inputShape: o.inputShape, backend: o.backend, alpha: o.alpha, lambda: o.lambda, numClasses: o.numClasses,
+    head: 'gm', featureDim: o.featureDim, inputShape: o.inputShape, backend: o.backend, margin: o.alpha, lambda: o.lambda, numClasses: o.numClasses,
   });
 }
 

@@ -134,8 +134,8 @@ async function gmCase(b: Backend, n: number, d: number, seed: number): Promise<O
   const m = rand(b, [10, d], seed + 200, -2, 2);
   try {
     const r = tidy(() => {
-      const vg = valueAndGrad((fx, mx) => gmLoss(fx, mx, y, { alpha: 1, lambda: 0.1 }).loss)(f, m);
-      const full = gmLoss(f, m, y, { alpha: 1, lambda: 0.1 });
+      const vg = valueAndGrad((fx, mx) => gmLoss(fx, mx, y, { margin: 1, lambda: 0.1 }).loss)(f, m);
+      const full = gmLoss(f, m, y, { margin: 1, lambda: 0.1 });
       return { loss: vg.value, dFeatures: vg.grads[0]!, dMeans: vg.grads[1]!, logits: full.logits, prediction: full.prediction, score: full.score };
     });
     return await read(r);

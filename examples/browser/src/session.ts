@@ -89,7 +89,7 @@ export class TrainingSession {
   setHyper(h: Partial<Hyper>): void {
     if (h.lr !== undefined) { this.optimizer.setLearningRate(h.lr); this.config.lr = h.lr; }
     const head = this.head;
-    if (h.alpha !== undefined) { this.config.alpha = h.alpha; if (head) head.alpha = h.alpha; }
+    if (h.alpha !== undefined) { this.config.alpha = h.alpha; if (head) head.margin = h.alpha; }
     if (h.lambda !== undefined) { this.config.lambda = h.lambda; if (head) head.lambda = h.lambda; }
   }
 

@@ -5,7 +5,6 @@
  */
 import type { LinfStepParams } from '../../core/backend.js';
 import type { TypedArray } from '../../core/dtype.js';
-import { expectCount, fail } from './checks.js';
 
 export function linfStepInto(out: TypedArray, xAdv: TypedArray, x: TypedArray, g: TypedArray, p: LinfStepParams): void {
   const round = out instanceof Float32Array ? Math.fround : (v: number) => v;
@@ -20,12 +19,4 @@ export function linfStepInto(out: TypedArray, xAdv: TypedArray, x: TypedArray, g
     const projected = Math.min(Math.max(moved, lower), upper);
     out[i] = Math.min(Math.max(projected, p.lo), p.hi);
   }
-}
-
-/** the step's numbers: finite α ≥ 0, ε ≥ 0 and lo ≤ hi (a NaN here would silently poison the batch) */
-export function checkLinfStep(kernel: string, p: LinfStepParams): void {
-  expectCount(kernel, 'size', p.size);
-  if (!(p.alpha >= 0 && Number.isFinite(p.alpha))) fail(kernel, `alpha must be a finite number >= 0, got ${p.alpha}`);
-  if (!(p.eps >= 0)) fail(kernel, `eps must be >= 0, got ${p.eps}`);
-  if (!(p.lo <= p.hi)) fail(kernel, `lo must be <= hi, got lo ${p.lo}, hi ${p.hi}`);
 }

@@ -5,7 +5,7 @@
  */
 import type { BinaryOp } from '../../core/backend.js';
 import type { TypedArray } from '../../core/dtype.js';
-import { contiguous, forEachRow, planRows, type StridedLike } from './strided.js';
+import { contiguous, forEachRow, planRows, type StridedLike } from '../common/strided-rows.js';
 
 type BinaryRow = (o: TypedArray, oi: number, a: TypedArray, ai: number, as: number,
   b: TypedArray, bi: number, bs: number, n: number) => void;

@@ -77,10 +77,3 @@ export function normalCdf(x: number): number {
   if (t > -SERIES_LIMIT) return 0.5 * (1 + erf(t));
   return 0.5 * erfcContinuedFraction(-t);
 }
-
-const ONE_OVER_SQRT_2PI = 0.3989422804014327;
-
-/** φ(x), the standard normal density */
-export function normalPdf(x: number): number {
-  return ONE_OVER_SQRT_2PI * expMinusSquare(Math.abs(x) * Math.SQRT1_2);
-}

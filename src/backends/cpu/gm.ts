@@ -1,9 +1,9 @@
 /**
- * The Gaussian-mixture loss (../shared/docs/gm-loss.md), fused forward and backward, in float64.
+ * The Gaussian-mixture loss (docs/gm-loss.md), fused forward and backward, in float64.
  *
  * Per sample i with label y, for every class k (s_k = e^{logVar_k}, identity: s = 1, logVar = 0):
  *   d_k = ½ Σ_j (x_j − μ_kj)² / s_kj        h_k = ½ log|Σ_k| = ½ Σ_j logVar_kj
- *   z_k = −h_k − (1 + α·[k = y])·d_k        (the margin only on the true class)
+ *   z_k = −h_k − (1 + m·[k = y])·d_k        (the margin m only on the true class)
  *   L_i = logsumexp_k z_k − z_y + λ·lkd_i,  lkd_i = d_y + h_y              ('true-class')
  *                                                   2·d_y + h_y            ('true-class-sq')
  *                                                   (1/K) Σ_k 2·d_k        ('all-class')
@@ -11,16 +11,16 @@
  *   = argmax of the no-margin logits otherwise); score min_k d_k. First index on ties.
  *
  * Backward, with g_ik = (p_ik − [k = y_i])/N and p recomputed from the forward's log-sum-exp:
- * L depends on d_ik with weight c_ik = −(1 + α[k = y])·g_ik (+ λ/N, 2λ/N or 2λ/(N·K) from the
+ * L depends on d_ik with weight c_ik = −(1 + m[k = y])·g_ik (+ λ/N, 2λ/N or 2λ/(N·K) from the
  * likelihood) and on h_k with weight e_ik = −g_ik (+ λ/N for the true-class variants). Then
  *   ∂d_ik/∂x_i = (x_i − μ_k)/s_k = −∂d_ik/∂μ_k,  ∂d_ik/∂logVar_kj = −½ (x_ij − μ_kj)²/s_kj,  ∂h_k/∂logVar_kj = ½
  * which for identity covariance is the matrix form of the spec (∂L/∂X = W'·M − rowsum(W')∘X with
  * W' = −c). The distances are summed directly, Σ (x − μ)², not as ‖x‖² − 2x·μ + ‖μ‖², so x ≈ μ
  * does not cancel.
  */
-import type { GMLossParams, Storage } from '../../core/backend.js';
+import type { GMLossParams } from '../../core/backend.js';
 import type { TypedArray } from '../../core/dtype.js';
-import { fail } from './checks.js';
+import { gmRowForward } from '../common/gm-row.js';
 
 export interface GMInputs {
   x: TypedArray;
@@ -77,78 +77,6 @@ function distances(inp: GMInputs, p: GMLossParams, invVar: Float64Array, i: numb
   }
 }
 
-const LIKELIHOODS = ['true-class', 'true-class-sq', 'all-class'];
-
-/**
- * Validates the GM loss operands' shapes and dtypes (every backend's; `failWith` throws the
- * backend's own error type): x [n, d] float, means and logVar [k, d] of x's dtype, labels int32 [n],
- * logVar present exactly when p.diagonal. The label values are checked where they are read.
- */
-export function checkGmOperands(kernel: string, x: Storage, means: Storage, logVar: Storage | null, labels: Storage,
-  p: GMLossParams, failWith: (kernel: string, message: string) => never = fail): void {
-  for (const [name, v] of [['n', p.n], ['k', p.k], ['d', p.d]] as const) {
-    if (!Number.isInteger(v) || v < 0) failWith(kernel, `${name} must be a non-negative integer, got ${v}`);
-  }
-  if (p.n === 0 || p.k === 0) failWith(kernel, `needs at least one sample and one class, got n=${p.n}, k=${p.k}`);
-  if (!LIKELIHOODS.includes(p.likelihood)) failWith(kernel, `unknown likelihood '${p.likelihood}'`);
-  if (x.dtype === 'int32') failWith(kernel, 'x must be float32 or float64, got int32');
-  const size = (name: string, s: Storage, expected: number, formula: string) => {
-    if (s.size !== expected) failWith(kernel, `${name} has ${s.size} elements, expected ${expected} (${formula})`);
-  };
-  if (means.dtype !== x.dtype) failWith(kernel, `means is ${means.dtype} but x is ${x.dtype}`);
-  size('x', x, p.n * p.d, `n·d = ${p.n}·${p.d}`);
-  size('means', means, p.k * p.d, `k·d = ${p.k}·${p.d}`);
-  if (labels.dtype !== 'int32') failWith(kernel, `labels must be int32, got ${labels.dtype}`);
-  size('labels', labels, p.n, 'n');
-  if (p.diagonal !== (logVar !== null)) failWith(kernel, p.diagonal ? 'diagonal covariance needs logVar' : 'logVar given but p.diagonal is false');
-  if (logVar) {
-    if (logVar.dtype !== x.dtype) failWith(kernel, `logVar is ${logVar.dtype} but x is ${x.dtype}`);
-    size('logVar', logVar, p.k * p.d, `k·d = ${p.k}·${p.d}`);
-  }
-}
-
-export function checkLabels(kernel: string, labels: TypedArray, k: number): void {
-  for (let i = 0; i < labels.length; i++) {
-    const y = labels[i]!;
-    if (!(y >= 0 && y < k)) fail(kernel, `label ${y} of sample ${i} is outside [0, ${k})`);
-  }
-}
-
-/**
- * The per-sample part of the forward given the sample's distances `dist` (K of them): writes the
- * logits z_k into logits[row .. row + K), and returns the log-sum-exp, the prediction (first index
- * on ties), the score min_k d_k and the sample's loss term. Shared by every CPU-side backend.
- */
-export function gmRowForward(dist: Float64Array, halfLogDet: Float64Array, y: number, p: GMLossParams,
-  z: Float64Array, logits: TypedArray, row: number): { lse: number; prediction: number; score: number; loss: number } {
-  const K = p.k;
-  let zMax = -Infinity, best = 0, bestCrit = Infinity, minDist = Infinity, allSq = 0;
-  for (let k = 0; k < K; k++) {
-    const d = dist[k]!;
-    const zk = -halfLogDet[k]! - (k === y ? 1 + p.alpha : 1) * d;
-    z[k] = zk;
-    if (zk > zMax) zMax = zk;
-    // strict comparisons: the first index wins ties
-    const crit = d + halfLogDet[k]!;
-    if (crit < bestCrit) { bestCrit = crit; best = k; }
-    if (d < minDist) minDist = d;
-    allSq += 2 * d;
-  }
-  let sum = 0;
-  for (let k = 0; k < K; k++) {
-    sum += Math.exp(z[k]! - zMax);
-    logits[row + k] = z[k]!;
-  }
-  const lse = zMax + Math.log(sum);
-  let lkd: number;
-  switch (p.likelihood) {
-    case 'true-class': lkd = dist[y]! + halfLogDet[y]!; break;
-    case 'true-class-sq': lkd = 2 * dist[y]! + halfLogDet[y]!; break;
-    case 'all-class': lkd = allSq / K; break;
-  }
-  return { lse, prediction: best, score: minDist, loss: lse - z[y]! + p.lambda * lkd };
-}
-
 export function gmForwardInto(inp: GMInputs, p: GMLossParams, out: GMForwardOutputs): void {
   const { invVar, halfLogDet } = covariance(inp, p);
   const dist = new Float64Array(p.k), z = new Float64Array(p.k);
@@ -165,7 +93,7 @@ export function gmForwardInto(inp: GMInputs, p: GMLossParams, out: GMForwardOutp
 }
 
 export function gmBackwardInto(inp: GMInputs, p: GMLossParams, logSumExp: TypedArray, gradLoss: number, out: GMBackwardOutputs): void {
-  const { n, k: K, d: D, alpha, lambda } = p;
+  const { n, k: K, d: D, margin: m, lambda } = p;
   const { x, means, labels } = inp;
   const { invVar, halfLogDet } = covariance(inp, p);
   const dist = new Float64Array(K);
@@ -184,7 +112,7 @@ export function gmBackwardInto(inp: GMInputs, p: GMLossParams, logSumExp: TypedA
     const xb = i * D;
     for (let k = 0; k < K; k++) {
       const isTrue = k === y;
-      const margin = isTrue ? 1 + alpha : 1;
+      const margin = isTrue ? 1 + m : 1;
       const zk = -halfLogDet[k]! - margin * dist[k]!;
       const g = (Math.exp(zk - lse) - (isTrue ? 1 : 0)) / n;
       const cDist = gradLoss * (-margin * g + (isTrue ? lkdTrue : 0) + lkdAll);

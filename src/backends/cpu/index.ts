@@ -1,4 +1,3 @@
-/** The CPU reference backend (also the base class of the WebAssembly backend). */
-export { CpuBackend } from './backend.js';
+/** The CPU reference backend (also the reference the WebAssembly backend holds). */
+export { CpuBackend, type CpuBackendOptions } from './backend.js';
 export { CpuStorage } from './storage.js';
-export { CpuKernelError } from './checks.js';

@@ -1,23 +1,14 @@
 /**
  * gather / scatterAdd along the middle axis of [outer, axis, inner] with an int32 index
- * [outer, count, inner]. Indices are checked by checkIndices before the output is allocated.
+ * [outer, count, inner]. Indices are checked (KernelChecks.hostIndices) before the output is allocated.
  */
 import type { TypedArray } from '../../core/dtype.js';
-import { fail } from './checks.js';
 
 export interface AxisShape {
   outer: number;
   axis: number;
   inner: number;
   count: number;
-}
-
-/** Throws (naming the kernel) at the first index outside [0, axis); run before allocating. */
-export function checkIndices(kernel: string, index: TypedArray, axis: number): void {
-  for (let t = 0; t < index.length; t++) {
-    const k = index[t]!;
-    if (!(k >= 0 && k < axis)) fail(kernel, `index[${t}] = ${k} is outside [0, ${axis})`);
-  }
 }
 
 /** out[o, j, i] = x[o, index[o, j, i], i] */

@@ -33,10 +33,10 @@ export function sgdStepInPlace(param: TypedArray, grad: TypedArray, buf: TypedAr
 /**
  * Adam: g = grad (+ weightDecay·param, coupled); AdamW instead scales param by (1 − lr·weightDecay)
  * first. m = β1·m + (1 − β1)·g; v = β2·v + (1 − β2)·g²;
- * param −= (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + eps).
+ * param −= (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + epsilon).
  */
 export function adamStepInPlace(param: TypedArray, grad: TypedArray, m: TypedArray, v: TypedArray, p: AdamParams): void {
-  const { lr, beta1, beta2, eps, weightDecay, decoupled, step } = p;
+  const { lr, beta1, beta2, epsilon, weightDecay, decoupled, step } = p;
   const stepSize = lr / (1 - beta1 ** step);
   const sqrtCorrection2 = Math.sqrt(1 - beta2 ** step);
   const decay = decoupled ? 1 - lr * weightDecay : 1;
@@ -47,6 +47,6 @@ export function adamStepInPlace(param: TypedArray, grad: TypedArray, m: TypedArr
     const g = grad[i]! + coupled * w;
     m[i] = beta1 * m[i]! + (1 - beta1) * g;
     v[i] = beta2 * v[i]! + (1 - beta2) * g * g;
-    param[i] = w - stepSize * m[i]! / (Math.sqrt(v[i]!) / sqrtCorrection2 + eps);
+    param[i] = w - stepSize * m[i]! / (Math.sqrt(v[i]!) / sqrtCorrection2 + epsilon);
   }
 }

@@ -12,7 +12,7 @@
  */
 import type { Pool2dParams } from '../../core/backend.js';
 import type { TypedArray } from '../../core/dtype.js';
-import { fail } from './checks.js';
+import { poolInverseDivisors as inverseDivisors } from '../../core/kernel-contract.js';
 
 export function maxPool2dInto(x: TypedArray, out: TypedArray, argmax: TypedArray, p: Pool2dParams): void {
   const { inH, inW, outH, outW, kH, kW, strideH, strideW, padTop, padLeft } = p;
@@ -43,15 +43,6 @@ export function maxPool2dInto(x: TypedArray, out: TypedArray, argmax: TypedArray
   }
 }
 
-/** Throws at the first argmax outside the input plane; run before allocating. */
-export function checkArgmax(kernel: string, argmax: TypedArray, p: Pool2dParams): void {
-  const plane = p.inH * p.inW;
-  for (let i = 0; i < argmax.length; i++) {
-    const at = argmax[i]!;
-    if (!(at >= 0 && at < plane)) fail(kernel, `argmax[${i}] = ${at} is outside the ${p.inH}×${p.inW} plane`);
-  }
-}
-
 /** dx (float64 accumulator, zeroed here) gets each dy at its window's argmax */
 export function maxPool2dBackwardInto(dy: TypedArray, argmax: TypedArray, dx: Float64Array, p: Pool2dParams): void {
   const plane = p.inH * p.inW, outPlane = p.outH * p.outW, planes = p.n * p.c;
@@ -60,27 +51,6 @@ export function maxPool2dBackwardInto(dy: TypedArray, argmax: TypedArray, dx: Fl
     const ib = pl * plane, ob = pl * outPlane;
     for (let i = 0; i < outPlane; i++) dx[ib + argmax[ob + i]!] += dy[ob + i]!;
   }
-}
-
-/** 1/divisor of each output cell of one plane (the same for every plane) */
-/** 1 / (cells counted in each window), per output position (countIncludePad decides which cells count) */
-export function inverseDivisors(p: Pool2dParams): Float64Array {
-  const { inH, inW, outH, outW, kH, kW, strideH, strideW, padTop, padLeft } = p;
-  const inv = new Float64Array(outH * outW);
-  for (let oy = 0; oy < outH; oy++) {
-    const hs = oy * strideH - padTop;
-    const hCount = p.countIncludePad
-      ? Math.min(hs + kH, inH + padTop) - hs
-      : Math.min(hs + kH, inH) - Math.max(hs, 0);
-    for (let ox = 0; ox < outW; ox++) {
-      const ws = ox * strideW - padLeft;
-      const wCount = p.countIncludePad
-        ? Math.min(ws + kW, inW + padLeft) - ws
-        : Math.min(ws + kW, inW) - Math.max(ws, 0);
-      inv[oy * outW + ox] = 1 / (hCount * wCount);
-    }
-  }
-  return inv;
 }
 
 export function avgPool2dInto(x: TypedArray, out: TypedArray, p: Pool2dParams): void {

@@ -15,8 +15,8 @@ export class CpuStorage implements Storage {
     this.size = data.length;
   }
 
-  /** The elements. Reading a freed storage throws: it would otherwise read memory that a
-   *  subclass allocator (the WebAssembly backend) may already have handed to someone else. */
+  /** The elements. Reading a freed storage throws: it would otherwise read memory that the
+   *  array store (the WebAssembly heap, when a wasm backend holds this one) may have handed on. */
   get data(): TypedArray {
     if (this.#freed) throw new Error(`${this.backend.name}: storage of ${this.size} ${this.dtype} used after free`);
     return this.#data;

@@ -6,16 +6,9 @@
  */
 import type { UnaryOp } from '../../core/backend.js';
 import type { TypedArray } from '../../core/dtype.js';
-import { normalCdf, normalPdf } from './erf.js';
+import { normalCdf } from './erf.js';
 
 type UnaryLoop = (x: TypedArray, y: TypedArray, n: number, p0: number, p1: number) => void;
-
-/** How many scalar parameters each op takes (the rest take none). */
-export const UNARY_PARAM_COUNT: Readonly<Record<UnaryOp, number>> = {
-  neg: 0, abs: 0, sign: 0, exp: 0, log: 0, log1p: 0, sqrt: 0, rsqrt: 0, square: 0, reciprocal: 0,
-  sin: 0, cos: 0, tanh: 0, sigmoid: 0, relu: 0, gelu: 0, softplus: 0, floor: 0, isfinite: 0,
-  leakyRelu: 1, clamp: 2, powScalar: 1, affine: 2, inRange: 2, geluGrad: 0,
-};
 
 /** softplus(x) = log(1 + e^x), returning x itself above this (PyTorch's threshold, beta = 1) */
 const SOFTPLUS_THRESHOLD = 20;
@@ -60,7 +53,5 @@ export const UNARY_LOOPS: Readonly<Record<UnaryOp, UnaryLoop>> = {
     for (let i = 0; i < n; i++) y[i] = x[i]! ** e;
   },
   affine: (x, y, n, scale, shift) => { for (let i = 0; i < n; i++) y[i] = scale * x[i]! + shift; },
-  inRange: (x, y, n, lo, hi) => { for (let i = 0; i < n; i++) { const v = x[i]!; y[i] = v >= lo && v <= hi ? 1 : 0; } },
-  // d/dx x·Φ(x) = Φ(x) + x·φ(x)
-  geluGrad: (x, y, n) => { for (let i = 0; i < n; i++) { const v = x[i]!; y[i] = normalCdf(v) + v * normalPdf(v); } },
+  normalCdf: (x, y, n) => { for (let i = 0; i < n; i++) y[i] = normalCdf(x[i]!); },
 };

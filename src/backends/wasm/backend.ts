@@ -1,37 +1,34 @@
 /**
- * The WebAssembly CPU backend: the TypeScript reference backend with its float32 hot kernels
- * (matmul, the three convolutions, max and average pooling, the common elementwise ops, strided
- * copies, reductions, softmax, the fused GM loss and batch norm, the SGD and Adam updates) replaced
- * by generated SIMD kernels running on a thread pool.
+ * The WebAssembly CPU backend: generated SIMD kernels on a thread pool for the float32 hot paths,
+ * and a reference host backend (the TypeScript CPU backend, given by the caller) that it holds and
+ * calls, per op and dtype, for everything else. Each method below says which one runs:
  *
- * With a shared memory every float32 storage is allocated inside the wasm heap (through the
- * `newArray`/`releaseArray` hooks), so the kernels read and write storages in place and the
- * inherited TypeScript kernels see ordinary Float32Arrays. Other dtypes, and every kernel not
- * overridden here, are the parent's.
+ *   wasm kernels (float32): matmul, conv2d, max and average pooling, the common unary and binary
+ *     ops and strided copies (above ELEMENTWISE_MIN elements), sum/max/min reductions; and the
+ *     accelerations in accelerations.ts (convolution and pooling gradients, softmax, GM loss,
+ *     batch norm, SGD and Adam)
+ *   the reference: float64 and int32, small elementwise calls, where, gather, scatterAdd, cast,
+ *     fill, assign, the ops the kernels do not have, and the L∞ attack step
+ *
+ * Memory is the reference's, allocated inside the wasm heap (float32 and int32 with a shared
+ * memory), so the kernels read and write storages in place and the reference's loops see ordinary
+ * typed arrays. Storages belong to this backend and errors are named "wasm.<kernel>".
  */
 import type {
-  AdamParams, BatchNormParams, BinaryOp, Conv2dParams, ReduceOp, SgdParams, GMBackwardResult, GMForwardResult, GMLossParams, MatmulParams, MemoryInfo, Operand,
-  Pool2dParams, PreluParams, Storage, UnaryOp,
+  Accelerations, Backend, BinaryOp, Conv2dParams, HostArrays, HostBackend, MatmulParams, MemoryInfo, Operand, Pool2dParams,
+  ReduceOp, Storage, StridedView, UnaryOp,
 } from '../../core/backend.js';
-import type { DType, TypedArray } from '../../core/dtype.js';
+import { typedArrayFor, type DType, type TypedArray } from '../../core/dtype.js';
+import { failKernel, KernelChecks, sizeOfShape } from '../../core/kernel-contract.js';
 import { formatBytes } from '../../core/memory-limit.js';
-import { binaryInto as cpuBinaryInto, stridedCopy } from '../cpu/binary.js';
-import { contiguous } from '../cpu/strided.js';
-import { checkView, expectCount, expectDType, expectSize, sizeOfShape } from '../cpu/checks.js';
-import { CpuBackend } from '../cpu/index.js';
-import type { CpuStorage } from '../cpu/storage.js';
-import { checkArgmax } from '../cpu/pool.js';
-import { UNARY_PARAM_COUNT } from '../cpu/unary.js';
-import { gmBackwardFloat32, gmForwardFloat32, type GmFloat32Inputs } from './gm-loss.js';
-import { WasmKernels, type WasmKernelOptions } from './kernels.js';
+import { wasmAccelerations } from './accelerations.js';
+import { WasmKernels, type WasmKernelOptions } from './calls/kernel-calls.js';
 import { PAGE_BYTES } from './heap.js';
 import type { WasmReduceOp } from './kernels/reduce.js';
-import { checkPrelu, preluBackwardInto, preluForwardInto } from './prelu.js';
+import { ELEMENTWISE_MIN } from './thresholds.js';
 
-/** below this many elements the reference's loops beat the cost of a kernel call */
-const ELEMENTWISE_MIN = 4096;
-/** the same for softmax, whose reference pays two Math.exp per element */
-const SOFTMAX_MIN = 1024;
+/** Makes the reference the backend holds: a host backend whose storages belong to `owner`, under a memory limit. */
+export type ReferenceFactory = (owner: Backend, arrays: HostArrays, memoryLimit?: number) => HostBackend;
 
 export interface WasmBackendOptions extends WasmKernelOptions {
   /** false silences the notice printed when threads are unavailable (as InitOptions.verbose) */
@@ -40,11 +37,16 @@ export interface WasmBackendOptions extends WasmKernelOptions {
   memoryLimit?: number;
 }
 
-export class WasmBackend extends CpuBackend {
-  override readonly name: string = 'wasm';
+export class WasmBackend implements Backend {
+  readonly name: string = 'wasm';
+  readonly accelerated: Accelerations;
+  /** the host backend this one falls back to (float64, int32, small calls, ops without a kernel) */
+  readonly reference: HostBackend;
+  readonly checks = new KernelChecks(failKernel, ['float32', 'float64']);
 
-  constructor(readonly kernels: WasmKernels, options: { memoryLimit?: number } = {}) {
-    super(options);
+  constructor(readonly kernels: WasmKernels, makeReference: ReferenceFactory, options: { memoryLimit?: number } = {}) {
+    this.reference = makeReference(this, heapArrays(kernels), options.memoryLimit);
+    this.accelerated = wasmAccelerations(this);
   }
 
   /** threads the kernels run on (read by init's description) */
@@ -62,265 +64,181 @@ export class WasmBackend extends CpuBackend {
     this.kernels.dispose();
   }
 
-  protected override newArray(dtype: DType, size: number): TypedArray {
-    if (this.kernels.resident) {
-      if (dtype === 'float32') return this.kernels.allocF32(size, false);
-      // int32 too: max-pool argmax is written and read by the kernels
-      if (dtype === 'int32') return this.kernels.allocI32(size, false);
+  /** The float32 array of a live storage of this backend (errors name the kernel). */
+  f32(kernel: string, what: string, s: Storage): Float32Array {
+    return this.reference.arrayOf(kernel, what, s) as Float32Array;
+  }
+
+  /** A new storage for a kernel to overwrite, and its array. */
+  output<T extends TypedArray = Float32Array>(kernel: string, size: number, dtype: DType = 'float32'): [Storage, T] {
+    const s = this.reference.allocate(kernel, size, dtype);
+    return [s, this.reference.arrayOf(kernel, 'output', s) as T];
+  }
+
+  // ---- memory, data movement: the reference's (its arrays live in the wasm heap) ----
+
+  supportsDType(dtype: DType): boolean { return this.reference.supportsDType(dtype); }
+  alloc(size: number, dtype: DType): Storage { return this.reference.alloc(size, dtype); }
+  upload(data: TypedArray): Storage { return this.reference.upload(data); }
+  read(s: Storage): Promise<TypedArray> { return this.reference.read(s); }
+  readSync(s: Storage): TypedArray | undefined { return this.reference.readSync(s); }
+  free(s: Storage): void { this.reference.free(s); }
+  memory(): MemoryInfo { return this.reference.memory(); }
+  flush(): void { this.reference.flush(); }
+  fill(size: number, dtype: DType, value: number): Storage { return this.reference.fill(size, dtype, value); }
+  assign(dst: Storage, dstView: StridedView, src: Operand): void { this.reference.assign(dst, dstView, src); }
+  cast(x: Storage, to: DType): Storage { return this.reference.cast(x, to); }
+
+  /** wasm: float32 views of at least ELEMENTWISE_MIN elements that simplify to two outer dimensions */
+  copy(x: Operand): Storage {
+    const size = sizeOfShape(x.view.shape);
+    if (x.storage.dtype !== 'float32' || size < ELEMENTWISE_MIN || !WasmKernels.stridedFits(x.view.shape, [x.view])) {
+      return this.reference.copy(x);
     }
-    return super.newArray(dtype, size);
-  }
-
-  /** float32 and int32 storages live in the wasm heap, which cannot grow past its maximum */
-  protected override allocationRoom(dtype: DType): { bytes: number; limit: string } {
-    const host = super.allocationRoom(dtype);
-    if (!this.kernels.resident || (dtype !== 'float32' && dtype !== 'int32')) return host;
-    const heap = this.kernels.heap;
-    const max = heap.maximumPages * PAGE_BYTES;
-    const room = max - heap.stats().liveBytes;
-    return room < host.bytes ? { bytes: room, limit: `the ${formatBytes(max)} wasm heap` } : host;
-  }
-
-  protected override releaseArray(data: TypedArray, dtype: DType): void {
-    if (data instanceof Float32Array || data instanceof Int32Array) this.kernels.release(data);
-    else super.releaseArray(data, dtype);
-  }
-
-  override memory(): MemoryInfo {
-    return { ...super.memory(), pooledBytes: this.kernels.heap.stats().freeBytes };
-  }
-
-  override matmul(a: Storage, b: Storage, p: MatmulParams): Storage {
-    if (a.dtype !== 'float32' || b.dtype !== 'float32') return super.matmul(a, b, p);
-    const { a: A, b: B, out } = this.prepareMatmul(a, b, p);
-    this.kernels.matmulInto(A as Float32Array, B as Float32Array, out.data as Float32Array, p);
+    const kernel = this.reference.kernelName('copy');
+    const X = this.f32(kernel, 'x', x.storage);
+    this.checks.view(kernel, 'x', x.storage, x.view, x.view.shape);
+    const [out, O] = this.output(kernel, size);
+    this.kernels.copyInto(O, x.view.shape, X, x.view);
     return out;
   }
 
-  override conv2d(x: Storage, w: Storage, p: Conv2dParams): Storage {
-    if (x.dtype !== 'float32' || w.dtype !== 'float32') return super.conv2d(x, w, p);
-    const { x: X, w: W, out } = this.prepareConv2d(x, w, p);
-    this.kernels.conv2dInto(X as Float32Array, W as Float32Array, out.data as Float32Array, p);
+  // ---- elementwise ----
+
+  /** wasm: affine and the ops of WasmKernels.unaryOps on float32 of at least ELEMENTWISE_MIN elements */
+  unary(op: UnaryOp, x: Storage, params: readonly number[] = []): Storage {
+    const kernel = this.reference.kernelName(`unary(${op})`);
+    const wasmOp = op === 'affine' || WasmKernels.unaryOps.has(op);
+    if (x.dtype !== 'float32' || x.size < ELEMENTWISE_MIN || !wasmOp) return this.reference.unary(op, x, params);
+    const X = this.f32(kernel, 'x', x);
+    this.checks.unaryParams(kernel, op, params);
+    const [out, O] = this.output(kernel, x.size);
+    if (op === 'affine') this.kernels.affineInto(X, O, params[0]!, params[1]!);
+    else this.kernels.unaryInto(op, X, O, params);
     return out;
   }
 
-  override conv2dBackwardInput(dy: Storage, w: Storage, p: Conv2dParams): Storage {
-    if (dy.dtype !== 'float32' || w.dtype !== 'float32') return super.conv2dBackwardInput(dy, w, p);
-    const { dy: D, w: W, out } = this.prepareConv2dBackwardInput(dy, w, p);
-    this.kernels.conv2dBackwardInputInto(D as Float32Array, W as Float32Array, out.data as Float32Array, p);
+  /** wasm: the ops of WasmKernels.binaryOps on float32 views that simplify to two outer dimensions */
+  binary(op: BinaryOp, a: Operand, b: Operand, outShape: readonly number[]): Storage {
+    const size = sizeOfShape(outShape);
+    if (a.storage.dtype !== 'float32' || b.storage.dtype !== 'float32' || size < ELEMENTWISE_MIN
+      || !WasmKernels.binaryOps.has(op) || !WasmKernels.stridedFits(outShape, [a.view, b.view])) {
+      return this.reference.binary(op, a, b, outShape);
+    }
+    const kernel = this.reference.kernelName(`binary(${op})`);
+    const A = this.f32(kernel, 'a', a.storage), B = this.f32(kernel, 'b', b.storage);
+    this.checks.view(kernel, 'a', a.storage, a.view, outShape);
+    this.checks.view(kernel, 'b', b.storage, b.view, outShape);
+    const [out, O] = this.output(kernel, size);
+    this.kernels.binaryInto(op, O, outShape, A, a.view, B, b.view);
     return out;
   }
 
-  override maxPool2d(x: Storage, p: Pool2dParams): { out: Storage; argmax: Storage } {
-    if (x.dtype !== 'float32') return super.maxPool2d(x, p);
-    const kernel = this.kernelName('maxPool2d');
-    const X = this.arrayOf(kernel, 'x', x);
-    this.checkPoolParams(kernel, p);
-    expectSize(kernel, 'x', x, ...this.poolInputSize(p));
-    const [size] = this.poolOutputSize(p);
-    const out = this.allocate(kernel, size, x.dtype), argmax = this.allocate(kernel, size, 'int32');
-    this.kernels.maxPool2dInto(X as Float32Array, out.data as Float32Array, argmax.data as Int32Array, p);
+  where(cond: Operand, a: Operand, b: Operand, outShape: readonly number[]): Storage {
+    return this.reference.where(cond, a, b, outShape);
+  }
+
+  /** wasm: sum, max and min of float32 (max and min over a non-empty axis) of at least ELEMENTWISE_MIN elements */
+  reduce(op: ReduceOp, x: Storage, outer: number, red: number, inner: number): Storage {
+    if (x.dtype !== 'float32' || !WasmKernels.reduceOps.has(op) || outer * red * inner < ELEMENTWISE_MIN || (red === 0 && op !== 'sum')) {
+      return this.reference.reduce(op, x, outer, red, inner);
+    }
+    const kernel = this.reference.kernelName(`reduce(${op})`);
+    const X = this.f32(kernel, 'x', x);
+    this.checks.reduce(kernel, op, x, outer, red, inner);
+    const [out, O] = this.output(kernel, outer * inner);
+    this.kernels.reduceInto(op as WasmReduceOp, X, O, outer, red, inner);
+    return out;
+  }
+
+  // ---- linear algebra, convolution, pooling: wasm for float32 ----
+
+  matmul(a: Storage, b: Storage, p: MatmulParams): Storage {
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') return this.reference.matmul(a, b, p);
+    const kernel = this.reference.kernelName('matmul');
+    const A = this.f32(kernel, 'a', a), B = this.f32(kernel, 'b', b);
+    this.checks.matmul(kernel, a, b, p);
+    const [out, O] = this.output(kernel, p.batch * p.m * p.n);
+    this.kernels.matmulInto(A, B, O, p);
+    return out;
+  }
+
+  conv2d(x: Storage, w: Storage, p: Conv2dParams): Storage {
+    if (x.dtype !== 'float32' || w.dtype !== 'float32') return this.reference.conv2d(x, w, p);
+    const kernel = this.reference.kernelName('conv2d');
+    const X = this.f32(kernel, 'x', x), W = this.f32(kernel, 'w', w);
+    this.checks.convCall(kernel, p, ['x', x], ['w', w]);
+    const [out, O] = this.output(kernel, p.n * p.outC * p.outH * p.outW);
+    this.kernels.conv2dInto(X, W, O, p);
+    return out;
+  }
+
+  maxPool2d(x: Storage, p: Pool2dParams): { out: Storage; argmax: Storage } {
+    if (x.dtype !== 'float32') return this.reference.maxPool2d(x, p);
+    const kernel = this.reference.kernelName('maxPool2d');
+    const X = this.f32(kernel, 'x', x);
+    this.checks.pool(kernel, p);
+    this.checks.poolInput(kernel, 'x', x, p);
+    const size = p.n * p.c * p.outH * p.outW;
+    const [out, O] = this.output(kernel, size), [argmax, A] = this.output<Int32Array>(kernel, size, 'int32');
+    this.kernels.maxPool2dInto(X, O, A, p);
     return { out, argmax };
   }
 
-  override maxPool2dBackward(dy: Storage, argmax: Storage, p: Pool2dParams): Storage {
-    if (dy.dtype !== 'float32') return super.maxPool2dBackward(dy, argmax, p);
-    const kernel = this.kernelName('maxPool2dBackward');
-    const D = this.arrayOf(kernel, 'dy', dy), A = this.arrayOf(kernel, 'argmax', argmax);
-    this.checkPoolParams(kernel, p);
-    expectSize(kernel, 'dy', dy, ...this.poolOutputSize(p));
-    expectSize(kernel, 'argmax', argmax, ...this.poolOutputSize(p));
-    expectDType(kernel, 'argmax', argmax, 'int32');
-    checkArgmax(kernel, A, p);
-    const out = this.allocate(kernel, this.poolInputSize(p)[0], dy.dtype);
-    this.kernels.maxPool2dBackwardInto(D as Float32Array, A as Int32Array, out.data as Float32Array, p);
+  avgPool2d(x: Storage, p: Pool2dParams): Storage {
+    if (x.dtype !== 'float32') return this.reference.avgPool2d(x, p);
+    const kernel = this.reference.kernelName('avgPool2d');
+    const X = this.f32(kernel, 'x', x);
+    this.checks.pool(kernel, p);
+    this.checks.poolInput(kernel, 'x', x, p);
+    const [out, O] = this.output(kernel, p.n * p.c * p.outH * p.outW);
+    this.kernels.avgPool2dInto(X, O, p);
     return out;
   }
 
-  override unary(op: UnaryOp, x: Storage, params: readonly number[] = []): Storage {
-    if (op === 'affine' && x.dtype === 'float32' && x.size >= ELEMENTWISE_MIN && params.length >= 2) {
-      const kernel = this.kernelName('unary(affine)');
-      const X = this.arrayOf(kernel, 'x', x);
-      const out = this.allocate(kernel, x.size, x.dtype);
-      this.kernels.affineInto(X as Float32Array, out.data as Float32Array, params[0]!, params[1]!);
-      return out;
-    }
-    if (x.dtype !== 'float32' || x.size < ELEMENTWISE_MIN || !WasmKernels.unaryOps.has(op)
-      || params.length < UNARY_PARAM_COUNT[op]) {
-      return super.unary(op, x, params);
-    }
-    const kernel = this.kernelName(`unary(${op})`);
-    const X = this.arrayOf(kernel, 'x', x);
-    const out = this.allocate(kernel, x.size, x.dtype);
-    this.kernels.unaryInto(op, X as Float32Array, out.data as Float32Array, params);
-    return out;
+  // ---- indexing: the reference's ----
+
+  gather(x: Storage, index: Storage, outer: number, axis: number, inner: number, count: number): Storage {
+    return this.reference.gather(x, index, outer, axis, inner, count);
   }
 
-  override copy(x: Operand): Storage {
-    const size = sizeOfShape(x.view.shape);
-    if (x.storage.dtype !== 'float32' || size < ELEMENTWISE_MIN) return super.copy(x);
-    const kernel = this.kernelName('copy');
-    const X = this.arrayOf(kernel, 'x', x.storage) as Float32Array;
-    checkView(kernel, 'x', x.storage, x.view, x.view.shape);
-    const out = this.allocate(kernel, size, 'float32');
-    const O = out.data as Float32Array;
-    if (!this.kernels.copyInto(O, x.view.shape, X, x.view)) stridedCopy(O, contiguous(x.view.shape), X, x.view, x.view.shape);
-    return out;
-  }
-
-  override binary(op: BinaryOp, a: Operand, b: Operand, outShape: readonly number[]): Storage {
-    const size = sizeOfShape(outShape);
-    if (a.storage.dtype !== 'float32' || b.storage.dtype !== 'float32' || size < ELEMENTWISE_MIN
-      || !WasmKernels.binaryOps.has(op)) {
-      return super.binary(op, a, b, outShape);
-    }
-    const kernel = this.kernelName(`binary(${op})`);
-    const A = this.arrayOf(kernel, 'a', a.storage) as Float32Array, B = this.arrayOf(kernel, 'b', b.storage) as Float32Array;
-    checkView(kernel, 'a', a.storage, a.view, outShape);
-    checkView(kernel, 'b', b.storage, b.view, outShape);
-    const out = this.allocate(kernel, size, 'float32');
-    const O = out.data as Float32Array;
-    // views that do not simplify to two outer dimensions and a row take the reference loops
-    if (!this.kernels.binaryInto(op, O, outShape, A, a.view, B, b.view)) cpuBinaryInto(op, O, outShape, A, a.view, B, b.view);
-    return out;
-  }
-
-  override softmax(x: Storage, outer: number, inner: number, log: boolean): Storage {
-    if (x.dtype !== 'float32' || !(outer * inner >= SOFTMAX_MIN)) return super.softmax(x, outer, inner, log);
-    const kernel = this.kernelName(log ? 'logSoftmax' : 'softmax');
-    const X = this.arrayOf(kernel, 'x', x);
-    expectCount(kernel, 'outer', outer); expectCount(kernel, 'inner', inner);
-    expectSize(kernel, 'x', x, outer * inner, `outer·inner = ${outer}·${inner}`);
-    const out = this.allocate(kernel, outer * inner, 'float32');
-    this.kernels.softmaxInto(X as Float32Array, out.data as Float32Array, outer, inner, log);
-    return out;
-  }
-
-  override gmForward(x: Storage, means: Storage, logVar: Storage | null, labels: Storage, p: GMLossParams): GMForwardResult {
-    if (x.dtype !== 'float32') return super.gmForward(x, means, logVar, labels, p);
-    const kernel = this.kernelName('gmForward');
-    // the reference's checks (shapes, dtypes, labels in [0, k)) and its errors
-    const inputs = this.gmInputs(kernel, x, means, logVar, labels, p) as GmFloat32Inputs;
-    const loss = this.allocate(kernel, 1, 'float32'), logits = this.allocate(kernel, p.n * p.k, 'float32');
-    const logSumExp = this.allocate(kernel, p.n, 'float32'), prediction = this.allocate(kernel, p.n, 'int32');
-    const score = this.allocate(kernel, p.n, 'float32');
-    gmForwardFloat32(this.kernels, inputs, p, {
-      loss: loss.data as Float32Array, logits: logits.data as Float32Array, logSumExp: logSumExp.data as Float32Array,
-      prediction: prediction.data as Int32Array, score: score.data as Float32Array,
-    });
-    return { loss, logits, logSumExp, prediction, score };
-  }
-
-  override gmBackward(x: Storage, means: Storage, logVar: Storage | null, labels: Storage, logSumExp: Storage,
-    gradLoss: Storage, p: GMLossParams): GMBackwardResult {
-    if (x.dtype !== 'float32') return super.gmBackward(x, means, logVar, labels, logSumExp, gradLoss, p);
-    const kernel = this.kernelName('gmBackward');
-    const inputs = this.gmInputs(kernel, x, means, logVar, labels, p) as GmFloat32Inputs;
-    const L = this.arrayOf(kernel, 'logSumExp', logSumExp), G = this.arrayOf(kernel, 'gradLoss', gradLoss);
-    expectSize(kernel, 'logSumExp', logSumExp, p.n, 'n');
-    expectSize(kernel, 'gradLoss', gradLoss, 1, 'a scalar');
-    const dx = this.allocate(kernel, p.n * p.d, 'float32'), dMeans = this.allocate(kernel, p.k * p.d, 'float32');
-    const dLogVar = logVar ? this.allocate(kernel, p.k * p.d, 'float32') : null;
-    gmBackwardFloat32(this.kernels, inputs, p, L, G[0]!, {
-      dx: dx.data as Float32Array, dMeans: dMeans.data as Float32Array, dLogVar: (dLogVar?.data ?? null) as Float32Array | null,
-    });
-    return dLogVar ? { dx, dMeans, dLogVar } : { dx, dMeans };
-  }
-
-  protected override avgPoolArrays(x: TypedArray, out: TypedArray, p: Pool2dParams): void {
-    if (x instanceof Float32Array && out instanceof Float32Array) this.kernels.avgPool2dInto(x, out, p);
-    else super.avgPoolArrays(x, out, p);
-  }
-
-  protected override avgPoolBackwardArrays(dy: TypedArray, out: CpuStorage, p: Pool2dParams): void {
-    if (dy instanceof Float32Array && out.data instanceof Float32Array) this.kernels.avgPool2dBackwardInto(dy, out.data, p);
-    else super.avgPoolBackwardArrays(dy, out, p);
-  }
-
-  protected override batchNormForwardArrays(x: TypedArray, weight: TypedArray | null, bias: TypedArray | null, out: TypedArray,
-    mean: TypedArray, variance: TypedArray, p: BatchNormParams): void {
-    const f32 = (a: TypedArray | null) => a === null || a instanceof Float32Array;
-    if (x instanceof Float32Array && f32(weight) && f32(bias) && out instanceof Float32Array && mean instanceof Float32Array
-      && variance instanceof Float32Array) {
-      this.kernels.batchNormForwardInto(x, weight as Float32Array | null, bias as Float32Array | null, out, mean, variance, p);
-    } else {
-      super.batchNormForwardArrays(x, weight, bias, out, mean, variance, p);
-    }
-  }
-
-  protected override batchNormBackwardArrays(dy: TypedArray, x: TypedArray, mean: TypedArray, variance: TypedArray,
-    weight: TypedArray | null, dx: TypedArray, dWeight: TypedArray, dBias: TypedArray, p: BatchNormParams): void {
-    const all = [dy, x, mean, variance, dx, dWeight, dBias];
-    if (all.every((a) => a instanceof Float32Array) && (weight === null || weight instanceof Float32Array)) {
-      this.kernels.batchNormBackwardInto(dy as Float32Array, x as Float32Array, mean as Float32Array, variance as Float32Array,
-        weight as Float32Array | null, dx as Float32Array, dWeight as Float32Array, dBias as Float32Array, p);
-    } else {
-      super.batchNormBackwardArrays(dy, x, mean, variance, weight, dx, dWeight, dBias, p);
-    }
-  }
-
-  protected override reduceArrays(op: ReduceOp, x: TypedArray, out: TypedArray, outer: number, reduce: number, inner: number): void {
-    if (x instanceof Float32Array && out instanceof Float32Array && WasmKernels.reduceOps.has(op)
-      && outer * reduce * inner >= ELEMENTWISE_MIN && (reduce > 0 || op === 'sum')) {
-      this.kernels.reduceInto(op as WasmReduceOp, x, out, outer, reduce, inner);
-    } else {
-      super.reduceArrays(op, x, out, outer, reduce, inner);
-    }
-  }
-
-  protected override sgdUpdate(param: TypedArray, grad: TypedArray, buf: TypedArray | null, p: SgdParams): void {
-    if (param instanceof Float32Array && grad instanceof Float32Array && (buf === null || buf instanceof Float32Array)
-      && param.length >= ELEMENTWISE_MIN) {
-      this.kernels.sgdStepInto(param, grad, buf, p);
-    } else {
-      super.sgdUpdate(param, grad, buf, p);
-    }
-  }
-
-  protected override adamUpdate(param: TypedArray, grad: TypedArray, m: TypedArray, v: TypedArray, p: AdamParams): void {
-    if (param instanceof Float32Array && grad instanceof Float32Array && m instanceof Float32Array && v instanceof Float32Array
-      && param.length >= ELEMENTWISE_MIN) {
-      this.kernels.adamStepInto(param, grad, m, v, p);
-    } else {
-      super.adamUpdate(param, grad, m, v, p);
-    }
-  }
-
-  /** the fused PReLU (an optional Backend kernel; the op composes it from others elsewhere) */
-  prelu(x: Storage, weight: Storage, p: PreluParams): Storage {
-    const kernel = this.kernelName('prelu');
-    for (const [name, s] of [['x', x], ['weight', weight]] as const) expectDType(kernel, name, s, 'float32');
-    checkPrelu(p);
-    const out = this.allocate(kernel, p.outer * p.c * p.inner, 'float32');
-    preluForwardInto(this.kernels, this.arrayOf(kernel, 'x', x) as Float32Array, this.arrayOf(kernel, 'weight', weight) as Float32Array,
-      out.data as Float32Array, p);
-    return out;
-  }
-
-  preluBackward(g: Storage, x: Storage, weight: Storage, p: PreluParams): { dx: Storage; dWeight: Storage } {
-    const kernel = this.kernelName('preluBackward');
-    for (const [name, s] of [['g', g], ['x', x], ['weight', weight]] as const) expectDType(kernel, name, s, 'float32');
-    checkPrelu(p);
-    const dx = this.allocate(kernel, p.outer * p.c * p.inner, 'float32'), dWeight = this.allocate(kernel, p.shared ? 1 : p.c, 'float32');
-    preluBackwardInto(this.kernels, this.arrayOf(kernel, 'g', g) as Float32Array, this.arrayOf(kernel, 'x', x) as Float32Array,
-      this.arrayOf(kernel, 'weight', weight) as Float32Array, dx.data as Float32Array, dWeight.data as Float32Array, p);
-    return { dx, dWeight };
-  }
-
-  override conv2dBackwardWeight(x: Storage, dy: Storage, p: Conv2dParams): Storage {
-    if (x.dtype !== 'float32' || dy.dtype !== 'float32') return super.conv2dBackwardWeight(x, dy, p);
-    const { x: X, dy: D, out } = this.prepareConv2dBackwardWeight(x, dy, p);
-    this.kernels.conv2dBackwardWeightInto(X as Float32Array, D as Float32Array, out.data as Float32Array, p);
-    return out;
+  scatterAdd(src: Storage, index: Storage, outer: number, axis: number, inner: number, count: number): Storage {
+    return this.reference.scatterAdd(src, index, outer, axis, inner, count);
   }
 }
 
 /**
- * Creates the backend: probes SIMD / relaxed SIMD / shared memory, generates and compiles the
- * kernel module, and starts `threads − 1` workers (default: one thread per core).
+ * The reference's arrays: float32 and int32 (max-pool argmax, which the kernels write and read) in
+ * the wasm heap when the memory is shared; float64, and everything without a shared memory,
+ * ordinary typed arrays.
  */
-export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
+function heapArrays(kernels: WasmKernels): HostArrays {
+  return {
+    newArray(dtype, size) {
+      if (kernels.resident && dtype === 'float32') return kernels.allocF32(size, false);
+      if (kernels.resident && dtype === 'int32') return kernels.allocI32(size, false);
+      return typedArrayFor(dtype, size);
+    },
+    release(data) {
+      if (data instanceof Float32Array || data instanceof Int32Array) kernels.release(data);
+    },
+    pooledBytes: () => kernels.heap.stats().freeBytes,
+    // float32 and int32 storages live in the wasm heap, which cannot grow past its maximum
+    room(dtype) {
+      if (!kernels.resident || (dtype !== 'float32' && dtype !== 'int32')) return null;
+      const max = kernels.heap.maximumPages * PAGE_BYTES;
+      return { bytes: max - kernels.heap.stats().liveBytes, limit: `the ${formatBytes(max)} wasm heap` };
+    },
+  };
+}
+
+/**
+ * Creates the backend: probes SIMD / relaxed SIMD / shared memory, generates and compiles the
+ * kernel module, starts `threads − 1` workers (default: one thread per core), and makes the
+ * reference it falls back to.
+ */
+export async function createWasmBackend(makeReference: ReferenceFactory, options: WasmBackendOptions = {}): Promise<WasmBackend> {
   const { verbose, memoryLimit, ...rest } = options;
   const kernels = await WasmKernels.create({ quiet: verbose === false, ...rest });
-  return new WasmBackend(kernels, { memoryLimit });
+  return new WasmBackend(kernels, makeReference, { memoryLimit });
 }

@@ -1,6 +1,6 @@
 /**
  * The fused Gaussian-mixture loss in float32 on the wasm kernels, with the reference's maths
- * (../cpu/gm.ts; spec ../shared/docs/gm-loss.md). The O(N·K·D) distance and gradient loops are the
+ * (spec: docs/gm-loss.md). The O(N·K·D) distance and gradient loops are the
  * generated SIMD kernels (kernels/gm.ts); the O(N·K) work per row between them (log-sum-exp,
  * prediction, score, the softmax weights of the backward) is done here in float64, because wasm
  * has no exp or log and this part is a small fraction of the cost.
@@ -9,8 +9,8 @@
  * the softmax weights e^{z − lse} then use exactly the distances the forward's lse came from.
  */
 import type { GMLossParams } from '../../core/backend.js';
-import type { WasmKernels } from './kernels.js';
-import { gmRowForward } from '../cpu/gm.js';
+import type { WasmKernels } from './calls/kernel-calls.js';
+import { gmRowForward } from '../common/gm-row.js';
 
 export interface GmFloat32Inputs {
   x: Float32Array;
@@ -76,7 +76,7 @@ export function gmForwardFloat32(kernels: WasmKernels, inp: GmFloat32Inputs, p: 
 
 export function gmBackwardFloat32(kernels: WasmKernels, inp: GmFloat32Inputs, p: GMLossParams,
   logSumExp: ArrayLike<number>, gradLoss: number, out: GmFloat32BackwardOutputs): void {
-  const { n, k: K, d: D, alpha, lambda } = p;
+  const { n, k: K, d: D, margin: m, lambda } = p;
   // the likelihood's weights on d_k (true class / every class) and on h_y, as in the reference
   const lkdTrue = p.likelihood === 'true-class' ? lambda / n : p.likelihood === 'true-class-sq' ? 2 * lambda / n : 0;
   const lkdAll = p.likelihood === 'all-class' ? 2 * lambda / (n * K) : 0;
@@ -93,7 +93,7 @@ export function gmBackwardFloat32(kernels: WasmKernels, inp: GmFloat32Inputs, p:
       const y = inp.labels[i]!, lse = logSumExp[i]!, row = i * K;
       for (let k = 0; k < K; k++) {
         const isTrue = k === y;
-        const margin = isTrue ? 1 + alpha : 1;
+        const margin = isTrue ? 1 + m : 1;
         const zk = -halfLogDet[k]! - margin * coef[row + k]!;
         const g = (Math.exp(zk - lse) - (isTrue ? 1 : 0)) / n;
         coef[row + k] = gradLoss * (-margin * g + (isTrue ? lkdTrue : 0) + lkdAll);

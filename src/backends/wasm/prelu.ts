@@ -1,19 +1,12 @@
 /**
- * The fused PReLU on the wasm kernels (kernels/prelu.ts): argument checks, the split over threads,
- * and the per-slope sums of the weight gradient (float64 per channel and thread, added in a fixed
+ * The fused PReLU on the wasm kernels (kernels/prelu.ts; the arguments are checked by the caller
+ * through KernelChecks.prelu): the split over threads, and the per-slope sums of the weight gradient (float64 per channel and thread, added in a fixed
  * order).
  */
 import type { PreluParams } from '../../core/backend.js';
 import { PRELU_BACKWARD_DRIVER, PRELU_FIELDS, PRELU_FORWARD_DRIVER } from './kernels/prelu.js';
 import { splitRange } from './partition.js';
 import { need, type KernelRuntime } from './runtime.js';
-
-/** refuses PreluParams that are not counts (before anything is allocated for them) */
-export function checkPrelu(p: PreluParams): void {
-  for (const k of ['outer', 'c', 'inner'] as const) {
-    if (!Number.isInteger(p[k]) || p[k] < 0) throw new RangeError(`wasm prelu: ${k} must be a non-negative integer, got ${p[k]}`);
-  }
-}
 
 /** channels split over threads, or outer rows when there are fewer channels */
 function parts(rt: KernelRuntime, p: PreluParams, flopsPerValue: number): Array<{ c0: number; c1: number; o0: number; o1: number }> {
@@ -26,7 +19,6 @@ function parts(rt: KernelRuntime, p: PreluParams, flopsPerValue: number): Array<
 }
 
 export function preluForwardInto(rt: KernelRuntime, x: Float32Array, w: Float32Array, y: Float32Array, p: PreluParams): void {
-  checkPrelu(p);
   const count = p.outer * p.c * p.inner;
   need('prelu', 'x', x, count);
   need('prelu', 'weight', w, p.shared ? 1 : p.c);
@@ -39,7 +31,6 @@ export function preluForwardInto(rt: KernelRuntime, x: Float32Array, w: Float32A
 /** dx, and dWeight (one value per slope: p.shared ? 1 : p.c) */
 export function preluBackwardInto(rt: KernelRuntime, g: Float32Array, x: Float32Array, w: Float32Array, dx: Float32Array,
   dWeight: Float32Array, p: PreluParams): void {
-  checkPrelu(p);
   const count = p.outer * p.c * p.inner;
   need('preluBackward', 'g', g, count);
   need('preluBackward', 'x', x, count);

@@ -1,11 +1,11 @@
 /**
  * Creating the WebGPU backend: `createWebGpuBackend(options)` gets a device (navigator.gpu in a
  * browser, Dawn through the `webgpu` package in Node) with the adapter's real limits, and picks
- * the GEMM core for the adapter (register-blocked for CPU implementations such as SwiftShader,
- * workgroup-tiled for GPUs).
+ * the kernel variants for the adapter (variant-select.ts: the software set for CPU implementations
+ * such as SwiftShader, the hardware set for GPUs; either can be forced).
  */
 import { acquireDevice, type AdapterInfo } from './gpu-adapter.js';
-import type { GemmCore } from './kernels-gemm.js';
+import { selectVariants, type GemmCore, type KernelFamily } from './variant-select.js';
 import { WebGpuBackend } from './webgpu-backend.js';
 
 export interface WebGpuBackendOptions {
@@ -13,7 +13,13 @@ export interface WebGpuBackendOptions {
   poisonOutputs?: boolean;
   /** submit after this many recorded dispatches (default 128) */
   dispatchesPerSubmit?: number;
-  /** GEMM core: 'auto' (default) = 'register' on software adapters, 'tiled' on GPUs */
+  /**
+   * kernel variants: 'auto' (default) = 'software' on CPU adapters (SwiftShader), 'hardware' on
+   * GPUs; forcing 'hardware' on SwiftShader runs the GPU kernels there (tests). Overrides
+   * GMGRAD_WEBGPU_KERNELS.
+   */
+  webgpuKernels?: 'auto' | KernelFamily;
+  /** GEMM core over the variant set's: 'register', 'hw' (hw64/hw128 by shape), 'hw64', 'hw128' */
   gemmCore?: GemmCore | 'auto';
   /** fold grids above this many workgroups per dimension (default and maximum: the device limit) */
   maxWorkgroupsPerDimension?: number;
@@ -37,16 +43,16 @@ export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): P
   } else {
     ({ device, info, features } = await acquireDevice({ powerPreference: options.powerPreference, forceFallbackAdapter: options.forceFallbackAdapter }));
   }
-  const core = options.gemmCore ?? 'auto';
+  const variants = selectVariants(info, features, device.limits, { kernels: options.webgpuKernels, gemmCore: options.gemmCore });
   return new WebGpuBackend(device, info, {
     poisonOutputs: options.poisonOutputs ?? false,
     dispatchesPerSubmit: Math.max(1, Math.floor(options.dispatchesPerSubmit ?? 128)),
     maxWorkgroupsPerDimension: Math.max(1, Math.floor(options.maxWorkgroupsPerDimension ?? Number.POSITIVE_INFINITY)),
     maxPooledBytes: options.maxPooledBytes ?? 512 * 1024 * 1024,
-    gemmCore: core === 'auto' ? (info.isSoftware ? 'register' : 'tiled') : core,
+    variants,
   }, features);
 }
 
 export { WebGpuBackend, type WebGpuStats } from './webgpu-backend.js';
 export type { AdapterInfo } from './gpu-adapter.js';
-export type { GemmCore } from './kernels-gemm.js';
+export type { GemmCore, KernelFamily, KernelVariants } from './variant-select.js';

@@ -12,6 +12,9 @@ export interface AdapterInfo {
   description: string;
   /** a CPU implementation (SwiftShader, llvmpipe/lavapipe, WARP): slower than the wasm backend */
   isSoftware: boolean;
+  /** the adapter's subgroup sizes, where it reports them */
+  subgroupMinSize?: number;
+  subgroupMaxSize?: number;
 }
 
 export interface AcquireOptions {
@@ -115,7 +118,11 @@ function describe(adapter: GPUAdapter, forcedFallback: boolean): AdapterInfo {
   const device = raw?.device ?? '', description = raw?.description ?? '';
   const fallback = (raw as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter
     ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? forcedFallback;
-  return { vendor, architecture, device, description, isSoftware: fallback || SOFTWARE.test(`${vendor} ${architecture} ${device} ${description}`) };
+  const sizes = raw as { subgroupMinSize?: number; subgroupMaxSize?: number } | undefined;
+  return {
+    vendor, architecture, device, description, isSoftware: fallback || SOFTWARE.test(`${vendor} ${architecture} ${device} ${description}`),
+    ...(typeof sizes?.subgroupMinSize === 'number' ? { subgroupMinSize: sizes.subgroupMinSize, subgroupMaxSize: sizes.subgroupMaxSize } : {}),
+  };
 }
 
 export async function acquireDevice(options: AcquireOptions = {}): Promise<AcquiredDevice> {

@@ -12,12 +12,15 @@ import { params } from './gpu-params.js';
 import { PipelineCache, type KernelSpec } from './gpu-pipelines.js';
 import { Recorder, type BufferBinding } from './gpu-recorder.js';
 import { WebGpuStorage } from './gpu-storage.js';
+import type { KernelVariants } from './variant-select.js';
 
 export interface ContextOptions {
   poisonOutputs: boolean;
   dispatchesPerSubmit: number;
   maxWorkgroupsPerDimension: number;
   maxPooledBytes: number;
+  /** the kernel variants this device runs (variant-select.ts) */
+  variants: KernelVariants;
 }
 
 export interface GpuLimits {
@@ -57,6 +60,9 @@ export class GpuContext {
   readonly #dummyWrite: PooledBuffer[] = [];
   #liveBuffers = 0;
   #liveBytes = 0;
+  /** read-backs (buffer maps) and uploads since the context was created (statistics) */
+  readCount = 0;
+  uploadCount = 0;
 
   constructor(readonly device: GPUDevice, readonly backend: Backend, readonly options: ContextOptions) {
     const l = device.limits;
@@ -137,17 +143,15 @@ export class GpuContext {
     const dtype = data instanceof Float32Array ? 'float32' : data instanceof Int32Array ? 'int32' : data instanceof Float64Array ? 'float64' : null;
     if (!dtype) fail(kernel, `expected a Float32Array or Int32Array, got ${Object.prototype.toString.call(data)}`);
     const s = this.allocate(kernel, data.length, dtype, false);
-    if (data.length > 0) {
-      // writeBuffer runs before the commands still being recorded: if the unsubmitted batch still
-      // uses this (recycled) buffer, submit that batch first
-      if (s.pooled.lastBatch === this.recorder.batch && this.recorder.pending) this.recorder.flush();
-      this.device.queue.writeBuffer(s.pooled.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
-    }
+    this.uploadCount++;
+    // ordered after the commands recorded so far, without a submit (gpu-recorder.ts)
+    if (data.length > 0) this.recorder.write(s.pooled, data);
     return s;
   }
 
   async read(kernel: string, s: WebGpuStorage): Promise<TypedArray> {
     const out = s.dtype === 'int32' ? new Int32Array(s.size) : new Float32Array(s.size);
+    this.readCount++;
     if (s.size === 0) {
       this.recorder.flush();
       await this.recorder.settle();

@@ -64,12 +64,18 @@ export class PipelineCache {
   readonly #kernels = new Map<string, CompiledKernel>();
   readonly #modules = new Map<string, GPUShaderModule>();
   readonly #layouts = new Map<string, GPUBindGroupLayout>();
+  readonly #files = new Set<string>();
 
   constructor(private readonly device: GPUDevice, private readonly onCompileError: (message: string) => void) {}
 
   /** number of distinct pipelines compiled so far */
   get size(): number {
     return this.#kernels.size;
+  }
+
+  /** the shader files (without their includes) of the pipelines compiled so far */
+  get shaderFiles(): string[] {
+    return [...this.#files].sort();
   }
 
   get(spec: KernelSpec): CompiledKernel {
@@ -91,6 +97,7 @@ export class PipelineCache {
     });
     const compiled = { pipeline, layout, key };
     this.#kernels.set(key, compiled);
+    for (const file of spec.shaders) this.#files.add(file);
     return compiled;
   }
 
@@ -103,7 +110,9 @@ export class PipelineCache {
         entries: kinds.flatMap((kind, binding) => (kind === null ? [] : [{
           binding,
           visibility: 0x4 /* GPUShaderStage.COMPUTE */,
-          buffer: { type: kind === 'uniform' ? 'uniform' as const : kind === 'read' ? 'read-only-storage' as const : 'storage' as const },
+          // the parameter block is bound at a dynamic offset (its slot in the recorder's ring)
+          buffer: kind === 'uniform' ? { type: 'uniform' as const, hasDynamicOffset: true }
+            : { type: kind === 'read' ? 'read-only-storage' as const : 'storage' as const },
         }])),
       });
       this.#layouts.set(key, layout);

@@ -14,9 +14,15 @@
  * DeviceHealth, which throws them on the next call. `settle()` waits for every submitted batch's
  * scopes, so `read()` throws the errors of the work it waited for.
  *
+ * Uploads: queue.writeBuffer runs before the batch being recorded, so an upload into a buffer that
+ * batch already uses (a recycled pool buffer) cannot be written directly without submitting
+ * first. Small ones go through a staging ring instead: written there, and copied into place by a
+ * copy recorded in order with the batch, so uploads never split a training step's batch.
+ *
  * Grids: a kernel's workgroup count is linear; counts above maxComputeWorkgroupsPerDimension fold
  * into 2-D or 3-D grids, and kernels rebuild the linear index (shaders/dispatch.wgsl).
  */
+import { BindGroupCache } from './gpu-bindgroups.js';
 import type { PooledBuffer } from './gpu-buffers.js';
 import type { DeviceHealth } from './gpu-errors.js';
 import { BufferUsage } from './gpu-flags.js';
@@ -33,6 +39,9 @@ export interface RecorderOptions {
   maxWorkgroupsPerDimension: number;
 }
 
+/** bytes of the upload staging ring; larger uploads into busy buffers submit first */
+const STAGING_BYTES = 1 << 20;
+
 export class Recorder {
   #encoder: GPUCommandEncoder | null = null;
   #pass: GPUComputePassEncoder | null = null;
@@ -45,16 +54,22 @@ export class Recorder {
   #uniformUsed = 0;
   readonly #align: number;
   #toDestroy: GPUBuffer[] = [];
+  #stagingRing: GPUBuffer | null = null;
+  readonly bindGroups: BindGroupCache;
+  #stagingUsed = 0;
   readonly #settling = new Set<Promise<void>>();
   /** dispatches recorded since the backend was created (statistics) */
   dispatchCount = 0;
   submitCount = 0;
+  /** dispatches per kernel name (the op that recorded them) */
+  readonly dispatchesByKernel = new Map<string, number>();
 
   constructor(private readonly device: GPUDevice, private readonly health: DeviceHealth, private readonly options: RecorderOptions) {
     this.#align = Math.max(16, device.limits.minUniformBufferOffsetAlignment ?? 256);
     this.#uniformBytes = this.#align * Math.max(8, options.dispatchesPerSubmit) * 2;
     this.#uniform = device.createBuffer({ size: this.#uniformBytes, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST, label: 'gmgrad params ring' });
     this.#staging = new Uint8Array(this.#uniformBytes);
+    this.bindGroups = new BindGroupCache(device);
   }
 
   /** id of the batch being recorded (buffers referenced by it carry this id in lastBatch) */
@@ -105,20 +120,16 @@ export class Recorder {
     const offset = this.#uniformUsed;
     this.#staging.set(params, offset);
     this.#uniformUsed += slot;
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.#uniform, offset, size: params.byteLength } }];
-    buffers.forEach((b, i) => {
-      if (!b) return;
-      b.buffer.lastBatch = this.#batch;
-      entries.push({ binding: i + 1, resource: { buffer: b.buffer.buffer, offset: 0, size: Math.max(4, Math.ceil(b.bytes / 4) * 4) } });
-    });
+    for (const b of buffers) if (b) b.buffer.lastBatch = this.#batch;
     const pass = this.#computePass();
-    const bindGroup = this.device.createBindGroup({ layout: kernel.layout, entries, label: name });
     pass.setPipeline(kernel.pipeline);
-    pass.setBindGroup(0, bindGroup);
+    // the parameter block's ring slot is a dynamic offset, so the group itself is reusable
+    pass.setBindGroup(0, this.bindGroups.get(kernel.layout, this.#uniform, params.byteLength, buffers, name), [offset]);
     const [x, y, z] = this.grid(workgroups);
     pass.dispatchWorkgroups(x, y, z);
     this.#dispatches++;
     this.dispatchCount++;
+    this.dispatchesByKernel.set(name, (this.dispatchesByKernel.get(name) ?? 0) + 1);
     this.#kernelNames.add(name);
   }
 
@@ -132,8 +143,37 @@ export class Recorder {
     this.#kernelNames.add('copy');
   }
 
+  /**
+   * Writes `data` into `dst` after everything recorded so far: directly when the pending batch
+   * does not use dst, else through the staging ring (or, too big for it, after a submit).
+   */
+  write(dst: PooledBuffer, data: ArrayBufferView): void {
+    const bytes = Math.ceil(data.byteLength / 4) * 4;
+    if (this.#encoder && dst.lastBatch === this.#batch) {
+      if (bytes <= STAGING_BYTES) {
+        if (this.#stagingUsed + bytes > STAGING_BYTES) this.flush();
+        this.#stagingRing ??= this.device.createBuffer({ size: STAGING_BYTES, usage: BufferUsage.COPY_SRC | BufferUsage.COPY_DST, label: 'gmgrad upload staging' });
+        const offset = this.#stagingUsed;
+        this.#stagingUsed += bytes;
+        this.device.queue.writeBuffer(this.#stagingRing, offset, data.buffer, data.byteOffset, data.byteLength);
+        if (this.#encoder) {
+          this.#endPass();
+          dst.lastBatch = this.#batch;
+          this.#encoder.copyBufferToBuffer(this.#stagingRing, offset, dst.buffer, 0, bytes);
+          this.#kernelNames.add('upload');
+          return;
+        }
+        // the flush above emptied the batch: dst is free to write directly
+      } else {
+        this.flush();
+      }
+    }
+    this.device.queue.writeBuffer(dst.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
   /** Destroys a buffer now, or after the pending batch is submitted when that batch uses it. */
   destroyLater(b: PooledBuffer): void {
+    this.bindGroups.forget(b.buffer);
     if (this.#encoder && b.lastBatch === this.#batch) this.#toDestroy.push(b.buffer);
     else b.buffer.destroy();
   }
@@ -161,6 +201,7 @@ export class Recorder {
     this.#batch++;
     this.#dispatches = 0;
     this.#uniformUsed = 0;
+    this.#stagingUsed = 0;
     this.#kernelNames.clear();
   }
 

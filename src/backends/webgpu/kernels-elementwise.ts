@@ -43,8 +43,7 @@ export const UNARY_F32: Readonly<Record<UnaryOp, string>> = {
   clamp: 'select(min(max(x, p0), p1), x, isNan(x))',
   powScalar: 'powF(x, p0)',
   affine: 'p0 * x + p1',
-  inRange: 'select(0.0, 1.0, x >= p0 && x <= p1)',
-  geluGrad: 'geluGradF(x)',
+  normalCdf: 'normalCdf(x)',
 };
 
 /** exact int32 forms; other ops go through float32 (opF) and back */
@@ -57,12 +56,6 @@ const UNARY_I32: Partial<Record<UnaryOp, string>> = {
   floor: 'x',
   isfinite: '1',
   powScalar: 'select(f32ToI32(powF(f32(x), p0)), powI(x, i32(p0)), p0 == floor(p0) && abs(p0) < 2147483648.0)',
-};
-
-export const UNARY_PARAM_COUNT: Readonly<Record<UnaryOp, number>> = {
-  neg: 0, abs: 0, sign: 0, exp: 0, log: 0, log1p: 0, sqrt: 0, rsqrt: 0, square: 0, reciprocal: 0,
-  sin: 0, cos: 0, tanh: 0, sigmoid: 0, relu: 0, gelu: 0, softplus: 0, floor: 0, isfinite: 0,
-  leakyRelu: 1, clamp: 2, powScalar: 1, affine: 2, inRange: 2, geluGrad: 0,
 };
 
 export const BINARY_F32: Readonly<Record<BinaryOp, string>> = {
@@ -80,7 +73,7 @@ export const BINARY_F32: Readonly<Record<BinaryOp, string>> = {
 
 /** ops whose NaN input does not simply give NaN (the others get an explicit NaN pass-through:
  *  builtins such as SwiftShader's exp return +∞ for NaN) */
-const NAN_AWARE: ReadonlySet<UnaryOp> = new Set<UnaryOp>(['sign', 'isfinite', 'inRange', 'powScalar', 'clamp', 'relu']);
+const NAN_AWARE: ReadonlySet<UnaryOp> = new Set<UnaryOp>(['sign', 'isfinite', 'powScalar', 'clamp', 'relu']);
 
 const BINARY_I32: Readonly<Record<BinaryOp, string>> = {
   add: 'x + y', sub: 'x - y', mul: 'x * y',

@@ -1,12 +1,13 @@
 /**
  * Fused network kernels: softmax/log-softmax over the last axis (softmaxRows), the
- * Gaussian-mixture loss pair (gmLossRows forward, gmLossGrads backward; ../shared/docs/gm-loss.md)
+ * Gaussian-mixture loss pair (gmLossRows forward, gmLossGrads backward; docs/gm-loss.md)
  * and training-mode batch normalisation (batchNorm forward and backward).
  */
 import type { BatchNormParams, GMLossParams } from '../../core/backend.js';
 import type { GpuContext } from './gpu-context.js';
 import { params, type ParamWriter } from './gpu-params.js';
 import type { WebGpuStorage } from './gpu-storage.js';
+import { gmDistanceCache, gmRowsKernel } from './gm-variants.js';
 
 /** rows up to this long are handled by one invocation each */
 const SHORT_ROW = 32;
@@ -25,11 +26,11 @@ const LIKELIHOOD_CODE = { 'true-class': 0, 'true-class-sq': 1, 'all-class': 2 } 
 const GM_WG = 64;
 
 function gmParams(p: GMLossParams): ParamWriter {
-  return params().u32(p.n).u32(p.k).u32(p.d).f32(p.alpha).f32(p.lambda);
+  return params().u32(p.n).u32(p.k).u32(p.d).f32(p.margin).f32(p.lambda);
 }
 
-function gmSubs(p: GMLossParams) {
-  return { WG: GM_WG, DIAGONAL: p.diagonal, LIKELIHOOD: LIKELIHOOD_CODE[p.likelihood] };
+function gmSubs(p: GMLossParams, cache: WebGpuStorage | null = null, wg = GM_WG) {
+  return { WG: wg, DIAGONAL: p.diagonal, LIKELIHOOD: LIKELIHOOD_CODE[p.likelihood], DIST_CACHED: cache !== null };
 }
 
 export interface GmForwardOutputs {
@@ -41,17 +42,21 @@ export function gmForward(ctx: GpuContext, kernel: string, x: WebGpuStorage, mea
   // per sample: [0] log-sum-exp, [1] score, [2] loss; copied out once the mean is taken
   const stats = ctx.allocate(kernel, 3 * p.n, 'float32', false);
   const input = (s: WebGpuStorage | null) => (s && s.size > 0 ? s : ctx.unusedInput);
+  // the hardware variant: distances from one tiled pass, rows by subgroups where the device has them
+  const cache = gmDistanceCache(ctx, kernel, x, means, logVar, p);
+  const rows = gmRowsKernel(ctx, GM_WG);
   ctx.run(kernel, {
-    shaders: ['gmLossRows'], entryPoint: 'rows', subs: gmSubs(p),
-    layout: ['uniform', 'read', 'read', 'read', 'read', 'rw', 'rw', 'rw', null],
-  }, gmParams(p).bytes(), [input(x), input(means), input(logVar), labels, out.logits, out.prediction, stats, null], p.n);
+    shaders: rows.shaders, entryPoint: rows.entryPoint, subs: gmSubs(p, cache, rows.wg),
+    layout: ['uniform', 'read', 'read', 'read', 'read', 'rw', 'rw', 'rw', null, 'read'],
+  }, gmParams(p).bytes(), [input(x), input(means), input(logVar), labels, out.logits, out.prediction, stats, null, cache ?? ctx.unusedInput], p.n);
   ctx.run(kernel, {
     shaders: ['gmLossRows'], entryPoint: 'mean', subs: gmSubs(p),
-    layout: ['uniform', null, null, null, null, null, null, 'rw', 'rw'],
-  }, gmParams(p).bytes(), [null, null, null, null, null, null, stats, out.loss], 1);
+    layout: ['uniform', null, null, null, null, null, null, 'rw', 'rw', null],
+  }, gmParams(p).bytes(), [null, null, null, null, null, null, stats, out.loss, null], 1);
   ctx.recorder.copy(stats.pooled, out.logSumExp.pooled, p.n * 4, 0, 0);
   ctx.recorder.copy(stats.pooled, out.score.pooled, p.n * 4, p.n * 4, 0);
   ctx.release(stats);
+  if (cache) ctx.release(cache);
 }
 
 export interface GmBackwardOutputs { dx: WebGpuStorage; dMeans: WebGpuStorage; dLogVar: WebGpuStorage | null }
@@ -62,19 +67,21 @@ export function gmBackward(ctx: GpuContext, kernel: string, x: WebGpuStorage, me
   const input = (s: WebGpuStorage | null) => (s && s.size > 0 ? s : ctx.unusedInput);
   // coef[0] = weights on d_ik, coef[1] = weights on h_k
   const coef = ctx.allocate(kernel, 2 * nk, 'float32', false);
+  const cache = gmDistanceCache(ctx, kernel, x, means, logVar, p);
   ctx.run(kernel, {
-    shaders: ['gmLossGrads'], entryPoint: 'coefficients', subs: gmSubs(p),
-    layout: ['uniform', 'read', 'read', 'read', 'read', 'read', 'read', 'rw', null, null],
-  }, gmParams(p).bytes(), [input(x), input(means), input(logVar), labels, logSumExp, gradLoss, coef, null, null], Math.ceil(nk / GM_WG));
+    shaders: ['gmLossGrads'], entryPoint: 'coefficients', subs: gmSubs(p, cache),
+    layout: ['uniform', 'read', 'read', 'read', 'read', 'read', 'read', 'rw', null, null, 'read'],
+  }, gmParams(p).bytes(), [input(x), input(means), input(logVar), labels, logSumExp, gradLoss, coef, null, null, cache ?? ctx.unusedInput], Math.ceil(nk / GM_WG));
+  if (cache) ctx.release(cache);
   if (p.d > 0) {
     ctx.run(kernel, {
       shaders: ['gmLossGrads'], entryPoint: 'inputGrad', subs: gmSubs(p),
-      layout: ['uniform', 'read', 'read', 'read', null, null, null, 'rw', 'rw', null],
-    }, gmParams(p).bytes(), [x, means, input(logVar), null, null, null, coef, out.dx, null], Math.ceil((p.n * p.d) / GM_WG));
+      layout: ['uniform', 'read', 'read', 'read', null, null, null, 'rw', 'rw', null, null],
+    }, gmParams(p).bytes(), [x, means, input(logVar), null, null, null, coef, out.dx, null, null], Math.ceil((p.n * p.d) / GM_WG));
     ctx.run(kernel, {
       shaders: ['gmLossGrads'], entryPoint: 'paramGrad', subs: gmSubs(p),
-      layout: ['uniform', 'read', 'read', 'read', null, null, null, 'rw', 'rw', 'rw'],
-    }, gmParams(p).bytes(), [x, means, input(logVar), null, null, null, coef, out.dMeans, out.dLogVar ?? ctx.unusedOutput(0)], Math.ceil((p.k * p.d) / GM_WG));
+      layout: ['uniform', 'read', 'read', 'read', null, null, null, 'rw', 'rw', 'rw', null],
+    }, gmParams(p).bytes(), [x, means, input(logVar), null, null, null, coef, out.dMeans, out.dLogVar ?? ctx.unusedOutput(0), null], Math.ceil((p.k * p.d) / GM_WG));
   }
   ctx.release(coef);
 }
@@ -82,7 +89,7 @@ export function gmBackward(ctx: GpuContext, kernel: string, x: WebGpuStorage, me
 const BN_WG = 256;
 
 function bnParams(p: BatchNormParams, hasWeight: boolean, hasBias: boolean): Uint8Array {
-  return params().u32(p.outer).u32(p.c).u32(p.inner).f32(p.eps).u32(hasWeight ? 1 : 0).u32(hasBias ? 1 : 0).bytes();
+  return params().u32(p.outer).u32(p.c).u32(p.inner).f32(p.varianceEpsilon).u32(hasWeight ? 1 : 0).u32(hasBias ? 1 : 0).bytes();
 }
 
 /** Training batch norm (shaders/batchNorm.wgsl): out, and mean / variance [c] */

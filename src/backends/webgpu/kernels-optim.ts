@@ -23,6 +23,6 @@ export function adamStep(ctx: GpuContext, kernel: string, param: WebGpuStorage, 
   const decay = p.decoupled ? 1 - p.lr * p.weightDecay : 1;
   const coupled = p.decoupled ? 0 : p.weightDecay;
   ctx.run(kernel, { shaders: ['adamUpdate'], subs: { WG }, layout: ['uniform', 'rw', 'read', 'rw', 'rw'] },
-    params().u32(param.size).f32(p.beta1).f32(p.beta2).f32(p.eps).f32(stepSize).f32(sqrtCorrection2).f32(decay).f32(coupled).bytes(),
+    params().u32(param.size).f32(p.beta1).f32(p.beta2).f32(p.epsilon).f32(stepSize).f32(sqrtCorrection2).f32(decay).f32(coupled).bytes(),
     [param, grad, m, v], Math.ceil(param.size / WG));
 }

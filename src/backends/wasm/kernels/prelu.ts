@@ -2,7 +2,7 @@
  * Fused PReLU (Backend.prelu / preluBackward) over x viewed as [outer, c, inner]: one pass forward,
  * one pass backward, where the composition from ops (relu(x) − w·relu(−x)) takes five and ten.
  *   forward:  y = max(x, 0) + s·min(x, 0)   (s·x rounded once, the composition's bits)
- *   backward: dx = x > 0 ? g : s·g,  acc[ch] = Σ g·min(x, 0) in float64 (the products rounded to
+ *   backward: dx = x > 0 ? g : x < 0 ? s·g : 0 (the composition's: relu'(0) = 0, and 0 at NaN),  acc[ch] = Σ g·min(x, 0) in float64 (the products rounded to
  *             float32 first, as the composition's are), per channel; the caller sums acc into
  *             dWeight per slope.
  * Threads split the channels, or the outer rows when there are fewer channels than threads (each
@@ -79,12 +79,13 @@ function scalarForward(f: FunctionBuilder, px: Local, py: Local, s: Local): void
   addTo(f, px, 4); addTo(f, py, 4);
 }
 
-/** dx = x > 0 ? g : s·g; sum += the four g·min(x, 0), each rounded to float32, in float64 */
+/** dx = x > 0 ? g : x < 0 ? s·g : 0; sum += the four g·min(x, 0), each rounded to float32, in float64 */
 function simdBackward(f: FunctionBuilder, px: Local, pg: Local, pdx: Local, s: Local, zero: Local, sum: Local): void {
   const v = f.local('v128'), gv = f.local('v128'), prod = f.local('v128');
   f.get(px).mem('v128.load').set(v);
   f.get(pg).mem('v128.load').set(gv);
-  f.get(pdx).get(gv).get(gv).get(s).op('f32x4.mul').get(v).get(zero).op('f32x4.gt').op('v128.bitselect').mem('v128.store');
+  f.get(pdx).get(gv).get(gv).get(s).op('f32x4.mul').get(v).get(zero).op('f32x4.lt').op('v128.and');
+  f.get(v).get(zero).op('f32x4.gt').op('v128.bitselect').mem('v128.store');
   f.get(gv).get(v).get(zero).op('f32x4.min').op('f32x4.mul').set(prod);
   for (let lane = 0; lane < 4; lane++) {
     f.get(sum).get(prod).lane('f32x4.extract_lane', lane).op('f64.promote_f32').op('f64.add').set(sum);
@@ -96,7 +97,8 @@ function scalarBackward(f: FunctionBuilder, px: Local, pg: Local, pdx: Local, s:
   const v = f.local('f32'), gv = f.local('f32');
   f.get(px).mem('f32.load').set(v);
   f.get(pg).mem('f32.load').set(gv);
-  f.get(pdx).get(gv).get(gv).get(s).op('f32.mul').get(v).f32(0).op('f32.gt').op('select').mem('f32.store');
+  f.get(pdx).get(gv).get(gv).get(s).op('f32.mul').f32(0).get(v).f32(0).op('f32.lt').op('select');
+  f.get(v).f32(0).op('f32.gt').op('select').mem('f32.store');
   f.get(sum).get(gv).get(v).f32(0).op('f32.min').op('f32.mul').op('f64.promote_f32').op('f64.add').set(sum);
   addTo(f, px, 4); addTo(f, pg, 4); addTo(f, pdx, 4);
 }
