@@ -1,12 +1,14 @@
-// A minimal end-to-end use of the library (run after `npm run build`):
+// A minimal end-to-end use of the library (in a clone, after `npm run build`):
 //   node examples/quickstart.mjs
-// Trains a tiny GM-loss classifier on the embedded MNIST test split for a few hundred steps and
-// prints its accuracy and the detection score of clean vs noisy inputs.
-import * as g from '../dist/index.js';
-import { loadDataset } from '../dist/data/node/resolve.js';
-import { DataLoader } from '../dist/data/dataloader.js';
-import { createModel } from '../dist/models/zoo.js';
-import { SGD } from '../dist/optim/sgd.js';
+// Trains a small GM-loss classifier on the embedded MNIST test split for 150 steps (--steps N) and prints its
+// accuracy and the detection score of clean vs noisy inputs.
+import { parseArgs } from 'node:util';
+import * as g from 'gmgrad';
+import { loadDataset } from 'gmgrad/node';
+
+const steps = Number(parseArgs({ options: { steps: { type: 'string', default: '150' } } }).values.steps);
+
+const { DataLoader, createModel, SGD } = g;
 
 const { backend, description } = await g.init({ backend: 'auto' });
 console.log(`backend: ${description}`);
@@ -29,7 +31,7 @@ for await (const b of loader.epoch(0)) {
   const [loss, acc] = await stats.data();
   stats.dispose();
   if (++step % 20 === 0) console.log(`step ${step}: loss ${loss.toFixed(3)}, batch accuracy ${(100 * acc).toFixed(1)}%`);
-  if (step === 150) break;
+  if (step === steps) break;
 }
 model.eval();
 const scores = g.noGrad(() => g.tidy(() => {
@@ -40,4 +42,3 @@ const scores = g.noGrad(() => g.tidy(() => {
 }));
 const [clean, noisy] = await scores.data();
 console.log(`mean detection score: clean ${clean.toFixed(2)}, noisy ${noisy.toFixed(2)} (higher = less likely under the mixture)`);
-for (const b of g.createdBackends?.() ?? []) b.dispose?.();

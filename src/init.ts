@@ -1,7 +1,8 @@
 /**
  * Choosing a backend. 'auto' takes WebGPU on a hardware adapter, otherwise the WebAssembly CPU
  * backend (software WebGPU adapters such as SwiftShader are slower than it), otherwise the
- * TypeScript CPU reference; it says once which one it picked and why.
+ * TypeScript CPU reference. Silent unless asked (`verbose` or `log`): then it says which one it
+ * picked and why.
  */
 import type { Backend } from './core/backend.js';
 import { createBackend, setBackend, type InitOptions, type BackendName } from './core/engine.js';
@@ -13,14 +14,12 @@ export interface InitResult {
   description: string;
 }
 
-let announced = false;
-
 export async function init(options: InitOptions = {}): Promise<InitResult> {
   const choice = options.backend ?? 'auto';
   if (choice !== 'auto') {
     const b = await createBackend(choice, options);
     setBackend(b);
-    return { backend: b, description: describeBackend(b) };
+    return announce({ backend: b, description: describeBackend(b) }, options);
   }
   const reasons: string[] = [];
   try {
@@ -48,10 +47,8 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
 }
 
 function announce(r: InitResult, options: InitOptions): InitResult {
-  if (!announced && options.verbose !== false) {
-    announced = true;
-    console.error(`gmgrad: using ${r.description}`);
-  }
+  const log = options.log ?? (options.verbose ? (line: string) => console.info(line) : null);
+  log?.(`gmgrad: using ${r.description}`);
   return r;
 }
 

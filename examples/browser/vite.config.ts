@@ -9,6 +9,12 @@ import { gmgradData } from './build/data-plugin.ts';
 import { nodeFreeBundle } from './build/node-free-bundle.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+
+/**
+ * Cross-origin isolation: SharedArrayBuffer, hence the WebAssembly backend's worker threads, exists
+ * only on isolated pages. The page loads nothing from other origins, so these cost nothing.
+ */
+export const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 export default defineConfig({
@@ -39,7 +45,7 @@ export default defineConfig({
     },
   },
   // the dev server compiles the engine from ../../src
-  server: { host: '127.0.0.1', port: 5173, fs: { allow: [repoRoot] } },
-  preview: { host: '127.0.0.1', port: 5173 },
+  server: { host: '127.0.0.1', port: 5173, fs: { allow: [repoRoot] }, headers: ISOLATION_HEADERS },
+  preview: { host: '127.0.0.1', port: 5173, headers: ISOLATION_HEADERS },
   optimizeDeps: { exclude: ['webgpu'] },
 });

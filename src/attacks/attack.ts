@@ -44,6 +44,14 @@ export interface AttackResult {
   iterations?: Int32Array;
 }
 
+export interface RunOptions {
+  /**
+   * progress within the batch: called after each iteration with (iterations done, progressSteps);
+   * the last call has done === progressSteps, also when the attack stopped early
+   */
+  onIteration?: (done: number, total: number) => void;
+}
+
 /** What a subclass's perturb() hands back: a kept tensor the base disposes after summarising. */
 export interface PerturbOutput {
   adversarial: Tensor;
@@ -64,8 +72,14 @@ export abstract class Attack {
     this.seed = options.seed === undefined ? 0 : checkSeed(attack, options.seed);
   }
 
+  /**
+   * Iterations one batch takes, as progress counts them (PGD: restarts × steps; C&W: search steps ×
+   * iterations; DeepFool: its maximum, reached only when some sample resists that long).
+   */
+  get progressSteps(): number { return 1; }
+
   /** Attack a batch. labels: int32 [N] true classes; targets: int32 [N] for target: 'given'. */
-  async run(model: AttackModel, x: Tensor, labels: Tensor, targets?: Tensor): Promise<AttackResult> {
+  async run(model: AttackModel, x: Tensor, labels: Tensor, targets?: Tensor, options: RunOptions = {}): Promise<AttackResult> {
     checkBatch(this.name, x, labels, targets);
     await checkImageRange(this.name, x);
     this.checkModel(model);
@@ -79,8 +93,12 @@ export abstract class Attack {
         const numClasses = cleanLogits.shape[1]!;
         checkLabelRange(this.name, 'labels', (await labels.data()) as Int32Array, numClasses);
         targetTensor = await resolveTargets(this.name, this.targetMode, labels, targets, cleanLogits, generator);
-        const ctx: AttackContext = { attack: this.name, model, x, labels, targets: targetTensor, numClasses, cleanLogits, generator, detector };
+        const total = this.progressSteps;
+        let done = 0;
+        const iterationDone = () => { if (done < total) options.onIteration?.(++done, total); };
+        const ctx: AttackContext = { attack: this.name, model, x, labels, targets: targetTensor, numClasses, cleanLogits, generator, detector, iterationDone };
         const out = await this.perturb(ctx);
+        if (done < total) options.onIteration?.(done = total, total);
         try {
           return await summarise(ctx, out, this.norm);
         } finally {

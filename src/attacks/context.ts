@@ -46,6 +46,8 @@ export interface AttackContext {
   readonly cleanLogits: Tensor;
   readonly generator: Generator;
   readonly detector: DetectorTerm | null;
+  /** the attack calls this once per iteration over the whole batch (progress; Attack.run counts) */
+  readonly iterationDone: () => void;
 }
 
 /** The detector score [N] of one forward pass (adaptive attacks only). */

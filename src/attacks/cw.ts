@@ -69,6 +69,8 @@ export class CW extends Attack {
     this.kappa = options.kappa === undefined ? 0 : checkNonNegative(name, 'kappa', options.kappa);
   }
 
+  override get progressSteps(): number { return this.binarySearchSteps * this.maxIterations; }
+
   protected async perturb(ctx: AttackContext): Promise<PerturbOutput> {
     const { x } = ctx;
     const n = x.shape[0]!;
@@ -128,6 +130,7 @@ export class CW extends Attack {
             });
             [w, m, v, bestL2, bestAdv, found].forEach((t) => t.dispose());
             [w, m, v, bestL2, bestAdv, found] = next as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+            ctx.iterationDone();
           }
           const succeeded = await found.data();
           for (let i = 0; i < n; i++) {

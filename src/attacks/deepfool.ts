@@ -59,6 +59,8 @@ export class DeepFool extends Attack {
     if (this.candidates < 2) throw new AttackConfigError(`${name}: candidates must be >= 2 (the label and at least one other class), got ${this.candidates}`);
   }
 
+  override get progressSteps(): number { return this.maxIterations; }
+
   protected async perturb(ctx: AttackContext): Promise<PerturbOutput> {
     if (ctx.targets) throw new AttackConfigError(`${this.name}: DeepFool is untargeted; do not pass targets`);
     const { x } = ctx;
@@ -104,6 +106,7 @@ export class DeepFool extends Attack {
           cur.dispose();
           rTot = nextR!;
           cur = nextX!;
+          ctx.iterationDone();
         } finally {
           logits.dispose();
         }

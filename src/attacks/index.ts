@@ -1,5 +1,5 @@
 /** Adversarial attacks: gradient attacks, C&W, DeepFool, detector-aware variants, and a registry. */
-export { Attack, type AttackOptions, type AttackResult, type PerturbOutput } from './attack.js';
+export { Attack, type AttackOptions, type AttackResult, type PerturbOutput, type RunOptions as AttackRunOptions } from './attack.js';
 export { EpsilonAttack, type EpsilonAttackOptions, type EpsilonResult } from './epsilon-attack.js';
 export { FGSM, FGM, type FGSMOptions } from './fgsm.js';
 export { PGD, BIM, type PGDOptions, type BIMOptions } from './pgd.js';

@@ -53,6 +53,8 @@ export class MIM extends EpsilonAttack {
     checkLossSupported(this.name, this.loss, model);
   }
 
+  override get progressSteps(): number { return this.steps; }
+
   protected async perturb(ctx: AttackContext): Promise<PerturbOutput> {
     const spec = { loss: this.loss, kappa: this.kappa };
     let cur: Tensor = keep(clone(ctx.x));
@@ -67,6 +69,7 @@ export class MIM extends EpsilonAttack {
       momentum.dispose();
       cur = nextX!;
       momentum = nextM!;
+      ctx.iterationDone();
     }
     momentum.dispose();
     return { adversarial: cur };

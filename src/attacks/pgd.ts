@@ -77,6 +77,8 @@ export class PGD extends EpsilonAttack {
     checkLossSupported(this.name, this.loss, model);
   }
 
+  override get progressSteps(): number { return this.restarts * this.steps; }
+
   protected async perturb(ctx: AttackContext): Promise<PerturbOutput> {
     const spec: ObjectiveSpec = { loss: this.loss, kappa: this.kappa };
     let best: Candidate | null = null;
@@ -113,6 +115,7 @@ export class PGD extends EpsilonAttack {
         if (seen) best = best ? keepWorstCase(best, seen) : seen;
         cur.dispose();
         cur = next;
+        ctx.iterationDone();
       }
     } catch (e) {
       cur.dispose();

@@ -3,10 +3,8 @@ import { dirname, join } from 'node:path';
 import { init } from '../init.js';
 import { stratifiedSlice, slice } from '../data/dataset.js';
 import { loadDataset } from '../data/node/resolve.js';
-import { readCheckpointFile } from '../io/node/checkpoint-file.js';
 import { writeFileAtomic } from '../io/node/atomic-write.js';
 import { ensureWritableDir } from '../io/node/folders.js';
-import { decodeModel } from '../train/checkpoint.js';
 import { BACKEND_CHOICES, DATASET_NAMES } from '../train/config.js';
 import { evaluateModel } from '../eval/evaluate-model.js';
 import { DetectorError } from '../detect/detector.js';
@@ -16,10 +14,12 @@ import { writeReport } from '../eval/report-writer.js';
 import { SEED_RULE } from '../core/value-rules.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from './args.js';
 import { say, type CliIO } from './io.js';
-import { ProgressBar } from './progress.js';
+import { taskProgressPrinter } from '../progress/task-progress.js';
+import { ARCHITECTURE_FLAGS, loadCheckpoint } from './architecture-flags.js';
 
 export const ATTACK_OPTIONS = {
-  checkpoint: { type: 'string', path: 'file', required: true, help: 'model.safetensors written by gmgrad train' },
+  checkpoint: { type: 'string', path: 'file', required: true, help: 'model.safetensors written by gmgrad train, or a PyTorch state_dict in safetensors (with --model, --feature-dim, --head)' },
+  ...ARCHITECTURE_FLAGS,
   dataset: { type: 'string', choices: DATASET_NAMES, help: 'dataset', defaultText: 'the checkpoint\'s' },
   attacks: { type: 'list', choices: PLAN_NAMES, default: ['fgsm', 'pgd', 'cw', 'deepfool', 'adaptive'], help: 'attacks to run' },
   eps: { type: 'numbers', min: 0, max: 1000, default: [0.1, 0.2, 0.3], help: 'ε values (L∞ for fgsm/bim/pgd/mim/adaptive; L2 for fgm/pgd-l2)' },
@@ -48,7 +48,7 @@ export async function attackCommand(argv: string[], io: CliIO): Promise<void> {
   // an unwritable --out is found now, not after every attack has run
   await ensureWritableDir(out, '--out folder');
   const { backend, description } = await init({ backend: a.backend, verbose: false });
-  const { model, config } = decodeModel(await readCheckpointFile(path), backend, path);
+  const { model, config } = await loadCheckpoint(a, backend);
   const dataset = a.dataset ?? config.dataset ?? 'mnist';
   if (a.dryRun) {
     say(io.stdout, JSON.stringify({ checkpoint: path, model: config.model, dataset, out, backend: description, options: { ...a, help: undefined, debug: undefined, dryRun: undefined } }, null, 2));
@@ -77,24 +77,18 @@ export async function attackCommand(argv: string[], io: CliIO): Promise<void> {
   }
   const fit = slice(train, 0, a.fitN);
   say(io.stderr, `attacking ${path} (${config.model}, ${config.loss} head, ${config.featureDim}-d) on ${dataset}, backend ${description}`);
-  let bar = null as ProgressBar | null;
-  let current = '';
   const t0 = performance.now();
   const ev = await evaluateModel({
     model, backend, fit, calibration, evaluation, attacks: a.attacks, epsilons: a.eps, steps: a.steps,
     cwSearchSteps: a.cwSearch, cwIterations: a.cwIterations, cwInitialConst: a.cwC0, cwLearningRate: a.cwLr, seed: a.seed,
     tpr: a.tpr, batchSize: a.batch, keepFeatures: config.featureDim === 2, keepImages: 8,
     log: (l) => say(io.stderr, l),
-    onProgress: (label, done, total) => {
-      if (label !== current) { bar?.done(); bar = new ProgressBar(label, total, io.stderr); current = label; }
-      bar?.update(done);
-    },
+    onProgress: taskProgressPrinter({ stream: io.stderr }),
   }).catch((e: Error) => {
     // τ cannot be set from too few correctly classified clean images: say which flags decide that
     if (e instanceof DetectorError) e.message += ` (--calibration ${a.calibration}, --tpr ${a.tpr}; is ${path} trained?)`;
     throw e;
   });
-  bar?.done();
   say(io.stdout, formatRobustness(`${config.loss === 'gm' ? 'GM' : 'softmax'} model`, ev.result));
   const results = { checkpoint: path, dataset, backend: description, config, seconds: (performance.now() - t0) / 1000, options: { ...a, help: undefined, debug: undefined }, result: robustnessJson(ev.result) };
   await writeFileAtomic(join(out, 'results.json'), JSON.stringify(results, null, 2));

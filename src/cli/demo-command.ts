@@ -22,7 +22,7 @@ import { BACKEND_CHOICES } from '../train/config.js';
 import { SEED_RULE } from '../core/value-rules.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from './args.js';
 import { say, type CliIO } from './io.js';
-import { ProgressBar } from './progress.js';
+import { taskProgressPrinter } from '../progress/task-progress.js';
 
 export const DEMO_OPTIONS = {
   backend: { type: 'string', default: 'auto', choices: BACKEND_CHOICES, help: 'compute backend' },
@@ -97,20 +97,14 @@ export async function demoCommand(argv: string[], io: CliIO): Promise<void> {
     log(`\ntraining the ${loss === 'gm' ? 'GM' : 'softmax'} model (${config.model} → 2-d features, ${config.epochs} epochs)`);
     const r = await trainOnData(config, backend, description, data.train, data.test, { verbose: true, force: a.force, log, progressStream: io.stderr });
     log(`\nattacking the ${loss === 'gm' ? 'GM' : 'softmax'} model`);
-    let bar = null as ProgressBar | null;
-    let current = '';
     const evaluation = await evaluateModel({
       model: r.model, backend, fit: data.fit, calibration: data.calibration, evaluation: data.evaluation,
       attacks: ['fgsm', 'pgd', 'cw', 'deepfool', 'adaptive'], epsilons, steps: a.steps,
       cwSearchSteps: 3, cwIterations: 30, cwInitialConst: 1, cwLearningRate: 0.1, // a short search must start where C&W succeeds, with larger steps
       seed: a.seed, keepFeatures: true, keepImages: 8,
       log,
-      onProgress: (label, done, total) => {
-        if (label !== current) { bar?.done(); bar = new ProgressBar(label, total, io.stderr); current = label; }
-        bar?.update(done);
-      },
+      onProgress: taskProgressPrinter({ stream: io.stderr }),
     });
-    bar?.done();
     models.push({ name: loss === 'gm' ? 'GM' : 'softmax', model: r.model, history: r.history, evaluation });
   }
   say(io.stdout, '');

@@ -5,8 +5,6 @@ import { init } from '../init.js';
 import { DataLoader } from '../data/dataloader.js';
 import { stratifiedSlice } from '../data/dataset.js';
 import { loadDataset } from '../data/node/resolve.js';
-import { readCheckpointFile } from '../io/node/checkpoint-file.js';
-import { decodeModel } from '../train/checkpoint.js';
 import { batchTensors } from '../train/trainer.js';
 import { BACKEND_CHOICES, DATASET_NAMES } from '../train/config.js';
 import { argmax, min } from '../ops/reduce.js';
@@ -15,10 +13,12 @@ import { stack } from '../ops/shape.js';
 import { cast } from '../ops/shape.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from './args.js';
 import { say, type CliIO } from './io.js';
-import { ProgressBar } from './progress.js';
+import { ProgressBar } from '../progress/progress-bar.js';
+import { ARCHITECTURE_FLAGS, loadCheckpoint } from './architecture-flags.js';
 
 export const EVAL_OPTIONS = {
-  checkpoint: { type: 'string', path: 'file', required: true, help: 'model.safetensors written by gmgrad train' },
+  checkpoint: { type: 'string', path: 'file', required: true, help: 'model.safetensors written by gmgrad train, or a PyTorch state_dict in safetensors (with --model, --feature-dim, --head)' },
+  ...ARCHITECTURE_FLAGS,
   dataset: { type: 'string', choices: DATASET_NAMES, help: 'dataset', defaultText: 'the one the checkpoint was trained on' },
   split: { type: 'string', default: 'test', choices: ['train', 'test'], help: 'which split' },
   limit: { type: 'integer', min: 0, default: 0, help: 'class-balanced subset of N images (0: all)' },
@@ -40,7 +40,7 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<EvalResult
   if (a.help) { say(io.stdout, helpText('eval', 'Evaluate a checkpoint: accuracy, per-class accuracy, confusion matrix.', EVAL_OPTIONS)); return null; }
   const { backend } = await init({ backend: a.backend, verbose: false });
   const path = a.checkpoint;
-  const { model, config } = decodeModel(await readCheckpointFile(path), backend, path);
+  const { model, config } = await loadCheckpoint(a, backend);
   const dataset = a.dataset ?? config.dataset ?? 'mnist';
   if (a.dryRun) {
     say(io.stdout, JSON.stringify({ checkpoint: path, model: config.model, dataset, split: a.split, limit: a.limit, batch: a.batch, backend: backend.name }, null, 2));

@@ -24,13 +24,22 @@ export interface InitOptions {
   wasmFma?: boolean;
   /** allow software WebGPU adapters (SwiftShader, llvmpipe) when backend is 'auto' (default false) */
   allowSoftwareWebGpu?: boolean;
-  /** print the one-line notice on fallback (default true) */
+  /** which WebGPU adapter to ask for (default 'high-performance') */
+  powerPreference?: 'low-power' | 'high-performance';
+  /** ask for the fallback (software) WebGPU adapter */
+  forceFallbackAdapter?: boolean;
+  /**
+   * say which backend was picked and why (and when wasm threads are unavailable): true prints with
+   * console.info; default false, the library prints nothing
+   */
   verbose?: boolean;
   /**
    * WebGPU kernel variants: 'auto' (default) picks by adapter ('software' on CPU implementations
    * such as SwiftShader, 'hardware' on GPUs); forcing one overrides GMGRAD_WEBGPU_KERNELS
    */
   webgpuKernels?: 'auto' | 'software' | 'hardware';
+  /** receives those lines instead (e.g. a CLI writing to stderr); implies verbose */
+  log?: (line: string) => void;
 }
 
 export type BackendFactory = (options: InitOptions) => Promise<Backend>;

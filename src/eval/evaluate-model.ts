@@ -10,7 +10,7 @@ import { GMScoreDetector } from '../detect/gm-score.js';
 import { MahalanobisDetector } from '../detect/mahalanobis.js';
 import type { ImageData } from '../data/dataset.js';
 import type { Classifier } from '../models/classifier.js';
-import { evaluateRobustness, type NamedDetector, type RobustnessResult } from './robustness.js';
+import { evaluateRobustness, type NamedDetector, type RobustnessOptions, type RobustnessResult } from './robustness.js';
 import { makePlans, type PlanOptions } from './plans.js';
 
 /** Images in [0, 1] as a [N, C, H, W] tensor and int32 labels. */
@@ -36,7 +36,9 @@ export interface ModelEvaluationOptions extends Omit<PlanOptions, 'adaptiveDetec
   batchSize?: number;
   keepFeatures?: boolean;
   keepImages?: number;
-  onProgress?: (label: string, done: number, total: number) => void;
+  onProgress?: RobustnessOptions['onProgress'];
+  /** milliseconds, monotonic (default performance.now) */
+  now?: () => number;
   log?: (line: string) => void;
 }
 
@@ -67,7 +69,7 @@ export async function evaluateModel(o: ModelEvaluationOptions): Promise<ModelEva
     const attacks = makePlans({ ...o, adaptiveDetector: primary.detector });
     const result = await evaluateRobustness({
       model, x: ev.x, y: ev.y, detectors, attacks, batchSize: o.batchSize,
-      keepFeatures: o.keepFeatures, keepImages: o.keepImages, onProgress: o.onProgress,
+      keepFeatures: o.keepFeatures, keepImages: o.keepImages, onProgress: o.onProgress, now: o.now,
     });
     return { result, detectors, primary: primary.name };
   } finally {

@@ -116,7 +116,7 @@ export async function buildReportData(input: ReportInput): Promise<ReportData> {
  */
 export async function writeReport(path: string, input: ReportInput): Promise<string[]> {
   const data = await buildReportData(input);
-  await writeFileAtomic(path, new TextEncoder().encode(renderReport(data)));
+  await writeFileAtomic(path, new TextEncoder().encode(await renderReport(data)));
   const written = [path];
   const dir = path.replace(/[^/\\]*$/, '');
   for (const m of data.models) {

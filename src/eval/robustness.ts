@@ -12,6 +12,7 @@ import type { FeatureDetector } from '../detect/detector.js';
 import type { Classifier } from '../models/classifier.js';
 import { argmax } from '../ops/reduce.js';
 import { concat, narrow } from '../ops/shape.js';
+import type { TaskEvent } from '../progress/task-progress.js';
 
 export interface NamedDetector {
   name: string;
@@ -71,7 +72,13 @@ export interface RobustnessOptions {
   batchSize?: number;
   keepFeatures?: boolean;
   keepImages?: number;
-  onProgress?: (label: string, done: number, total: number) => void;
+  /**
+   * per attack: a start, updates over samples × iterations (C&W's search steps and DeepFool's
+   * iterations included), and an end carrying the attack's own time (the `seconds` of its run)
+   */
+  onProgress?: (event: TaskEvent) => void;
+  /** milliseconds, monotonic (default performance.now; tests pass a fake clock) */
+  now?: () => number;
 }
 
 async function scoreAll(detectors: NamedDetector[], x: Tensor, batchSize: number): Promise<Record<string, Float64Array>> {
@@ -113,9 +120,13 @@ export async function evaluateRobustness(o: RobustnessOptions): Promise<Robustne
     if (d.detector.threshold === null) throw new Error(`evaluateRobustness: detector '${d.name}' is not calibrated (call calibrate on held-out clean data first)`);
     thresholds[d.name] = d.detector.threshold;
   }
+  const now = o.now ?? (() => performance.now());
   const runs: AttackRun[] = [];
   for (const plan of o.attacks) {
-    const t0 = performance.now();
+    const task = plan.label;
+    const total = n * plan.attack.progressSteps;
+    o.onProgress?.({ phase: 'start', task, total });
+    const t0 = now();
     const advParts: Tensor[] = [];
     const predictions = new Int32Array(n);
     const norms = new Float32Array(n);
@@ -124,15 +135,16 @@ export async function evaluateRobustness(o: RobustnessOptions): Promise<Robustne
       const len = Math.min(batch, n - s);
       const xb = narrow(x, 0, s, len);
       const yb = narrow(y, 0, s, len);
-      const r = await plan.attack.run(model, xb, yb);
+      const onIteration = o.onProgress && ((done: number, steps: number) => o.onProgress!({ phase: 'update', task, done: s * steps + len * done, total }));
+      const r = await plan.attack.run(model, xb, yb, undefined, { onIteration });
       predictions.set(r.predictions, s);
       norms.set(r.norms, s);
       r.finite.forEach((f, i) => { finite[s + i] = f; });
       advParts.push(keep(r.adversarial));
       xb.dispose(); yb.dispose();
-      o.onProgress?.(plan.label, s + len, n);
     }
-    const seconds = (performance.now() - t0) / 1000;
+    const seconds = (now() - t0) / 1000;
+    o.onProgress?.({ phase: 'end', task, total, seconds });
     const adv = keep(advParts.length === 1 ? advParts[0]! : concat(advParts, 0));
     if (advParts.length > 1) for (const p of advParts) p.dispose();
     // a non-finite adversarial input fools nobody: it is not counted as misclassified, nor in the mean norm

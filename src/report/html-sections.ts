@@ -1,8 +1,6 @@
 /** One function per report section: each returns '' when its data is absent. */
 import { confusionMatrix } from './charts/confusion-matrix.js';
 import { featureScatter } from './charts/feature-scatter.js';
-import { histogram } from './charts/histogram.js';
-import { imageGrid, perturbationColourBar, perturbationScale } from './charts/image-grid.js';
 import { lineChart, type LineSeries } from './charts/line-chart.js';
 import { rocChart } from './charts/roc-chart.js';
 import { rocFromScores, type RocCurve } from './charts/roc.js';
@@ -10,22 +8,12 @@ import { formatDuration, formatNumber, formatPercent, formatValue } from './form
 import { escapeXml } from './markup.js';
 import type { ConfigValue, ModelReport, ReportData } from './report-data.js';
 import { headlineTiles, summaryTable } from './summary-table.js';
+import { scorePanels } from './attack-details.js';
+import { card, section, type Section } from './section.js';
 
-export interface Section {
-  id: string;
-  title: string;
-  html: string;
-}
+export type { Section } from './section.js';
 
 const TRAIN_COLOR = '#0072B2', TEST_COLOR = '#D55E00';
-
-function section(id: string, title: string, lead: string, body: string): Section {
-  return { id, title, html: `<section class="report-section" id="${id}"><h2>${escapeXml(title)}</h2>${lead ? `<p class="lead">${lead}</p>` : ''}${body}</section>` };
-}
-
-function card(title: string, chart: string, caption = ''): string {
-  return `<div class="card">${title ? `<h3>${escapeXml(title)}</h3>` : ''}<div class="chart">${chart}</div>${caption ? `<p class="caption">${caption}</p>` : ''}</div>`;
-}
 
 function kvTable(entries: [string, ConfigValue][]): string {
   return `<table class="kv"><tbody>${entries.map(([k, v]) => `<tr><td>${escapeXml(k)}</td><td>${escapeXml(formatValue(v))}</td></tr>`).join('')}</tbody></table>`;
@@ -117,30 +105,6 @@ export function robustnessSection(d: ReportData): Section | null {
   return section('robustness', 'Robustness and detection', '', `${headlineTiles(ms)}<div class="card">${summaryTable(ms)}${note}</div>`);
 }
 
-/** (model, detector) pairs that carry raw scores. */
-function scorePanels(d: ReportData) {
-  return d.models.flatMap((m) => (m.detection ?? []).map((s) => ({ model: m, scores: s })));
-}
-
-export function histogramSection(d: ReportData): Section | null {
-  const panels = scorePanels(d);
-  if (!panels.length) return null;
-  const attacks: string[] = [];
-  for (const p of panels) for (const a of p.scores.attacks) if (!attacks.includes(a.label)) attacks.push(a.label);
-  const blocks = attacks.map((label) => {
-    const charts = panels.filter((p) => p.scores.attacks.some((a) => a.label === label)).map((p) => {
-      const a = p.scores.attacks.find((x) => x.label === label)!;
-      const svg = histogram([{ name: 'clean', values: p.scores.clean }, { name: label, values: a.scores }], {
-        width: 380, height: 290, threshold: p.scores.tau, logX: 'auto',
-        xLabel: /score$/i.test(p.scores.detector) ? p.scores.detector : `${p.scores.detector} score`,
-      });
-      return card(`${p.model.name} · ${p.scores.detector}`, svg);
-    });
-    return `<details class="attack" open><summary>${escapeXml(label)}</summary><div class="grid three">${charts.join('')}</div></details>`;
-  });
-  return section('scores', 'Detection scores', 'Distribution of the detection score on clean test images and on adversarial images, each as a fraction of its own inputs. Inputs right of the dashed threshold τ are flagged.', blocks.join(''));
-}
-
 export function rocSection(d: ReportData): Section | null {
   const panels = scorePanels(d);
   if (!panels.length) return null;
@@ -155,21 +119,6 @@ export function rocSection(d: ReportData): Section | null {
     return card(`${p.model.name} · ${p.scores.detector}`, rocChart(curves, { width: 380, height: 440 }), cap);
   });
   return section('roc', 'ROC curves', 'Clean inputs are negatives and adversarial inputs positives. Circles mark the threshold at which 95 % of clean inputs are accepted; their height is TNR@95.', `<div class="grid three">${cards.join('')}</div>`);
-}
-
-export function examplesSection(d: ReportData): Section | null {
-  const grids = d.models.flatMap((m) => (m.examples ?? []).map((g) => ({ m, g })));
-  if (!grids.length) return null;
-  const cards = grids.map(({ m, g }) => {
-    // one SVG per example so the examples wrap with the page width; one shared colour scale
-    const scale = perturbationScale(g.rows, g.shape);
-    const examples = g.rows.map((row) => `<div class="example">${imageGrid({ shape: g.shape, rows: [row], classNames: d.classNames, perturbationScale: scale, colourBar: false })}</div>`);
-    const cap = `Perturbation: adversarial − clean (the channel of largest change), blue negative, red positive, grey unchanged. `
-      + `D: detection score${g.detector ? ` (${escapeXml(g.detector)})` : ''}; ✓ flagged: D above τ. Red: misclassified.`;
-    return `<div class="card"><h3>${escapeXml(`${m.name} · ${g.attack}`)}</h3><div class="colour-bar">${perturbationColourBar(scale)}</div>`
-      + `<div class="examples">${examples.join('')}</div><p class="caption">${cap}</p></div>`;
-  });
-  return section('examples', 'Adversarial examples', '', `<div class="stack">${cards.join('')}</div>`);
 }
 
 export function confusionSection(d: ReportData): Section | null {

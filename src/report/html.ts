@@ -1,21 +1,23 @@
 /**
- * The self-contained HTML report: inline CSS and inline SVG, no scripts, fonts or network. Sections
- * appear only when their data is present.
+ * The self-contained HTML report: inline CSS, inline SVG and compressed PNG data URIs, no scripts,
+ * fonts or network. The summary comes first, then the model-level charts, the attacks one
+ * collapsible panel each, and the configuration last. Sections appear only when their data is
+ * present. Async: the PNGs are compressed with CompressionStream.
  */
 import { escapeXml } from './markup.js';
 import type { ReportData } from './report-data.js';
+import { attacksSection } from './attack-details.js';
 import {
-  configSection, confusionSection, examplesSection, featureSection, footerHtml, histogramSection, robustnessSection,
-  rocSection, trainingSection, type Section,
+  configSection, confusionSection, featureSection, footerHtml, robustnessSection, rocSection, trainingSection, type Section,
 } from './html-sections.js';
 import { REPORT_CSS } from './styles.js';
 
 export type { ReportData } from './report-data.js';
 
-export function renderReport(data: ReportData): string {
+export async function renderReport(data: ReportData): Promise<string> {
   const sections = [
-    configSection(data), trainingSection(data), featureSection(data), robustnessSection(data),
-    histogramSection(data), rocSection(data), examplesSection(data), confusionSection(data),
+    robustnessSection(data), trainingSection(data), featureSection(data), rocSection(data),
+    await attacksSection(data), confusionSection(data), configSection(data),
   ].filter((s): s is Section => s !== null);
   const badges: string[] = [];
   if (data.backend) badges.push(`backend: ${data.backend.name}${data.backend.device ? ` (${data.backend.device})` : ''}`);

@@ -9,7 +9,7 @@ export { rocChart, type RocChartOptions } from './charts/roc-chart.js';
 export { rocFromScores, simplifyRoc, thresholdAt, type RocCurve, type RocPoint } from './charts/roc.js';
 export { imageGrid, type ImageGridOptions, type ImageGridRow } from './charts/image-grid.js';
 export { confusionMatrix, type ConfusionMatrixOptions } from './charts/confusion-matrix.js';
-export { encodePng, crc32, adler32, zlibStored } from './png.js';
+export { encodePng, crc32, zlibCompress } from './png.js';
 export { bytesToBase64, pngDataUri } from './base64.js';
 export { imageBytes, perturbationMap, divergingBytes, type ImageShape } from './raster.js';
 export { divergingColor, sequentialColor } from './colormap.js';

@@ -1,7 +1,6 @@
 /**
- * A minimal, platform-neutral PNG encoder (no zlib import: works the same in Node and browsers).
- * The zlib stream uses uncompressed "stored" deflate blocks — valid for every decoder, and for the
- * small images of a report the missing compression costs little.
+ * A minimal, platform-neutral PNG encoder: chunks and CRCs here, the pixels deflated by
+ * CompressionStream (works the same in Node and browsers, no zlib import).
  */
 
 const CRC_TABLE: Uint32Array = (() => {
@@ -21,36 +20,13 @@ export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number 
   return (c ^ 0xffffffff) >>> 0;
 }
 
-/** Adler-32, the checksum that closes a zlib stream. */
-export function adler32(bytes: Uint8Array): number {
-  let a = 1, b = 0;
-  const MOD = 65521;
-  // 5552 is the largest run for which the sums cannot overflow 2^32 before the modulo
-  for (let i = 0; i < bytes.length;) {
-    const end = Math.min(i + 5552, bytes.length);
-    for (; i < end; i++) { a += bytes[i]!; b += a; }
-    a %= MOD; b %= MOD;
-  }
-  return ((b << 16) | a) >>> 0;
-}
-
-/** A zlib stream (RFC 1950) of stored deflate blocks (RFC 1951 §3.2.4), at most 65 535 bytes each. */
-export function zlibStored(data: Uint8Array): Uint8Array {
-  const MAX = 65535;
-  const blocks = Math.max(1, Math.ceil(data.length / MAX));
-  const out = new Uint8Array(2 + blocks * 5 + data.length + 4);
-  out[0] = 0x78; out[1] = 0x01; // deflate, 32 KiB window, no dictionary; 0x7801 % 31 === 0
-  let o = 2;
-  for (let b = 0; b < blocks; b++) {
-    const start = b * MAX, len = Math.min(MAX, data.length - start);
-    out[o++] = b === blocks - 1 ? 1 : 0; // BFINAL on the last block, BTYPE 00 (stored)
-    out[o++] = len & 0xff; out[o++] = len >>> 8;
-    out[o++] = ~len & 0xff; out[o++] = (~len >>> 8) & 0xff;
-    out.set(data.subarray(start, start + len), o);
-    o += len;
-  }
-  writeU32(out, o, adler32(data));
-  return out;
+/**
+ * zlib (RFC 1950) compression through the platform's CompressionStream('deflate'): the same code
+ * in Node (>= 18) and browsers, no zlib import.
+ */
+export async function zlibCompress(data: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream('deflate'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 function writeU32(buf: Uint8Array, at: number, v: number): void {
@@ -69,10 +45,11 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 const COLOR_TYPE: Record<1 | 3 | 4, number> = { 1: 0, 3: 2, 4: 6 }; // grey, RGB, RGBA
 
 /**
- * Encode 8-bit pixels (row-major, channels interleaved: grey, RGB or RGBA) as a PNG file.
- * Every scanline uses filter 0 (none).
+ * Encode 8-bit pixels (row-major, channels interleaved: grey, RGB or RGBA) as a compressed PNG file.
+ * Every scanline uses filter 0 (none): the report's images are small, flat or noise, where the
+ * other filters gain little.
  */
-export function encodePng(width: number, height: number, channels: 1 | 3 | 4, pixels: Uint8Array): Uint8Array {
+export async function encodePng(width: number, height: number, channels: 1 | 3 | 4, pixels: Uint8Array): Promise<Uint8Array> {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new Error(`encodePng: width and height must be positive integers, got ${width}×${height}`);
   }
@@ -92,7 +69,7 @@ export function encodePng(width: number, height: number, channels: 1 | 3 | 4, pi
   const parts = [
     Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a),
     chunk('IHDR', ihdr),
-    chunk('IDAT', zlibStored(raw)),
+    chunk('IDAT', await zlibCompress(raw)),
     chunk('IEND', new Uint8Array(0)),
   ];
   const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));

@@ -68,6 +68,8 @@ table.kv td { padding: 4px 8px; }
 details.attack { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 10px 16px; margin-bottom: 12px; }
 details.attack > summary { cursor: pointer; font-weight: 650; padding: 2px 0; }
 details.attack[open] > summary { margin-bottom: 10px; }
+details.attack .attack-facts { font-weight: 400; color: var(--muted); font-size: 13px; margin-left: 12px; }
+details.attack h4 { margin: 10px 0 8px; }
 details.attack .grid { gap: 12px; }
 .note { color: var(--muted); font-size: 13px; }
 footer.page { border-top: 1px solid var(--line); background: #fff; padding: 18px 0 28px; color: var(--muted); font-size: 13px; }

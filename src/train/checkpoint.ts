@@ -1,7 +1,8 @@
 /**
  * Checkpoints as safetensors with PyTorch names and layouts. `model.safetensors` holds only the
- * model's state dict (loads in PyTorch with `load_state_dict`) and, in its metadata, the run
- * configuration needed to rebuild the architecture; `training-state.safetensors` holds the
+ * model's state dict (loads in PyTorch with `load_state_dict`) and, in its metadata, the
+ * architecture (and, from a training run, its configuration); a plain PyTorch state_dict loads when
+ * the caller names the architecture; `training-state.safetensors` holds the
  * optimizer state and the position in the run for an exact --resume.
  */
 import type { Backend } from '../core/backend.js';
@@ -10,7 +11,7 @@ import type { Tensor } from '../core/tensor.js';
 import { tensor } from '../ops/creation.js';
 import { decodeSafetensors, encodeSafetensors, type BytesLike, type SafetensorsTensor } from '../io/safetensors.js';
 import type { Classifier } from '../models/classifier.js';
-import { createModel } from '../models/zoo.js';
+import { ARCHITECTURE_KEY, architectureOf, buildModel, resolveArchitecture, type Architecture } from '../models/architecture.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { TrainConfig } from './config.js';
 import { parseModelMetadata } from './checkpoint-metadata.js';
@@ -54,45 +55,79 @@ function fromSafetensors(entry: SafetensorsTensor, key: string, backend?: Backen
   return tensor(values, { shape: entry.shape, dtype, backend });
 }
 
-/** The model state dict as safetensors bytes, with the config in the metadata. */
+/** The model state dict as safetensors bytes, with its architecture (and `metadata`) in the metadata. */
 export async function encodeModel(model: Classifier, metadata: Record<string, string> = {}): Promise<Uint8Array> {
   const entries: Record<string, SafetensorsTensor> = {};
   for (const [k, t] of model.stateDict()) entries[k] = await toSafetensors(k, t);
-  return encodeSafetensors(entries, { format: 'pt', ...metadata });
+  return encodeSafetensors(entries, { format: 'pt', [ARCHITECTURE_KEY]: JSON.stringify(architectureOf(model)), ...metadata });
 }
 
 export interface LoadedModel {
   model: Classifier;
+  /** the training run's configuration (empty fields for files not written by a run), with the architecture's model, featureDim and loss */
   config: Partial<TrainConfig>;
+  architecture: Architecture;
   metadata: Record<string, string>;
 }
 
 export interface DecodeModelOptions {
+  /** the architecture, for files that do not carry it (a PyTorch state_dict); where they do, it must agree */
+  architecture?: Partial<Architecture>;
   /** accept NaN/Inf weights (default false: such a checkpoint is refused, naming the tensor) */
   allowNonFinite?: boolean;
 }
 
-/** Rebuild a model from checkpoint bytes written by encodeModel (the metadata names the architecture). */
+/**
+ * The architecture (and the run's configuration) a checkpoint's metadata records: a training run's
+ * checked gmgrad_config first; else the gmgrad_architecture every encodeModel writes.
+ */
+function storedArchitecture(source: string, metadata: Record<string, string>): { stored: Partial<Architecture>; config: Partial<TrainConfig> } {
+  const config = metadata.gmgrad_config !== undefined ? parseModelMetadata(metadata, source) : null;
+  if (!config && metadata[ARCHITECTURE_KEY] !== undefined) {
+    let arch: unknown;
+    try { arch = JSON.parse(metadata[ARCHITECTURE_KEY]); } catch (e) {
+      throw new Error(`${source}: metadata '${ARCHITECTURE_KEY}' is not valid JSON (${(e as Error).message})`);
+    }
+    if (typeof arch !== 'object' || arch === null || Array.isArray(arch)) throw new Error(`${source}: metadata '${ARCHITECTURE_KEY}' must be a JSON object, got ${metadata[ARCHITECTURE_KEY]}`);
+    return { stored: arch as Partial<Architecture>, config: {} };
+  }
+  if (!config) return { stored: {}, config: {} };
+  const c = config.config;
+  return {
+    stored: {
+      model: c.model, featureDim: c.featureDim ?? 2, head: c.loss ?? 'gm', margin: c.alpha, lambda: c.lambda,
+      likelihood: c.likelihood, diagonal: c.diagonal, inputShape: config.inputShape, numClasses: config.numClasses,
+    },
+    config: c,
+  };
+}
+
+/**
+ * Rebuild a model from safetensors bytes: written by encodeModel (the metadata names the
+ * architecture), or a plain PyTorch state_dict with PyTorch names when `options.architecture` names it.
+ */
 export function decodeModel(bytes: BytesLike, backend: Backend, source = 'checkpoint', options: DecodeModelOptions = {}): LoadedModel {
   const { tensors, metadata } = decodeSafetensors(bytes, { source });
-  const { config, inputShape, numClasses } = parseModelMetadata(metadata, source);
+  const { stored, config: runConfig } = storedArchitecture(source, metadata);
+  const shapes = Object.fromEntries(Object.entries(tensors).map(([k, e]) => [k, e.shape]));
+  const architecture = resolveArchitecture(source, stored, options.architecture ?? {}, shapes);
+  const config: Partial<TrainConfig> = { ...runConfig, model: architecture.model, featureDim: architecture.featureDim, loss: architecture.head };
   const state = new Map<string, Tensor>();
   let model: Classifier | null = null;
   try {
-    model = createModel(config.model, {
-      head: config.loss ?? 'gm', featureDim: config.featureDim ?? 2, inputShape, backend,
-      margin: config.alpha, lambda: config.lambda, likelihood: config.likelihood, diagonal: config.diagonal, numClasses,
-    });
+    model = buildModel(architecture, backend);
     for (const [k, e] of Object.entries(tensors)) state.set(k, fromSafetensors(e, k, backend, !options.allowNonFinite));
     model.loadStateDict(state);
   } catch (e) {
     model?.dispose();
-    const message = (e as Error).message;
-    throw new Error(message.startsWith(source) ? message : `${source}: ${message.replace(/^checkpoint: /, '')}`);
+    const message = (e as Error).message.replace(/^checkpoint: /, '');
+    const a = architecture;
+    if (message.startsWith('loadStateDict')) throw new Error(`${source}: does not fit ${a.model} with ${a.featureDim}-d features and a ${a.head} head: ${message}`);
+    throw new Error(message.startsWith(source) ? message : `${source}: ${message}`);
   } finally {
     for (const t of state.values()) t.dispose();
   }
-  return { model, config, metadata };
+  return { model, config, architecture, metadata };
 }
 
 export function modelMetadata(config: TrainConfig, model: Classifier, extra: Record<string, string> = {}): Record<string, string> {

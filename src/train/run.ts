@@ -19,7 +19,7 @@ import { Adam, AdamW } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { join } from 'node:path';
 import { constantLR, cosineLR, linearWarmup, multiStepLR, stepLR, type Schedule } from '../optim/schedules.js';
-import { ProgressBar } from '../cli/progress.js';
+import { ProgressBar } from '../progress/progress-bar.js';
 import { checkTrainConfig, type TrainConfig } from './config.js';
 import { decodeTrainingState, encodeModel, encodeTrainingState, decodeModel, modelMetadata } from './checkpoint.js';
 import { trainLoop, type EpochMetrics } from './trainer.js';

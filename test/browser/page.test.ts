@@ -194,9 +194,20 @@ describe.skipIf(!browserAvailable || playwright === null)('the gmgrad page in Ch
     const nodeModel = g.createModel('small-cnn', { head: 'gm', featureDim: 2, inputShape: [1, 28, 28], backend: cpu, margin: 1, lambda: 0.1 });
     const cfg = { ...defaultConfig('mnist'), model: 'small-cnn' as const, featureDim: 2, epochs: 1, backend: 'cpu' as const };
     const written = await g.encodeModel(nodeModel, modelMetadata(cfg, nodeModel, { epoch: '1', backend: 'cpu' }));
+    await page.evaluate(() => (window as HookWindow).gmgradPage!.trainSteps(2));
+    expect((await state(browser)).losses).toHaveLength(2);
     const line = await page.evaluate((b64) => (window as HookWindow).gmgradPage!.importCheckpoint(b64, 'model.safetensors'), Buffer.from(written).toString('base64'));
     expect(line).toMatch(/small-cnn, 2-D features, mnist, epoch 1/);
     expect(await page.textContent('#checkpoint-line')).toContain('small-cnn');
+    // everything on the page follows the import: the model picker, the curves, the optimizer and its sliders
+    const imported = await state(browser);
+    expect(imported.model).toEqual({ name: 'small-cnn', featureDim: 2 });
+    expect(await page.inputValue('#model-select')).toBe('small-cnn');
+    expect(imported.losses).toEqual([]);
+    expect(imported.optimizer).toEqual({ lr: cfg.lr, momentum: cfg.momentum, nesterov: cfg.nesterov, weightDecay: cfg.weightDecay });
+    expect(await page.textContent('#lr-out')).toBe(cfg.lr.toPrecision(2));
+    expect(await page.textContent('#model-line')).toContain(`small-cnn → 2-D features → one Gaussian per class · SGD (momentum 0.9, Nesterov, weight decay ${cfg.weightDecay})`);
+    expect(await page.locator('#curves svg path.series').count()).toBe(0);
 
     const probe = firstImages(heldOut(), 4);
     const inPage = await page.evaluate(() => (window as HookWindow).gmgradPage!.features(4));
@@ -229,5 +240,31 @@ describe.skipIf(!browserAvailable || playwright === null)('the gmgrad page in Ch
     expect(await page.evaluate(() => (window as HookWindow).gmgradPageErrors)).toEqual([]);
     expect(errors).toEqual([]);
     expect(external).toEqual([]);
+  }, 60_000);
+
+  it('is cross-origin isolated as `npm run browser` serves it, so the wasm backend runs threads', async () => {
+    // vite preview with the page's own config: what `npm run browser` starts
+    const { preview } = await import('vite');
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const vite = await preview({ configFile: join(REPO, 'examples', 'browser', 'vite.config.ts'), logLevel: 'warn', build: { outDir }, preview: { port, strictPort: false } });
+    try {
+      const url = vite.resolvedUrls!.local[0]!;
+      const response = await fetch(`${url}index.html`);
+      expect(response.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect(response.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+      await openPage(browser, `${url}index.html?backend=wasm&model=tiny-cnn&batch=16&probe=32&calib=32`);
+      const s = await state(browser);
+      expect(s.crossOriginIsolated).toBe(true);
+      expect(s.backend.name).toBe('wasm');
+      const cores = await browser.page.evaluate(() => navigator.hardwareConcurrency);
+      expect(s.backend.title).toBe(`WebAssembly SIMD (${Math.min(cores, 64)} threads)`);
+      expect(cores).toBeGreaterThan(1);
+      const run = await browser.page.evaluate(() => (window as HookWindow).gmgradPage!.trainSteps(3));
+      expect(run.losses.every(Number.isFinite)).toBe(true);
+      expect(await browser.page.evaluate(() => (window as HookWindow).gmgradPageErrors)).toEqual([]);
+      expect(browser.errors).toEqual([]);
+    } finally {
+      await vite.close();
+    }
   }, 60_000);
 });

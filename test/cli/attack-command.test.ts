@@ -10,19 +10,21 @@ import { join } from 'node:path';
 import { defaultConfig } from '../../src/train/config.js';
 import { runTraining } from '../../src/train/run.js';
 import { attackCommand } from '../../src/cli/attack-command.js';
-import { SHARED_MNIST } from '../data/shared-paths.js';
+import { needFullData } from '../helpers/data.js';
 
-it('trains a 2-D GM model, attacks it, and writes results.json, report.html and the feature scatter', async () => {
+it('trains a 2-D GM model, attacks it, and writes results.json, report.html and the feature scatter', async (ctx) => {
+  // the command fits Mahalanobis on the training split: full MNIST
+  const mnistDir = await needFullData(ctx, 'mnist');
   const out = mkdtempSync(join(tmpdir(), 'gmgrad-attack-cmd-'));
   const r = await runTraining({
     ...defaultConfig('mnist'), model: 'tiny-cnn', featureDim: 2, loss: 'gm', epochs: 1, batch: 50, lr: 0.01,
-    rampEpochs: 0, limit: 500, testLimit: 200, backend: 'wasm', out, dataDir: SHARED_MNIST, seed: 3,
+    rampEpochs: 0, limit: 500, testLimit: 200, backend: 'wasm', out, dataDir: mnistDir, seed: 3,
   }, { verbose: false });
   r.model.dispose();
   const sink = { write: () => true };
   await attackCommand([
     '--checkpoint', join(out, 'model.safetensors'), '--attacks', 'fgsm,pgd,adaptive', '--eps', '0.2', '--steps', '3',
-    '--n', '20', '--calibration', '50', '--fit-n', '200', '--backend', 'wasm', '--data', SHARED_MNIST, '--out', join(out, 'attack'),
+    '--n', '20', '--calibration', '50', '--fit-n', '200', '--backend', 'wasm', '--data', mnistDir, '--out', join(out, 'attack'),
   ], { stdout: sink, stderr: sink });
   const results = JSON.parse(readFileSync(join(out, 'attack', 'results.json'), 'utf8'));
   expect(results.result).toBeDefined();

@@ -10,7 +10,7 @@ import { readTar } from '../../src/data/tar.js';
 import { extractFromTarGz } from '../../src/data/node/archive.js';
 import { GunzipError, gunzipNode } from '../../src/data/node/gunzip.js';
 import type { DataFileSpec } from '../../src/data/registry.js';
-import { SHARED_MNIST } from './shared-paths.js';
+import { EMBEDDED_MNIST } from '../helpers/data.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -62,7 +62,7 @@ describe('tar reader', () => {
 });
 
 describe('gunzip', () => {
-  const gz = new Uint8Array(readFileSync(join(SHARED_MNIST, 't10k-labels-idx1-ubyte.gz')));
+  const gz = new Uint8Array(readFileSync(join(EMBEDDED_MNIST, 't10k-labels-idx1-ubyte.gz')));
 
   it('recognises gzip by content; DecompressionStream and zlib agree', async () => {
     expect(isGzip(gz)).toBe(true);

@@ -3,11 +3,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CIFAR10_RECORD_BYTES, parseCifar10Batch } from '../../src/data/cifar.js';
-import { SHARED_CIFAR, classCounts } from './shared-paths.js';
+import { classCounts, needFullData } from '../helpers/data.js';
 
 describe('CIFAR-10 binary batches', () => {
-  it('reads the real test batch: labels 3 8 8 0 6 6 1 6 3 1 first, 1000 per class, CHW planes', () => {
-    const raw = new Uint8Array(gunzipSync(readFileSync(join(SHARED_CIFAR, 'test_batch.bin.gz'))));
+  it('reads the real test batch: labels 3 8 8 0 6 6 1 6 3 1 first, 1000 per class, CHW planes', async (ctx) => {
+    const cifar = await needFullData(ctx, 'cifar10');
+    const raw = new Uint8Array(gunzipSync(readFileSync(join(cifar, 'test_batch.bin.gz'))));
     const batch = parseCifar10Batch(raw, 'test_batch.bin');
     expect(batch.n).toBe(10_000);
     expect(Array.from(batch.labels.subarray(0, 10))).toEqual([3, 8, 8, 0, 6, 6, 1, 6, 3, 1]);

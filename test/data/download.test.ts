@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { downloadSplit } from '../../src/data/node/download.js';
 import { DatasetNotFoundError } from '../../src/data/node/not-found.js';
 import { clearDatasetMemo, loadDataset } from '../../src/data/node/resolve.js';
-import { SHARED_MNIST, classCounts } from './shared-paths.js';
+import { EMBEDDED_MNIST, classCounts } from '../helpers/data.js';
 import { makeMiniCifar } from './mini-cifar.js';
 
 /** A local mirror: path → handler body, with a few misbehaving routes. */
@@ -34,7 +34,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   for (const f of ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']) {
-    const bytes = new Uint8Array(readFileSync(join(SHARED_MNIST, f)));
+    const bytes = new Uint8Array(readFileSync(join(EMBEDDED_MNIST, f)));
     routes.set(`/good/${f}`, bytes);
     const damaged = bytes.slice();
     if (f.startsWith('t10k-labels')) damaged[damaged.length - 6] ^= 0xff;

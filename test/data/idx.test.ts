@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseIdx, parseIdxImages, parseIdxLabels } from '../../src/data/idx.js';
-import { SHARED_MNIST, classCounts } from './shared-paths.js';
+import { EMBEDDED_MNIST, classCounts, needFullData } from '../helpers/data.js';
 
-const read = (name: string) => new Uint8Array(gunzipSync(readFileSync(join(SHARED_MNIST, name))));
+const read = (name: string, dir = EMBEDDED_MNIST) => new Uint8Array(gunzipSync(readFileSync(join(dir, name))));
 
 function idx(typeCode: number, dims: number[], body: number[]): Uint8Array {
   const header = [0, 0, typeCode, dims.length];
@@ -20,8 +20,9 @@ describe('IDX parser on the real MNIST files', () => {
     expect(classCounts(labels)).toEqual([980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
   });
 
-  it('reads the training labels: first digits 5 0 4 1 9 2 1 3 1 4, published counts', () => {
-    const labels = parseIdxLabels(read('train-labels-idx1-ubyte.gz'), 'train-labels');
+  it('reads the training labels: first digits 5 0 4 1 9 2 1 3 1 4, published counts', async (ctx) => {
+    const full = await needFullData(ctx, 'mnist');
+    const labels = parseIdxLabels(read('train-labels-idx1-ubyte.gz', full), 'train-labels');
     expect(Array.from(labels.subarray(0, 10))).toEqual([5, 0, 4, 1, 9, 2, 1, 3, 1, 4]);
     expect(classCounts(labels)).toEqual([5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
   });

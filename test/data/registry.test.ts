@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DATASETS, getDatasetSpec } from '../../src/data/registry.js';
-import { FASHION_SYSTEM_DIR, SHARED_CIFAR, SHARED_MNIST } from './shared-paths.js';
+import { EMBEDDED_MNIST, needFullData } from '../helpers/data.js';
 
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -24,18 +24,24 @@ describe('dataset registry', () => {
     expect(() => getDatasetSpec('cifar100')).toThrow(/unknown dataset 'cifar100' \(known: mnist, fashion-mnist, cifar10\)/);
   });
 
-  it('records the sha256 of the gz files actually present: shared MNIST, shared CIFAR, Debian Fashion-MNIST', () => {
-    const check = (name: 'mnist' | 'fashion-mnist' | 'cifar10', dir: string, origin: RegExp) => {
-      for (const split of ['train', 'test'] as const) {
-        for (const f of DATASETS[name].splits[split].files) {
-          const wrapper = f.gz.find((g) => origin.test(g.origin));
-          expect(wrapper, `${name} ${f.name}`).toBeDefined();
-          expect(sha(join(dir, `${f.name}.gz`))).toBe(wrapper!.sha256);
-        }
+  const check = (name: 'mnist' | 'fashion-mnist' | 'cifar10', dir: string, origin: RegExp, splits: ('train' | 'test')[] = ['train', 'test']) => {
+    for (const split of splits) {
+      for (const f of DATASETS[name].splits[split].files) {
+        const wrapper = f.gz.find((g) => origin.test(g.origin));
+        expect(wrapper, `${name} ${f.name}`).toBeDefined();
+        expect(sha(join(dir, `${f.name}.gz`))).toBe(wrapper!.sha256);
       }
-    };
-    check('mnist', SHARED_MNIST, /original/);
-    check('fashion-mnist', FASHION_SYSTEM_DIR, /Debian/);
-    check('cifar10', SHARED_CIFAR, /shared/);
+    }
+  };
+
+  it('records the sha256 of the embedded MNIST test files (the original .gz)', () => {
+    check('mnist', EMBEDDED_MNIST, /original/, ['test']);
   });
+
+  // the wrappers of the full sets, wherever this machine keeps them (GMGRAD_DATA, cache, Debian)
+  for (const [name, origin] of [['mnist', /original/], ['fashion-mnist', /Debian/], ['cifar10', /shared/]] as const) {
+    it(`records the sha256 of the ${name} gz files found on this machine`, async (ctx) => {
+      check(name, await needFullData(ctx, name), origin);
+    });
+  }
 });

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -7,10 +7,8 @@ import { clearDatasetMemo, loadDataset, type LoadDatasetOptions } from '../../sr
 import { DatasetNotFoundError } from '../../src/data/node/not-found.js';
 import { embeddedMnistTestDir } from '../../src/data/node/paths.js';
 import { makeMiniCifar } from './mini-cifar.js';
-import { FASHION_SYSTEM_DIR, SHARED_CIFAR, SHARED_DATA, SHARED_MNIST, classCounts } from './shared-paths.js';
+import { EMBEDDED_MNIST, FASHION_SYSTEM_DIR, MNIST_TEST_COUNTS, MNIST_TEST_FILES as TEST_FILES, classCounts, needFullData } from '../helpers/data.js';
 
-const TEST_FILES = ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
-const MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009];
 
 function tmp(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `gmgrad-${prefix}-`));
@@ -21,7 +19,7 @@ function mnistTestCopy(prefix: string, sub = ''): string {
   const root = tmp(prefix);
   const dir = join(root, sub);
   mkdirSync(dir, { recursive: true });
-  for (const f of TEST_FILES) copyFileSync(join(SHARED_MNIST, f), join(dir, f));
+  for (const f of TEST_FILES) copyFileSync(join(EMBEDDED_MNIST, f), join(dir, f));
   return root;
 }
 
@@ -50,7 +48,8 @@ describe('loadDataset: finding and decoding real data', () => {
     expect(classCounts(ds.labels)).toEqual(MNIST_TEST_COUNTS);
   });
 
-  it('finds Fashion-MNIST in the Debian system folder', async () => {
+  it('finds Fashion-MNIST in the Debian system folder', async (ctx) => {
+    if (await needFullData(ctx, 'fashion-mnist') !== FASHION_SYSTEM_DIR) ctx.skip('Fashion-MNIST is here, but not from the Debian package');
     const ds = await loadDataset('fashion-mnist', isolated());
     expect(ds.source).toBe(FASHION_SYSTEM_DIR);
     expect(ds.n).toBe(10_000);
@@ -59,24 +58,27 @@ describe('loadDataset: finding and decoding real data', () => {
     expect(ds.classes[9]).toBe('Ankle boot');
   });
 
-  it('reads CIFAR-10 .bin.gz from GMGRAD_DATA/<dataset>/ and applies limit as a view', async () => {
-    const ds = await loadDataset('cifar10', isolated({ env: { GMGRAD_DATA: SHARED_DATA, XDG_CACHE_HOME: tmp('cache') }, limit: 10 }));
-    expect(ds.source).toBe(join(SHARED_DATA, 'cifar10'));
+  it('reads CIFAR-10 .bin.gz from GMGRAD_DATA/<dataset>/ and applies limit as a view', async (ctx) => {
+    const cifar = await needFullData(ctx, 'cifar10');
+    const root = tmp('gmgrad-data');
+    mkdirSync(join(root, 'cifar10'));
+    for (const f of ['test_batch.bin.gz']) symlinkSync(join(cifar, f), join(root, 'cifar10', f));
+    const ds = await loadDataset('cifar10', isolated({ env: { GMGRAD_DATA: root, XDG_CACHE_HOME: tmp('cache') }, limit: 10 }));
+    expect(ds.source).toBe(join(root, 'cifar10'));
     expect([ds.n, ds.c, ds.h, ds.w]).toEqual([10, 3, 32, 32]);
     expect(ds.images.length).toBe(10 * 3072);
     expect(Array.from(ds.labels)).toEqual([3, 8, 8, 0, 6, 6, 1, 6, 3, 1]);
     // the full set was memoized: a second call does not read the 28 MB file again
     const t0 = performance.now();
-    const full = await loadDataset('cifar10', isolated({ env: { GMGRAD_DATA: SHARED_DATA, XDG_CACHE_HOME: tmp('cache') } }));
+    const full = await loadDataset('cifar10', isolated({ env: { GMGRAD_DATA: root, XDG_CACHE_HOME: tmp('cache') } }));
     expect(performance.now() - t0).toBeLessThan(100);
     expect(full.n).toBe(10_000);
     expect(full.images.buffer).toBe(ds.images.buffer);
-    expect(SHARED_CIFAR).toBe(join(SHARED_DATA, 'cifar10'));
   });
 
   it('accepts uncompressed files', async () => {
     const dir = tmp('plain');
-    for (const f of TEST_FILES) writeFileSync(join(dir, f.replace(/\.gz$/, '')), gunzipSync(readFileSync(join(SHARED_MNIST, f))));
+    for (const f of TEST_FILES) writeFileSync(join(dir, f.replace(/\.gz$/, '')), gunzipSync(readFileSync(join(EMBEDDED_MNIST, f))));
     const ds = await loadDataset('mnist', isolated({ dataDir: dir, embeddedDir: null }));
     expect(ds.source).toBe(dir);
     expect(classCounts(ds.labels)).toEqual(MNIST_TEST_COUNTS);
@@ -143,11 +145,11 @@ describe('loadDataset: bad files are detected and never used', () => {
       writeFileSync(f, readFileSync(f).subarray(0, 100_000));
     }, /t10k-images-idx3-ubyte\.gz: truncated \(gzip data ends early/],
     ['truncated uncompressed file', (dir) => {
-      writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), gunzipSync(readFileSync(join(SHARED_MNIST, TEST_FILES[1]!))).subarray(0, 5000));
+      writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), gunzipSync(readFileSync(join(EMBEDDED_MNIST, TEST_FILES[1]!))).subarray(0, 5000));
       writeFileSync(join(dir, TEST_FILES[1]!), ''); // never read: the uncompressed name is looked for first
     }, /t10k-labels-idx1-ubyte: truncated \(5000 bytes of content, expected 10008\)/],
     ['one changed label', (dir) => {
-      const content = gunzipSync(readFileSync(join(SHARED_MNIST, TEST_FILES[1]!)));
+      const content = gunzipSync(readFileSync(join(EMBEDDED_MNIST, TEST_FILES[1]!)));
       content[100] = (content[100]! + 1) % 10;
       writeFileSync(join(dir, TEST_FILES[1]!), content); // uncompressed content under the .gz name
     }, /t10k-labels-idx1-ubyte\.gz: checksum mismatch \(content sha256 [0-9a-f]{64}, expected ff7bcfd4/],
@@ -167,12 +169,13 @@ describe('loadDataset: the all-fail error', () => {
   it('lists every place with its reason, then how to provide the files', async () => {
     const empty = tmp('empty');
     const envDir = tmp('env');
-    writeFileSync(join(envDir, 'train-images-idx3-ubyte.gz'), readFileSync(join(SHARED_MNIST, 'train-images-idx3-ubyte.gz')).subarray(0, 5000));
-    copyFileSync(join(SHARED_MNIST, 'train-labels-idx1-ubyte.gz'), join(envDir, 'train-labels-idx1-ubyte.gz'));
+    // a cut-off images file (a gzip that ends early) next to a labels file: the images are checked first
+    writeFileSync(join(envDir, 'train-images-idx3-ubyte.gz'), readFileSync(join(EMBEDDED_MNIST, 't10k-images-idx3-ubyte.gz')).subarray(0, 5000));
+    copyFileSync(join(EMBEDDED_MNIST, 't10k-labels-idx1-ubyte.gz'), join(envDir, 'train-labels-idx1-ubyte.gz'));
     const xdg = tmp('xdg');
     mkdirSync(join(xdg, 'gmgrad', 'mnist'), { recursive: true });
-    copyFileSync(join(SHARED_MNIST, 't10k-labels-idx1-ubyte.gz'), join(xdg, 'gmgrad', 'mnist', 'train-labels-idx1-ubyte.gz'));
-    copyFileSync(join(SHARED_MNIST, 'train-labels-idx1-ubyte.gz'), join(xdg, 'gmgrad', 'mnist', 'train-images-idx3-ubyte.gz'));
+    copyFileSync(join(EMBEDDED_MNIST, 't10k-labels-idx1-ubyte.gz'), join(xdg, 'gmgrad', 'mnist', 'train-labels-idx1-ubyte.gz'));
+    copyFileSync(join(EMBEDDED_MNIST, 't10k-labels-idx1-ubyte.gz'), join(xdg, 'gmgrad', 'mnist', 'train-images-idx3-ubyte.gz'));
     const opts = isolated({
       split: 'train',
       dataDir: empty,

@@ -4,11 +4,11 @@ import { renderReport, type ReportData } from '../../src/report/index.js';
 import { assertWellFormed, count } from './markup-check.js';
 import { sampleReport } from './sample-report.js';
 
-const SECTIONS = ['config', 'training', 'features', 'robustness', 'scores', 'roc', 'examples', 'confusion'];
+const SECTIONS = ['robustness', 'training', 'features', 'roc', 'attacks', 'confusion', 'config'];
 const ids = (html: string) => [...html.matchAll(/<section class="report-section" id="([^"]+)"/g)].map((m) => m[1]!);
 
-describe('renderReport', () => {
-  const full = renderReport(sampleReport());
+describe('renderReport', async () => {
+  const full = await renderReport(sampleReport());
 
   it('renders every section, in order, with a link to each in the navigation', () => {
     assertWellFormed(full, true);
@@ -20,6 +20,14 @@ describe('renderReport', () => {
     // training 2 + features 2 + histograms 4 attacks × 3 (model, detector) + ROC 3 + confusion 2,
     // and per example grid a colour bar and one SVG per example (2 × (1 + 8))
     expect(count(full, 'svg')).toBe(2 + 2 + 12 + 3 + 2 + 2 * (1 + 8));
+  });
+
+  it('puts the summary first and each attack in a closed <details> whose summary has its numbers', () => {
+    expect(full.indexOf('<table class="summary">')).toBeLessThan(full.indexOf('id="training"'));
+    const panels = [...full.matchAll(/<details class="attack"( open)?><summary><span class="attack-name">([^<]*)<\/span><span class="attack-facts">([^<]*)<\/span><\/summary>/g)];
+    expect(panels.map((m) => m[2])).toEqual(sampleReport().models[0]!.robustness!.attacks.map((a) => a.label.replace('&', '&amp;')));
+    expect(panels.every((m) => m[1] === undefined)).toBe(true);
+    expect(panels[0]![3]).toMatch(/^GM \(α = 1, λ = 0\.1\): accuracy [\d.]+\u202f%, AUROC 0\.\d{3} \(GM score\) \/ 0\.\d{3} \(Mahalanobis\) · softmax: accuracy /);
   });
 
   it('is self-contained: no scripts, no external resources', () => {
@@ -42,8 +50,8 @@ describe('renderReport', () => {
     expect(full).toMatch(/τ = 4\.\d{3}/);
   });
 
-  it('renders only the sections whose data is present', () => {
-    const empty = renderReport({ title: 'nothing', models: [] });
+  it('renders only the sections whose data is present', async () => {
+    const empty = await renderReport({ title: 'nothing', models: [] });
     assertWellFormed(empty, true);
     expect(ids(empty)).toEqual([]);
     expect(empty).not.toContain('<nav');
@@ -51,16 +59,16 @@ describe('renderReport', () => {
 
     const s = sampleReport();
     const partial: ReportData = { title: 't', models: [{ name: 'GM', training: s.models[0]!.training }, { name: 'softmax', confusion: s.models[1]!.confusion }] };
-    const html = renderReport(partial);
+    const html = await renderReport(partial);
     assertWellFormed(html, true);
     expect(ids(html)).toEqual(['training', 'confusion']);
     expect(count(html, 'svg')).toBe(2);
 
-    const scoresOnly = renderReport({ title: 't', models: [{ name: 'GM', detection: s.models[0]!.detection }] });
-    expect(ids(scoresOnly)).toEqual(['scores', 'roc']);
+    const scoresOnly = await renderReport({ title: 't', models: [{ name: 'GM', detection: s.models[0]!.detection }] });
+    expect(ids(scoresOnly)).toEqual(['roc', 'attacks']);
   });
 
-  it('escapes every user string: class names, model names, labels, config and title', () => {
+  it('escapes every user string: class names, model names, labels, config and title', async () => {
     const evil = '<script>alert(1)</script>';
     const s = sampleReport([evil, ...Array.from({ length: 9 }, (_, i) => `c${i + 1}`)]);
     const data: ReportData = {
@@ -76,7 +84,7 @@ describe('renderReport', () => {
       })),
       footer: { ...s.footer, versions: { '<evil>': '<1.0>' }, command: `gmgrad ${evil}` },
     };
-    const html = renderReport(data);
+    const html = await renderReport(data);
     assertWellFormed(html, true);
     expect(html).not.toMatch(/<script/i);
     expect(html).not.toMatch(/<img/i);

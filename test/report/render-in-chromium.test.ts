@@ -25,7 +25,7 @@ describe.skipIf(!existsSync(CHROMIUM) || playwright === null)('the report in hea
     const outDir = resolve('test-output');
     mkdirSync(outDir, { recursive: true });
     const htmlPath = join(outDir, 'report-sample.html');
-    const html = renderReport(sampleReport());
+    const html = await renderReport(sampleReport());
     writeFileSync(htmlPath, html);
     const expectedSvgs = (html.match(/<svg /g) ?? []).length;
 
@@ -48,6 +48,11 @@ describe.skipIf(!existsSync(CHROMIUM) || playwright === null)('the report in hea
       page.on('pageerror', (e) => errors.push(String(e)));
       await page.goto(pathToFileURL(htmlPath).href, { waitUntil: 'load' });
 
+      // the summary comes first and the attack panels are closed: a short page (the sample has 4 attacks, 2 models)
+      const closedHeight = await page.evaluate(() => document.documentElement.scrollHeight);
+      expect(closedHeight).toBeLessThan(6500);
+      await page.screenshot({ path: join(outDir, 'report-sample-closed.png'), fullPage: true });
+      await page.$$eval('details', (els) => els.forEach((e) => { (e as HTMLDetailsElement).open = true; }));
       const sizes = await page.$$eval('svg', (els) => els.map((e) => { const r = e.getBoundingClientRect(); return [r.width, r.height]; }));
       expect(sizes.length).toBe(expectedSvgs);
       for (const [w, h] of sizes) { expect(w).toBeGreaterThan(10); expect(h).toBeGreaterThan(10); }

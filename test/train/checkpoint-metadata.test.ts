@@ -22,7 +22,8 @@ function withMetadata(changes: Record<string, string | undefined>): Uint8Array {
 
 describe('checkpoint metadata is checked before it is trusted', () => {
   const cases: [string, Record<string, string | undefined>, RegExp][] = [
-    ['no gmgrad_config', { gmgrad_config: undefined }, /m\.safetensors: no gmgrad_config/],
+    // without any metadata the file is a plain state_dict: its architecture must be named (issue 15)
+    ['no gmgrad metadata', { gmgrad_config: undefined, gmgrad_architecture: undefined }, /m\.safetensors: the checkpoint does not name its architecture/],
     ['malformed JSON', { gmgrad_config: '{"model": ' }, /m\.safetensors: metadata 'gmgrad_config' is not valid JSON/],
     ['null', { gmgrad_config: 'null' }, /m\.safetensors: metadata 'gmgrad_config' must be a JSON object, got null/],
     ['an array', { gmgrad_config: '[]' }, /'gmgrad_config' must be a JSON object, got \[\]/],
@@ -36,7 +37,7 @@ describe('checkpoint metadata is checked before it is trusted', () => {
     ['an input shape too small for the network', { gmgrad_input_shape: '[1,2,2]' }, /m\.safetensors: createModel\('tiny-cnn'\): inputs of 2×2 are too small/],
     ['a class count that is not a number', { gmgrad_num_classes: 'ten' }, /'gmgrad_num_classes' must be an integer from 2 to 100000, got 'ten'/],
     ['one class', { gmgrad_num_classes: '1' }, /'gmgrad_num_classes' must be an integer from 2 to 100000, got '1'/],
-    ['a feature dimension that does not match the weights', { gmgrad_config: '{"model":"tiny-cnn","loss":"gm","featureDim":3}' }, /m\.safetensors: loadStateDict: '.*' has shape \[\d+, 64\] but the module expects \[3, 64\]/],
+    ['a feature dimension that does not match the weights', { gmgrad_config: '{"model":"tiny-cnn","loss":"gm","featureDim":3}' }, /m\.safetensors: the checkpoint's metadata says featureDim 3, but its head tensors say 2/],
   ];
   for (const [what, change, message] of cases) {
     it(what, () => {

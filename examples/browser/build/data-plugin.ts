@@ -10,7 +10,7 @@
  */
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { Connect, Plugin } from 'vite';
 
 export type Split = 'train' | 'test';
@@ -43,13 +43,13 @@ function splitsIn(dir: string): Split[] {
   return (['train', 'test'] as Split[]).filter((s) => FILES[s].every((f) => isFile(join(dir, f))));
 }
 
-/** The folders the CLI's resolver also looks in ($GMGRAD_DATA, the user cache, system folders), plus the shared checkout. */
-function candidateDirs(name: string, repoRoot: string, systemDirs: string[]): string[] {
+/** The folders the CLI's resolver also looks in ($GMGRAD_DATA, the user cache, system folders). */
+function candidateDirs(name: string, systemDirs: string[]): string[] {
   const env = process.env;
   const dirs: string[] = [];
   if (env.GMGRAD_DATA) dirs.push(join(env.GMGRAD_DATA, name), env.GMGRAD_DATA);
   const cache = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache');
-  dirs.push(join(cache, 'gmgrad', name), ...systemDirs, resolve(repoRoot, '..', 'shared', 'data', name));
+  dirs.push(join(cache, 'gmgrad', name), ...systemDirs);
   return dirs;
 }
 
@@ -66,7 +66,7 @@ export function findDatasets(repoRoot: string): DatasetSource[] {
     ['fashion-mnist', 'Fashion-MNIST', ['/usr/share/datasets/fashion-mnist']],
   ];
   for (const [id, label, systemDirs] of full) {
-    for (const dir of candidateDirs(id, repoRoot, systemDirs)) {
+    for (const dir of candidateDirs(id, systemDirs)) {
       const splits = splitsIn(dir);
       if (splits.length === 2) {
         out.push({ id, label, dir, splits, note: '60 000 training and 10 000 test images' });

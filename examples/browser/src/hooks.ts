@@ -14,6 +14,11 @@ import type { TrainPanel } from './train-panel.js';
 export interface PageState {
   backend: { name: string; title: string; description: string; fallbackReason: string | null; adapter: unknown };
   dataset: string;
+  /** the network in use and what trains it */
+  model: { name: string; featureDim: number };
+  optimizer: { lr: number; momentum: number; nesterov: boolean; weightDecay: number };
+  /** cross-origin isolated (SharedArrayBuffer: the wasm backend's threads) */
+  crossOriginIsolated: boolean;
   steps: number;
   epoch: number;
   running: boolean;
@@ -57,6 +62,9 @@ export function installHooks(app: App, train: TrainPanel, attack: AttackPanel, c
     return {
       backend: { name: app.backend.name, title: app.backend.title, description: app.backend.description, fallbackReason: app.backend.fallbackReason, adapter: app.backend.adapter },
       dataset: app.data.entry.id,
+      model: { name: s.model.meta.model, featureDim: s.model.meta.featureDim },
+      optimizer: { lr: s.config.lr, momentum: s.config.momentum, nesterov: s.config.nesterov, weightDecay: s.config.weightDecay },
+      crossOriginIsolated: globalThis.crossOriginIsolated === true,
       steps: s.steps,
       epoch: s.epoch,
       running: train.running,

@@ -31,6 +31,13 @@ function showBackend(r: BackendReport): void {
   }
 }
 
+/** The model picker shows the network in use (an imported checkpoint's too). */
+function showModel(name: string): void {
+  const ms = byId<HTMLSelectElement>('model-select');
+  if (![...ms.options].some((o) => o.value === name)) ms.append(h('option', { value: name }, `${name} (imported)`));
+  ms.value = name;
+}
+
 function setupPickers(params: ReturnType<typeof readParams>, datasets: DatasetEntry[], current: string, model: string): void {
   const ms = byId<HTMLSelectElement>('model-select');
   for (const m of PAGE_MODELS) ms.append(h('option', { value: m.id }, m.label));
@@ -81,8 +88,9 @@ async function main(): Promise<void> {
   setupPickers(params, datasets, entry.id, app.params.model);
   const modelLine = () => {
     const m = app.session.model.meta;
-    byId('model-line').textContent = `${data.summary} · ${m.model} → ${m.featureDim}-D features → one Gaussian per class · SGD (Nesterov), batch ${params.batch}`;
+    byId('model-line').textContent = `${data.summary} · ${m.model} → ${m.featureDim}-D features → one Gaussian per class · ${app.session.describeOptimizer()}, batch ${params.batch}`;
     byId('model-line').title = app.params.modelReason ?? '';
+    showModel(m.model);
   };
   modelLine();
   app.onModelChanged.push(modelLine);

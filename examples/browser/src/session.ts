@@ -172,15 +172,33 @@ export class TrainingSession {
     return { features, means, featureDim: d, labels, accuracy };
   }
 
-  /** Replace the model (a checkpoint was imported): fresh optimizer, history kept, a new version. */
+  /**
+   * Replace the model (a checkpoint was imported): its run's learning rate, momentum and weight
+   * decay for a fresh optimizer, its α and λ, and new curves (the old ones belong to the old model).
+   */
   replaceModel(model: Classifier, config: Partial<TrainConfig>): void {
     const old = this.model;
     this.optimizer.dispose();
     this.model = model;
-    this.config = { ...this.config, ...config, backend: this.config.backend, out: 'browser' };
+    const head = this.head;
+    this.config = {
+      ...this.config, ...config, model: model.meta.model as TrainConfig['model'], featureDim: model.meta.featureDim,
+      alpha: head?.margin ?? this.config.alpha, lambda: head?.lambda ?? this.config.lambda, backend: this.config.backend, out: 'browser',
+    };
     this.optimizer = this.#makeOptimizer();
+    this.history.length = 0;
+    this.probeHistory.length = 0;
+    this.#imagesSeen = 0;
+    this.#trainMs = 0;
     this.version = nextVersion();
     old.dispose();
+  }
+
+  /** What trains the model, as the page shows it (the learning rate has its slider). */
+  describeOptimizer(): string {
+    const c = this.config;
+    const momentum = c.momentum > 0 ? `momentum ${c.momentum}${c.nesterov ? ', Nesterov' : ''}, ` : '';
+    return `SGD (${momentum}weight decay ${c.weightDecay})`;
   }
 
   /** Inputs for the model: floats [n, c, h, w] on this session's backend. */

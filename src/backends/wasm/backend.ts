@@ -31,8 +31,9 @@ import { ELEMENTWISE_MIN } from './thresholds.js';
 export type ReferenceFactory = (owner: Backend, arrays: HostArrays, memoryLimit?: number) => HostBackend;
 
 export interface WasmBackendOptions extends WasmKernelOptions {
-  /** false silences the notice printed when threads are unavailable (as InitOptions.verbose) */
+  /** true (or a `log`) prints the notice when threads are unavailable (as InitOptions.verbose; default silent) */
   verbose?: boolean;
+  log?: (line: string) => void;
   /** bytes all live storages may take together (default: half of this machine's memory; the wasm heap caps float32/int32) */
   memoryLimit?: number;
 }
@@ -238,7 +239,7 @@ function heapArrays(kernels: WasmKernels): HostArrays {
  * reference it falls back to.
  */
 export async function createWasmBackend(makeReference: ReferenceFactory, options: WasmBackendOptions = {}): Promise<WasmBackend> {
-  const { verbose, memoryLimit, ...rest } = options;
-  const kernels = await WasmKernels.create({ quiet: verbose === false, ...rest });
+  const { verbose, log, memoryLimit, ...rest } = options;
+  const kernels = await WasmKernels.create({ quiet: verbose !== true && log === undefined, ...rest });
   return new WasmBackend(kernels, makeReference, { memoryLimit });
 }

@@ -121,12 +121,8 @@ export class KernelRuntime {
     let threads = Math.max(1, Math.min(MAX_THREADS, Math.floor(opts.threads ?? cores)));
     const shared = features.sharedMemory && opts.sharedMemory !== false;
     if (threads > 1 && opts.sharedMemory === false) threads = 1;
-    if (threads > 1 && (!shared || !features.canBlockMainThread)) {
-      if (!opts.quiet) {
-        console.info(!features.sharedMemory
-          ? 'gmgrad wasm: SharedArrayBuffer unavailable (needs cross-origin isolation); running on one thread'
-          : 'gmgrad wasm: the page\'s main thread cannot block in Atomics.wait; running on one thread');
-      }
+    if (threads > 1 && !shared) {
+      if (!opts.quiet) console.info('gmgrad wasm: SharedArrayBuffer unavailable (needs cross-origin isolation); running on one thread');
       threads = 1;
     }
     const heap = makeHeap(shared, Math.min(65536, Math.floor(((opts.maxMemoryMB ?? 2048) * 1024 * 1024) / PAGE_BYTES)));
@@ -136,7 +132,7 @@ export class KernelRuntime {
     const { instance } = await WebAssembly.instantiate(bytes, { env: { memory: heap.memory } });
     const exports = instance.exports as unknown as Exports;
     const pool = threads > 1
-      ? await ThreadPool.create({ threads, memory: heap.memory, moduleBytes: bytes, drivers: DRIVERS, controlBase: 0, mainExports: exports })
+      ? await ThreadPool.create({ threads, memory: heap.memory, moduleBytes: bytes, drivers: DRIVERS, controlBase: 0, mainExports: exports, canBlock: features.canBlockMainThread })
       : null;
     return { threads, simd, relaxedMadd, features, heap, shape, exports, pool, threshold: opts.parallelThreshold ?? 2 ** 21 };
   }

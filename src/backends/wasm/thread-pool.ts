@@ -8,7 +8,8 @@
  * A worker claims its share (compare-exchange POSTED → RUNNING) before running it. When the caller
  * finishes its own share it claims every share still unclaimed and runs it too, so a worker that
  * the OS has not scheduled yet (a busy machine, more threads than cores) never holds the job up;
- * the caller then waits in Atomics.wait only for the shares workers actually started. Which thread
+ * the caller then waits in Atomics.wait (spins, on a browser window's main thread, which may not
+ * block) only for the shares workers actually started. Which thread
  * runs a share never changes what the share computes.
  *
  * Control words (Int32, at `controlBase` in the shared memory): [0] shares finished by workers,
@@ -103,6 +104,11 @@ export interface ThreadPoolOptions {
   controlBase: number;
   /** the calling thread's own instance of the module */
   mainExports: Record<string, unknown>;
+  /**
+   * whether the calling thread may sleep in Atomics.wait (default true); a browser window's main
+   * thread may not, so it spins until the workers' shares are done (they were started already)
+   */
+  canBlock?: boolean;
 }
 
 export class ThreadPool {
@@ -116,9 +122,11 @@ export class ThreadPool {
   private readonly ctrl: Int32Array;
   private readonly mainFns: DriverFn[];
   private disposed = false;
+  private readonly canBlock: boolean;
 
   private constructor(opts: ThreadPoolOptions, private readonly workers: WorkerHandle[]) {
     this.size = workers.length + 1;
+    this.canBlock = opts.canBlock ?? true;
     this.ctrl = new Int32Array(opts.memory.buffer, opts.controlBase, CONTROL_BYTES / 4);
     this.mainFns = opts.drivers.map((n) => {
       const fn = opts.mainExports[n];
@@ -186,7 +194,7 @@ export class ThreadPool {
       let done = Atomics.load(ctrl, 0);
       for (let i = 0; done < started && i < SPIN; i++) done = Atomics.load(ctrl, 0);
       if (done >= started) break;
-      Atomics.wait(ctrl, 0, done);
+      if (this.canBlock) Atomics.wait(ctrl, 0, done);
     }
     if (this.timing) this.waitedMs += performance.now() - waitFrom;
     if (mainError !== undefined) throw mainError;
@@ -216,6 +224,8 @@ async function startNodeWorker(init: WorkerInit): Promise<WorkerHandle> {
   const { port1, port2 } = new wt.MessageChannel();
   const worker = new wt.Worker(NODE_WORKER_SOURCE, {
     eval: true,
+    // the source is CommonJS: a parent started with --input-type=module would pass that on
+    execArgv: ((globalThis as { process?: { execArgv: string[] } }).process?.execArgv ?? []).filter((a) => !a.startsWith('--input-type')),
     workerData: { ...init, errorPort: port2 },
     transferList: [port2],
   });

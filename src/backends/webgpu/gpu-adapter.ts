@@ -1,10 +1,11 @@
 /**
- * Getting a GPUDevice. Browsers: navigator.gpu. Node: Dawn's bindings from the `webgpu` package,
- * loaded by a dynamic import whose specifier is a variable, so bundlers never pull the native
- * addon into a browser build. The device gets the adapter's real limits (WebGPU otherwise caps
- * every device at the spec's defaults, e.g. 128 MiB storage bindings) and the optional features
- * the backend can use, each only when the adapter has it.
+ * Getting a GPUDevice. Browsers: navigator.gpu. Node: Dawn's bindings from the optional `webgpu`
+ * package (dawn-node.ts: loaded lazily, after a quiet probe on Linux). The device gets the
+ * adapter's real limits (WebGPU otherwise caps every device at the spec's defaults, e.g. 128 MiB
+ * storage bindings) and the optional features the backend can use, each only when the adapter has it.
  */
+import { loadDawn } from './dawn-node.js';
+
 export interface AdapterInfo {
   vendor: string;
   architecture: string;
@@ -72,15 +73,9 @@ interface NodeProcessLike {
   getBuiltinModule?: (id: string) => unknown;
 }
 
-async function loadNodeGpu(): Promise<GPU> {
+async function loadNodeGpu(options: GPURequestAdapterOptions): Promise<GPU> {
   await ensureRuntimeDir();
-  const specifier = 'webgpu';
-  let mod: { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
-  try {
-    mod = await import(/* @vite-ignore */ specifier);
-  } catch (e) {
-    throw new Error(`webgpu: the 'webgpu' package (Dawn for Node) could not be loaded: ${(e as Error).message}. Install it with npm install webgpu.`);
-  }
+  const mod = await loadDawn(options, noAdapterMessage(true));
   // Dawn's classes (GPUBufferUsage, GPUMapMode, ...) are not globals in Node unless installed
   for (const [name, value] of Object.entries(mod.globals)) {
     if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
@@ -88,12 +83,12 @@ async function loadNodeGpu(): Promise<GPU> {
   return mod.create([]);
 }
 
-async function getGpu(): Promise<GPU | null> {
+async function getGpu(options: GPURequestAdapterOptions): Promise<GPU | null> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) return nav.gpu;
   const isNode = isNodeRuntime();
   if (!isNode) return null;
-  nodeGpu ??= loadNodeGpu();
+  nodeGpu ??= loadNodeGpu(options);
   return nodeGpu;
 }
 
@@ -126,13 +121,14 @@ function describe(adapter: GPUAdapter, forcedFallback: boolean): AdapterInfo {
 }
 
 export async function acquireDevice(options: AcquireOptions = {}): Promise<AcquiredDevice> {
-  const gpu = await getGpu();
-  const inNode = isNodeRuntime();
-  if (!gpu) throw new Error(noAdapterMessage(inNode));
-  const adapter = await gpu.requestAdapter({
+  const request: GPURequestAdapterOptions = {
     powerPreference: options.powerPreference ?? 'high-performance',
     forceFallbackAdapter: options.forceFallbackAdapter ?? false,
-  });
+  };
+  const gpu = await getGpu(request);
+  const inNode = isNodeRuntime();
+  if (!gpu) throw new Error(noAdapterMessage(inNode));
+  const adapter = await gpu.requestAdapter(request);
   if (!adapter) throw new Error(noAdapterMessage(inNode));
   const requiredLimits: Record<string, number> = {};
   const limits = adapter.limits as unknown as Record<string, number | undefined>;
