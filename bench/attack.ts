@@ -213,7 +213,7 @@ async function main(): Promise<void> {
   const stepBudgetMs = (args.budgetS ?? (args.quick ? 4 : 15)) * 1000;
   const timing: TimingOptions = { warmup: 1, minRuns: 1, maxRuns: args.quick ? 1 : 3, budgetMs: stepBudgetMs, coldOnlyMs: Infinity };
   const rows: AttackRow[] = [{ batch, steps, head, stepBudgetMs }].filter((r) => rowSelected(args, `pgd-${r.head}`));
-  const o = await openImpls(selectedImpls(args));
+  const o = await openImpls(selectedImpls(args, 'attack'));
   process.stderr.write(`attack: PGD-${steps}, batch ${batch}, ${o.ids.length} implementations\n`);
   const started = performance.now();
   const results: Row[] = [];

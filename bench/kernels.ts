@@ -263,7 +263,7 @@ async function main(): Promise<void> {
     : { warmup: 2, minRuns: 3, maxRuns: 15, budgetMs: (args.budgetS ?? 0.8) * 1000, coldOnlyMs: 3000 };
   const maxRunMs = args.big ? 180_000 : 15_000;
   const rows = plan(args);
-  const o = await openImpls(selectedImpls(args));
+  const o = await openImpls(selectedImpls(args, 'kernels'));
   process.stderr.write(`kernels: ${rows.length} rows × ${o.ids.length} implementations\n`);
   for (const id of o.ids) process.stderr.write(`  ${id}: ${o.unavailable.has(id) ? `n/a (${o.unavailable.get(id)})` : implLabel(o, id)}\n`);
   const rates = new Map<string, number>();

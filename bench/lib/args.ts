@@ -19,10 +19,14 @@ export interface BenchArgs {
   json: boolean;
   /** benchmark-specific flags: --name value */
   extra: Map<string, string>;
+  /** benchmark-specific switches given (--name, no value) */
+  switches: Set<string>;
 }
 
-export function parseArgs(argv: readonly string[], extraFlags: readonly string[] = []): BenchArgs {
-  const a: BenchArgs = { backends: null, rows: null, quick: false, big: false, budgetS: null, out: null, json: true, extra: new Map() };
+export function parseArgs(argv: readonly string[], extraFlags: readonly string[] = [], switches: readonly string[] = []): BenchArgs {
+  const a: BenchArgs = {
+    backends: null, rows: null, quick: false, big: false, budgetS: null, out: null, json: true, extra: new Map(), switches: new Set(),
+  };
   const list = (v: string | undefined, flag: string): string[] => {
     if (!v || v.startsWith('--')) throw new Error(`${flag} needs a comma-separated list`);
     return v.split(',').map((s) => s.trim()).filter(Boolean);
@@ -53,7 +57,8 @@ export function parseArgs(argv: readonly string[], extraFlags: readonly string[]
       default: {
         const bare = name.replace(/^--/, '');
         if (name.startsWith('--') && extraFlags.includes(bare)) { a.extra.set(bare, value()); break; }
-        throw new Error(`unknown option ${flag} (known: --backends, --rows, --quick, --big, --budget, --out, --no-json${extraFlags.map((f) => `, --${f}`).join('')})`);
+        if (name.startsWith('--') && switches.includes(bare) && inline === undefined) { a.switches.add(bare); break; }
+        throw new Error(`unknown option ${flag} (known: --backends, --rows, --quick, --big, --budget, --out, --no-json${[...extraFlags, ...switches].map((f) => `, --${f}`).join('')})`);
       }
     }
   }

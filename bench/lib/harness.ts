@@ -10,20 +10,24 @@ import { errorText, implInfo, PAIRS, type ImplId } from './impls.js';
 import { renderTable, fmtSci, fmtSpeedup, type Column } from './table.js';
 import { measure, yieldToEventLoop, type TimingOptions } from './timing.js';
 import { openTfjs, type TfjsImpl } from './tfjs.js';
+import { closeTorch, openTorch, type TorchImpl } from './torch.js';
 
 export interface Opened {
   ids: ImplId[];
   gmgrad: Map<ImplId, GmgradImpl>;
   tfjs: Map<ImplId, TfjsImpl>;
+  torch: Map<ImplId, TorchImpl>;
   unavailable: Map<ImplId, string>;
 }
 
 export async function openImpls(ids: readonly ImplId[]): Promise<Opened> {
-  const o: Opened = { ids: [...ids], gmgrad: new Map(), tfjs: new Map(), unavailable: new Map() };
+  const o: Opened = { ids: [...ids], gmgrad: new Map(), tfjs: new Map(), torch: new Map(), unavailable: new Map() };
   for (const id of ids) {
-    const r = implInfo(id).side === 'gmgrad' ? await openGmgrad(id) : await openTfjs(id);
+    const side = implInfo(id).side;
+    const r = side === 'gmgrad' ? await openGmgrad(id) : side === 'torch' ? openTorch(id) : await openTfjs(id);
     if (!r.ok) o.unavailable.set(id, r.reason);
     else if ('backend' in r) o.gmgrad.set(id, r);
+    else if ('peer' in r) o.torch.set(id, r);
     else o.tfjs.set(id, r);
   }
   return o;
@@ -33,10 +37,11 @@ export function closeImpls(o: Opened): void {
   for (const g of o.gmgrad.values()) {
     try { g.dispose(); } catch { /* already stopped */ }
   }
+  if (o.torch.size) closeTorch();
 }
 
 export function implLabel(o: Opened, id: ImplId): string {
-  return o.gmgrad.get(id)?.label ?? o.tfjs.get(id)?.label ?? id;
+  return o.gmgrad.get(id)?.label ?? o.tfjs.get(id)?.label ?? o.torch.get(id)?.label ?? id;
 }
 
 /** One implementation's result on one row. */
@@ -74,6 +79,11 @@ export interface Row {
   id: string;
   label: string;
   cells: Cell[];
+  /**
+   * speed-ups measured side by side ('gmgrad/peer' → peer ms / gmgrad ms, the median over
+   * alternating rounds); the table prints these instead of the ratio of the cells' medians
+   */
+  pairRatios?: Record<string, number>;
   /** the worst relative difference in the row and where */
   worstRel?: number;
   worstImpl?: ImplId;
@@ -95,8 +105,8 @@ export function errorCell(impl: ImplId, e: unknown): Cell {
 }
 
 /**
- * Compare every cell's outputs with a reference of the same variant: a TF.js cell when there is
- * one (an independent implementation), otherwise the first gmgrad cell.
+ * Compare every cell's outputs with a reference of the same variant: a PyTorch or TF.js cell when
+ * there is one (an independent implementation), otherwise the first gmgrad cell.
  */
 export function checkAgreement(row: Row): void {
   const byVariant = new Map<string, Cell[]>();
@@ -106,7 +116,7 @@ export function checkAgreement(row: Row): void {
     byVariant.set(k, [...(byVariant.get(k) ?? []), c]);
   }
   for (const cells of byVariant.values()) {
-    const ref = cells.find((c) => implInfo(c.impl).side === 'tfjs') ?? cells[0]!;
+    const ref = cells.find((c) => implInfo(c.impl).side === 'torch') ?? cells.find((c) => implInfo(c.impl).side === 'tfjs') ?? cells[0]!;
     for (const c of cells) {
       if (c === ref) continue;
       try {
@@ -172,7 +182,7 @@ const NA_EXPLAINED: Record<string, string> = {
  */
 export function renderRows(o: Opened, rows: readonly Row[], spec: TableSpec): string {
   const sections: string[] = [];
-  const titles = { cpu: 'CPU: TypeScript reference vs tfjs-cpu', wasm: 'WebAssembly', webgpu: 'WebGPU' } as const;
+  const titles = { cpu: 'CPU: TypeScript reference vs tfjs-cpu', wasm: 'WebAssembly (and native CPU peers)', webgpu: 'WebGPU' } as const;
   for (const family of ['cpu', 'wasm', 'webgpu'] as const) {
     const ids = o.ids.filter((id) => implInfo(id).family === family);
     if (!ids.length) continue;
@@ -208,7 +218,8 @@ export function renderRows(o: Opened, rows: readonly Row[], spec: TableSpec): st
       for (const [g, p] of pairs) {
         const a = cellOf(g), b = cellOf(p);
         const same = a?.status === 'ok' && b?.status === 'ok' && (a.variant ?? '') === (b.variant ?? '');
-        line.push(same ? fmtSpeedup(a!.ms, b!.ms) : '');
+        const measured = row.pairRatios?.[`${g}/${p}`];
+        line.push(!same ? '' : measured !== undefined ? fmtSpeedup(1, measured) : fmtSpeedup(a!.ms, b!.ms));
       }
       const checked = row.cells.filter((c) => ids.includes(c.impl) && c.rel !== undefined);
       if (!checked.length) line.push('—');
@@ -235,6 +246,8 @@ export function rowsForJson(rows: readonly Row[]): unknown[] {
  */
 export interface Prepared {
   run(): Promise<void>;
+  /** n runs timed by the implementation itself (a peer in another process), ms each */
+  runTimed?(n: number): Promise<number[]>;
   outputs(): Promise<Float32Array[]>;
   dispose(): void;
   remark?: string;

@@ -20,11 +20,13 @@ export interface ModelSpec {
   lambda: number;
 }
 
-export const MODEL_SPECS: Record<'small-cnn' | 'lenet' | 'resnet20', ModelSpec> = {
+export const MODEL_SPECS: Record<'small-cnn' | 'lenet' | 'mnist-6conv' | 'resnet20', ModelSpec> = {
   'small-cnn': { name: 'small-cnn', label: 'small CNN (MNIST)', inputShape: [1, 28, 28], featureDim: 10, trainFlopPerImage: 3 * 23.5e6, alpha: 1, lambda: 0.1 },
   // the demo's network: small-cnn's layers, unpadded
   lenet: { name: 'lenet', label: 'LeNet (MNIST, demo)', inputShape: [1, 28, 28], featureDim: 10, trainFlopPerImage: 3 * 8.0e6, alpha: 1, lambda: 0.1 },
-  resnet20: { name: 'resnet20', label: 'ResNet-20 (CIFAR)', inputShape: [3, 32, 32], featureDim: 64, trainFlopPerImage: 3 * 41e6, alpha: 0.3, lambda: 0.1 },
+  // the GM authors' MNIST network with its 2-D feature (the paper's scatter plots)
+  'mnist-6conv': { name: 'mnist-6conv', label: '6-conv (MNIST, paper)', inputShape: [1, 28, 28], featureDim: 2, trainFlopPerImage: 3 * 162e6, alpha: 1, lambda: 0.1 },
+  resnet20: { name: 'resnet20', label: 'ResNet-20 (CIFAR, paper)', inputShape: [3, 32, 32], featureDim: 64, trainFlopPerImage: 3 * 82e6, alpha: 0.3, lambda: 0.1 },
 };
 
 export const MODEL_SEED = 1234;

@@ -161,6 +161,17 @@ export interface BatchNormParams {
   varianceEpsilon: number;
 }
 
+/**
+ * PReLU of x viewed as [outer, c, inner] (NCHW: outer = N, inner = H·W): the slope of channel ch is
+ * weight[shared ? 0 : ch].
+ */
+export interface PreluParams {
+  outer: number;
+  c: number;
+  inner: number;
+  shared: boolean;
+}
+
 export interface BatchNormForwardResult {
   /** (x − mean)/√(variance + varianceEpsilon) · weight + bias, x's shape */
   out: Storage;
@@ -309,6 +320,10 @@ export interface Accelerations {
   readonly sgdStep?: (param: Storage, grad: Storage, momentumBuf: Storage | null, p: SgdParams) => void;
   /** Adam/AdamW update, in place on param, m and v */
   readonly adamStep?: (param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams) => void;
+  /** PReLU: x > 0 ? x : slope·x (ops/unary.ts composes relu(x) − slope·relu(−x)) */
+  readonly prelu?: (x: Storage, weight: Storage, p: PreluParams) => Storage;
+  /** its gradients: dx = g·(x > 0 ? 1 : slope); dWeight[s] = Σ g·min(x, 0) over the values of slope s */
+  readonly preluBackward?: (g: Storage, x: Storage, weight: Storage, p: PreluParams) => { dx: Storage; dWeight: Storage };
 }
 
 export type AccelerationName = keyof Accelerations;

@@ -6,7 +6,7 @@
  */
 import type {
   AccelerationName, BatchNormParams, BinaryOp, Conv2dParams, GMLikelihood, GMLossParams, LinfStepParams, MatmulParams,
-  Pool2dParams, ReduceOp, Storage, StridedView, UnaryOp,
+  Pool2dParams, PreluParams, ReduceOp, Storage, StridedView, UnaryOp,
 } from './backend.js';
 import type { DType } from './dtype.js';
 
@@ -32,7 +32,7 @@ export const GM_LIKELIHOODS: readonly GMLikelihood[] = ['true-class', 'true-clas
 const ACCELERATIONS: Readonly<Record<AccelerationName, true>> = {
   conv2dEpilogue: true, matmulEpilogue: true, conv2dBackwardInput: true, conv2dBackwardWeight: true, maxPool2dBackward: true, avgPool2dBackward: true,
   softmax: true, gmForward: true, gmBackward: true, batchNormForward: true, batchNormBackward: true,
-  linfStep: true, sgdStep: true, adamStep: true,
+  linfStep: true, sgdStep: true, adamStep: true, prelu: true, preluBackward: true,
 };
 /** every optional kernel of the contract */
 export const ACCELERATION_NAMES = Object.keys(ACCELERATIONS) as readonly AccelerationName[];
@@ -280,6 +280,16 @@ export class KernelChecks {
       this.sameDType(kernel, name, s, x, 'x');
       this.size(kernel, name, s, p.c, 'c');
     }
+  }
+
+  /** a PReLU call: x float [outer·c·inner], weight x's dtype [shared ? 1 : c], `sameSize` like x */
+  prelu(kernel: string, x: Storage, weight: Storage, p: PreluParams, sameSize: Array<[string, Storage]> = []): void {
+    for (const [name, v] of [['outer', p.outer], ['c', p.c], ['inner', p.inner]] as const) this.count(kernel, name, v);
+    this.float(kernel, 'x', x);
+    this.size(kernel, 'x', x, p.outer * p.c * p.inner, `outer·c·inner = ${p.outer}·${p.c}·${p.inner}`);
+    this.sameDType(kernel, 'weight', weight, x, 'x');
+    this.size(kernel, 'weight', weight, p.shared ? 1 : p.c, p.shared ? 'one shared slope' : 'a slope per channel, c');
+    for (const [name, s] of sameSize) { this.sameDType(kernel, name, s, x, 'x'); this.size(kernel, name, s, x.size, 'the size of x'); }
   }
 
   /** the step's numbers: finite α ≥ 0, ε ≥ 0 and lo ≤ hi (a NaN here would silently poison the batch) */

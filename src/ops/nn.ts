@@ -1,7 +1,10 @@
 /** Neural-network functions: losses, dropout and parametric activations. */
+import type { PreluParams } from '../core/backend.js';
+import { accelerated } from '../core/accelerations.js';
+import { record } from '../core/autograd.js';
 import { defaultGenerator, type Generator } from '../core/random.js';
 import { formatShape } from '../core/shape.js';
-import type { Tensor } from '../core/tensor.js';
+import { fromStorage, type Tensor } from '../core/tensor.js';
 import { mul, sub } from './binary.js';
 import { rand, full } from './creation.js';
 import { gather, oneHot } from './indexing.js';
@@ -76,13 +79,27 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator: Generato
   return mul(x, affine(keepMask, 1 / (1 - p), 0));
 }
 
-/** Parametric ReLU with one slope per channel (axis 1) or a single slope: relu(x) − w·relu(−x). */
+/**
+ * Parametric ReLU with one slope per channel (axis 1) or a single slope: relu(x) − w·relu(−x). A
+ * backend listing the prelu/preluBackward accelerations runs it in one pass and its gradient in
+ * another.
+ */
 export function prelu(x: Tensor, weight: Tensor): Tensor {
   checkTensor('prelu', x);
   checkTensor('prelu', weight, 'weight');
   const c = weight.size;
   if (c !== 1 && (x.rank < 2 || x.shape[1] !== c)) {
     throw new OpError(`prelu: weight has ${c} slopes but the input ${formatShape(x.shape)} has ${x.shape[1] ?? 'no'} channels (axis 1); expected 1 or the channel count`);
+  }
+  const forward = accelerated(x.backend, 'prelu'), backward = accelerated(x.backend, 'preluBackward');
+  if (forward && backward && weight.dtype === x.dtype && weight.backend === x.backend) {
+    const channels = x.rank < 2 ? 1 : x.shape[1]!, outer = x.rank < 2 ? 1 : x.shape[0]!;
+    const p: PreluParams = { outer, c: channels, inner: outer * channels === 0 ? 0 : x.size / (outer * channels), shared: c === 1 };
+    const y = fromStorage(forward(x.storage, weight.storage, p), x.shape, x.dtype);
+    return record('prelu', [x, weight], y, (g) => {
+      const r = backward(g.storage, x.storage, weight.storage, p);
+      return [fromStorage(r.dx, x.shape, x.dtype), fromStorage(r.dWeight, weight.shape, weight.dtype)];
+    });
   }
   const shape = c === 1 ? [1] : [1, c, ...new Array<number>(Math.max(0, x.rank - 2)).fill(1)];
   const w = weight.rank === shape.length ? weight : reshape(weight, shape);

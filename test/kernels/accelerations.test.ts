@@ -105,6 +105,16 @@ const CASES: AccelCase[] = [
       return { ...r, runningMean, runningVar };
     },
   })),
+  // x holds exact zeros (relu'(0) = 0 in both); 4·8·16² values reach the wasm kernel
+  ...[[[2, 5, 6, 7], 5], [[2, 5, 6, 7], 1], [[4, 8, 16, 16], 8], [[9, 33], 1]].map(([shape, slopes]): AccelCase => ({
+    label: `prelu ${JSON.stringify(shape)}, ${slopes === 1 ? 'one shared slope' : 'a slope per channel'}`, covers: ['prelu', 'preluBackward'],
+    run: (b) => {
+      const s = shape as number[], gen = new g.Generator(55);
+      const x = g.mul(g.randn(s, { generator: gen, backend: b }), g.gt(g.rand(s, { generator: gen, backend: b }), 0.2)).requiresGrad_();
+      const w = g.affine(g.rand([slopes as number], { generator: gen, backend: b }), 0.5, -0.1).requiresGrad_();
+      return withGrads(g.prelu(x, w), [x, w]);
+    },
+  })),
   {
     label: 'linfStep (sign(0) = 0, moves outside the ball and the image range)', covers: ['linfStep'], exact: true,
     run: (b) => {
@@ -164,11 +174,11 @@ it('the cases cover every acceleration of the contract', () => {
 describe.each(VARIANT_DEVICES)('fused kernels equal their compositions on $name', (device) => {
   const get = openDevice(device);
 
-  it(device.gpu ? 'lists every acceleration' : 'lists every acceleration but the GEMM epilogues', () => {
+  it(device.gpu ? 'lists every acceleration but PReLU' : 'lists every acceleration but the GEMM epilogues', () => {
     const b = get();
     if (!b) return;
-    const epilogues: AccelerationName[] = ['conv2dEpilogue', 'matmulEpilogue'];
-    const expected = device.gpu ? ACCELERATION_NAMES : ACCELERATION_NAMES.filter((name) => !epilogues.includes(name));
+    const unlisted: AccelerationName[] = device.gpu ? ['prelu', 'preluBackward'] : ['conv2dEpilogue', 'matmulEpilogue'];
+    const expected = ACCELERATION_NAMES.filter((name) => !unlisted.includes(name));
     expect(Object.keys(b.accelerated).sort()).toEqual([...expected].sort());
   });
 

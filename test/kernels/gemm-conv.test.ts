@@ -9,9 +9,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Backend, Conv2dParams, MatmulParams } from '../../src/core/backend.js';
+import { chooseConvAlgorithm } from '../../src/backends/wasm/conv-algorithm.js';
 import { convArbitrary, convParams } from '../helpers/conv-cases.js';
 import { naiveConv, naiveMatmul } from '../helpers/reference-kernels.js';
-import { VARIANT_DEVICES, expectClose, f32Values, openDevice, randomArray, read, upload } from './devices.js';
+import { VARIANT_DEVICES, expectClose, f32Values, openDevice, randomArray, read, upload, type Device } from './devices.js';
 
 const mm = (m: number, n: number, k: number, o: Partial<MatmulParams> = {}): MatmulParams =>
   ({ batch: 1, m, n, k, transA: false, transB: false, aBatchStride: m * k, bBatchStride: k * n, ...o });
@@ -38,14 +39,21 @@ export const CONV_CASES: Array<[string, Conv2dParams]> = [
 ];
 
 /** forward and both fused gradients of a conv against the loops */
-async function checkConv(b: Backend, p: Conv2dParams, seed: number, what: string, dtype: 'float32' | 'float64' = 'float32'): Promise<void> {
+/**
+ * Layers the wasm backend runs with Winograd F(4, r) by default ('auto'): its transforms round
+ * partial sums of very different size, so float32 results carry about 10× the error of direct
+ * summation (bounded against Σ|x·w| in test/backends/wasm-winograd.test.ts)
+ */
+const winogradOnWasm = (device: Device, p: Conv2dParams) => device.kernelPrefix === 'wasm' && chooseConvAlgorithm(p, true, 'auto') !== null;
+
+async function checkConv(b: Backend, p: Conv2dParams, seed: number, what: string, dtype: 'float32' | 'float64' = 'float32', winograd = false): Promise<void> {
   const x = f32Values(randomArray(p.n * p.inC * p.inH * p.inW, seed)), w = f32Values(randomArray(p.outC * (p.inC / p.groups) * p.kH * p.kW, seed + 1));
   const dy = f32Values(randomArray(p.n * p.outC * p.outH * p.outW, seed + 2));
   const ref = naiveConv(p, x, w, dy);
   const X = upload(b, x, dtype), W = upload(b, w, dtype), D = upload(b, dy, dtype);
   const outs = [b.conv2d(X, W, p), b.accelerated.conv2dBackwardInput!(D, W, p), b.accelerated.conv2dBackwardWeight!(X, D, p)];
   for (const s of outs) expect(s.dtype).toBe(dtype);
-  const depth = (reach: number) => (dtype === 'float64' ? 1e-12 : 2e-7 * reach + 1e-6);
+  const depth = (reach: number) => (dtype === 'float64' ? 1e-12 : (winograd ? 2e-6 : 2e-7) * reach + 1e-6);
   expectClose(`${what} forward`, await read(b, outs[0]!), ref.y, 1e-5, depth(p.inC * p.kH * p.kW));
   expectClose(`${what} input grad`, await read(b, outs[1]!), ref.dx, 1e-5, depth(p.outC * p.kH * p.kW));
   expectClose(`${what} weight grad`, await read(b, outs[2]!), ref.dw, 1e-5, depth(p.n * p.outH * p.outW));
@@ -113,7 +121,7 @@ describe.each(VARIANT_DEVICES)('matmul and convolution on $name', (device) => {
     it(`conv2d forward, input and weight gradients: ${name}`, async () => {
       const b = get();
       if (!b) return;
-      await checkConv(b, p, p.inC * 100 + p.outC + p.kH * 7 + p.strideH, name);
+      await checkConv(b, p, p.inC * 100 + p.outC + p.kH * 7 + p.strideH, name, 'float32', winogradOnWasm(device, p));
       if (device.float64 && p.inC * p.outC * p.inH * p.inW < 20000) await checkConv(b, p, 3, `${name} float64`, 'float64');
     });
   }
@@ -122,7 +130,7 @@ describe.each(VARIANT_DEVICES)('matmul and convolution on $name', (device) => {
     const b = get();
     if (!b) return;
     await fc.assert(fc.asyncProperty(convArbitrary, async ({ p, seed }) => {
-      await checkConv(b, p, seed, JSON.stringify(p));
+      await checkConv(b, p, seed, JSON.stringify(p), 'float32', winogradOnWasm(device, p));
     }), { numRuns: 8, seed: 5 });
   });
 

@@ -1,11 +1,11 @@
 /**
  * The CPU reference's fused kernels (every acceleration of the contract but the GEMM epilogues,
  * which would gain a host nothing), in float64 with one rounding into the output: the convolution
- * and pooling gradients, softmax, the GM loss, batch norm, the L∞ attack step and the optimizer
- * updates. Each validates its arguments like a required kernel does.
+ * and pooling gradients, softmax, the GM loss, batch norm, PReLU, the L∞ attack step and the
+ * optimizer updates. Each validates its arguments like a required kernel does.
  */
 import type {
-  Accelerations, AdamParams, BatchNormParams, Conv2dParams, GMLossParams, LinfStepParams, Pool2dParams, SgdParams, Storage,
+  Accelerations, AdamParams, BatchNormParams, Conv2dParams, GMLossParams, LinfStepParams, Pool2dParams, PreluParams, SgdParams, Storage,
 } from '../../core/backend.js';
 import type { TypedArray } from '../../core/dtype.js';
 import { linfStepInto } from './attack-step.js';
@@ -15,6 +15,7 @@ import { conv2dBackwardInputInto, conv2dBackwardWeightInto } from './conv.js';
 import { gmBackwardInto, gmForwardInto } from './gm.js';
 import { adamStepInPlace, sgdStepInPlace } from './optim.js';
 import { avgPool2dBackwardInto, maxPool2dBackwardInto } from './pool.js';
+import { preluBackwardInto, preluInto } from './prelu.js';
 import { softmaxInto } from './softmax.js';
 import type { CpuStorage } from './storage.js';
 
@@ -143,6 +144,24 @@ export function cpuAccelerations(b: CpuBackend): Accelerations {
       const dx = b.allocate(kernel, x.size, x.dtype), dWeight = b.allocate(kernel, p.c, x.dtype), dBias = b.allocate(kernel, p.c, x.dtype);
       batchNormBackwardInto(D, X, M, V, W, dx.data, dWeight.data, dBias.data, p);
       return { dx, dWeight, dBias };
+    },
+
+    prelu(x: Storage, weight: Storage, p: PreluParams): Storage {
+      const kernel = b.kernelName('prelu');
+      const X = b.arrayOf(kernel, 'x', x), W = b.arrayOf(kernel, 'weight', weight);
+      checks.prelu(kernel, x, weight, p);
+      const out = b.allocate(kernel, x.size, x.dtype);
+      preluInto(X, W, out.data, p);
+      return out;
+    },
+
+    preluBackward(g: Storage, x: Storage, weight: Storage, p: PreluParams) {
+      const kernel = b.kernelName('preluBackward');
+      const G = b.arrayOf(kernel, 'g', g), X = b.arrayOf(kernel, 'x', x), W = b.arrayOf(kernel, 'weight', weight);
+      checks.prelu(kernel, x, weight, p, [['g', g]]);
+      const dx = b.allocate(kernel, x.size, x.dtype), dWeight = b.allocate(kernel, weight.size, x.dtype);
+      preluBackwardInto(G, X, W, dx.data, dWeight.data, p, x.dtype === 'float32' ? Math.fround : (v) => v);
+      return { dx, dWeight };
     },
 
     linfStep(xAdv: Storage, x: Storage, g: Storage, p: LinfStepParams): Storage {

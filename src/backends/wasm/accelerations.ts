@@ -5,11 +5,12 @@
  * step has no wasm kernel and is the reference's.
  */
 import type {
-  Accelerations, AdamParams, BatchNormParams, Conv2dParams, GMLossParams, Pool2dParams, SgdParams, Storage,
+  Accelerations, AdamParams, BatchNormParams, Conv2dParams, GMLossParams, Pool2dParams, PreluParams, SgdParams, Storage,
 } from '../../core/backend.js';
 import { ACCELERATION_NAMES } from '../../core/kernel-contract.js';
 import type { WasmBackend } from './backend.js';
 import { gmBackwardFloat32, gmForwardFloat32 } from './gm-loss.js';
+import { preluBackwardInto, preluForwardInto } from './prelu.js';
 import { ELEMENTWISE_MIN, SOFTMAX_MIN } from './thresholds.js';
 
 /**
@@ -138,6 +139,26 @@ export function wasmAccelerations(b: WasmBackend): Accelerations {
       const [dx, DX] = b.output(kernel, x.size), [dWeight, DW] = b.output(kernel, p.c), [dBias, DB] = b.output(kernel, p.c);
       kernels.batchNormBackwardInto(D, X, M, V, W, DX, DW, DB, p);
       return { dx, dWeight, dBias };
+    },
+
+    prelu(x: Storage, weight: Storage, p: PreluParams): Storage {
+      if (!allFloat32(x, weight) || x.size < ELEMENTWISE_MIN) return ref.prelu!(x, weight, p);
+      const kernel = name('prelu');
+      const X = f32(kernel, 'x', x), W = f32(kernel, 'weight', weight);
+      checks.prelu(kernel, x, weight, p);
+      const [out, O] = b.output(kernel, x.size);
+      preluForwardInto(kernels, X, W, O, p);
+      return out;
+    },
+
+    preluBackward(g: Storage, x: Storage, weight: Storage, p: PreluParams) {
+      if (!allFloat32(g, x, weight) || x.size < ELEMENTWISE_MIN) return ref.preluBackward!(g, x, weight, p);
+      const kernel = name('preluBackward');
+      const G = f32(kernel, 'g', g), X = f32(kernel, 'x', x), W = f32(kernel, 'weight', weight);
+      checks.prelu(kernel, x, weight, p, [['g', g]]);
+      const [dx, DX] = b.output(kernel, x.size), [dWeight, DW] = b.output(kernel, weight.size);
+      preluBackwardInto(kernels, G, X, W, DX, DW, p);
+      return { dx, dWeight };
     },
 
     linfStep: ref.linfStep!,

@@ -105,6 +105,8 @@ const PLAIN_OPS = {
   'f32.nearest': [0x90], 'f32.reinterpret_i32': [0xbe], 'i32.trunc_sat_f32_s': [0xfc, 0x00],
   'f32x4.nearest': [0xfd, 0x6a], 'i32x4.trunc_sat_f32x4_s': [0xfd, 0xf8],
   'i32x4.shl': [0xfd, 0xab], 'i32x4.add': [0xfd, 0xae],
+  /** byte lanes of the first operand picked by the second's; indices ≥ 16 give 0 */
+  'i8x16.swizzle': [0xfd, 0x0e],
   /** relaxed-simd: a·b + c with or without an intermediate rounding (operands a, b, c) */
   'f32x4.relaxed_madd': [0xfd, 0x105],
 } as const;
@@ -373,6 +375,12 @@ export class ModuleBuilder {
       codeSec.sized(f.builder.encode());
     }
     out.byte(10).sized(codeSec);
+
+    // the "name" custom section: function names, for profilers and stack traces
+    const names = new ByteWriter().u32(this.funcs.length);
+    this.funcs.forEach((f, i) => names.u32(i).name(f.name));
+    const nameSec = new ByteWriter().name('name').byte(1).sized(names);
+    out.byte(0).sized(nameSec);
     return out.toBytes();
   }
 }

@@ -5,7 +5,7 @@
  * Addresses are byte offsets in the wasm memory; sizes, strides and ranges are in elements.
  */
 
-function fields<const N extends readonly string[]>(names: N): { readonly [K in N[number]]: number } {
+export function fields<const N extends readonly string[]>(names: N): { readonly [K in N[number]]: number } {
   const out: Record<string, number> = {};
   names.forEach((n, i) => { out[n] = i * 4; });
   return out as { readonly [K in N[number]]: number };

@@ -13,6 +13,7 @@ import { PARAM_BLOCK_BYTES } from './layout.js';
 import { buildKernelModule, defaultShape, DRIVERS, type DriverName } from './module.js';
 import { MAX_THREADS, ThreadPool } from './thread-pool.js';
 import type { GemmShape } from './kernels/gemm.js';
+import type { ConvAlgorithmOption } from './conv-algorithm.js';
 
 export interface WasmKernelOptions {
   /** threads including the calling one; default: the number of cores (1 where blocking is impossible) */
@@ -37,6 +38,14 @@ export interface WasmKernelOptions {
    * forward convolution with flipped weights; 'col2im' a GEMM then col2im (always used for stride > 1).
    */
   backwardInput?: 'auto' | 'transposed' | 'col2im';
+  /**
+   * Convolution algorithm where Winograd applies (stride 1, 3×3 or 5×5, SIMD): 'auto' (default)
+   * chooses per layer shape by a fixed rule (conv-algorithm.ts), reproducibly; 'measure' times the
+   * candidates on each shape's first call and keeps the fastest (machine-dependent, so two runs
+   * may round differently); 'direct' never uses Winograd; 'winograd2' / 'winograd4' force
+   * F(2×2, r×r) / F(4×4, r×r) wherever it applies (for tests and measurements).
+   */
+  convAlgorithm?: ConvAlgorithmOption;
   /** override the register/cache blocking (for tuning) */
   shape?: { gemm: GemmShape; convNc: number };
 }
@@ -135,6 +144,11 @@ export class KernelRuntime {
     this.pool?.dispose();
   }
 
+  /** dst[i] += src[i] for count floats (heap addresses) */
+  addF32(dst: number, src: number, count: number): void {
+    this.exports.addIntoF32!(dst, src, count);
+  }
+
   /** Whether arrays from allocF32 live in the heap (shared memory), so kernels use them in place. */
   get resident(): boolean { return this.heap.shared; }
 
@@ -162,7 +176,8 @@ export class KernelRuntime {
     if (this.heap.shared && this.heap.owns(a)) this.heap.free(a.byteOffset);
   }
 
-  protected parallel(flops: number): boolean {
+  /** Whether work of this many flops is split across the threads. (Public for the planners in their own files.) */
+  parallel(flops: number): boolean {
     return this.pool !== null && flops >= this.threshold;
   }
 
@@ -170,12 +185,12 @@ export class KernelRuntime {
    * Runs `body` with heap addresses for the output and the inputs: arrays already in the heap are
    * used in place, others go through temporary heap copies (the output is copied back after).
    */
-  protected withOperands(kernel: string, out: Words, count: number, inputs: Words[],
+  withOperands(kernel: string, out: Words, count: number, inputs: Words[],
     body: (out: number, inputs: number[]) => void): void {
     this.withOutputs(kernel, [[out, count]], inputs, ([o], ins) => body(o!, ins));
   }
 
-  protected withOutputs(kernel: string, outputs: Array<[Words, number]>, inputs: Words[],
+  withOutputs(kernel: string, outputs: Array<[Words, number]>, inputs: Words[],
     body: (outs: number[], inputs: number[]) => void): void {
     for (const [out, count] of outputs) {
       if (out.length !== count) throw new RangeError(`wasm ${kernel}: output has ${out.length} elements, expected ${count}`);
@@ -231,7 +246,7 @@ export class KernelRuntime {
   }
 
   /** thread t's scratch, laid out as consecutive 64-byte aligned float32 regions of the given sizes */
-  protected ensureScratch(t: number, floats: number[]): number[] {
+  ensureScratch(t: number, floats: number[]): number[] {
     const sizes = floats.map((f) => roundUp(Math.max(1, f) * 4, 64));
     const total = sizes.reduce((s, x) => s + x, 0);
     let s = this.scratch[t];
@@ -250,7 +265,7 @@ export class KernelRuntime {
    * Writes one parameter block per thread (each the union of its sources, later ones winning) and
    * runs the driver. Every field of the layout must be set.
    */
-  protected dispatch(driver: DriverName, fields: Fields, blocks: Fields[][]): void {
+  dispatch(driver: DriverName, fields: Fields, blocks: Fields[][]): void {
     if (this.disposed) throw new Error(`wasm kernels: ${driver} called after dispose()`);
     const words = PARAM_BLOCK_BYTES / 4;
     const view = this.heap.i32(CONTROL_BYTES, blocks.length * words);

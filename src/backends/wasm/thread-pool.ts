@@ -113,6 +113,12 @@ export interface ThreadPoolOptions {
 
 export class ThreadPool {
   readonly size: number;
+  /** profiling (bench:train --profile): when true, run() adds up how long the caller waits for workers */
+  timing = false;
+  /** ms the calling thread spent waiting for workers' shares after finishing its own (while timing) */
+  waitedMs = 0;
+  /** shares the calling thread ran itself because no worker had started them (while timing) */
+  sharesTakenOver = 0;
   private readonly ctrl: Int32Array;
   private readonly mainFns: DriverFn[];
   private disposed = false;
@@ -178,16 +184,19 @@ export class ThreadPool {
       if (Atomics.compareExchange(ctrl, base + 3, POSTED, TAKEN) === POSTED) {
         runHere(w);
         Atomics.store(ctrl, base + 3, IDLE);
+        if (this.timing) this.sharesTakenOver++;
       } else {
         started++;
       }
     }
+    const waitFrom = this.timing ? performance.now() : 0;
     for (;;) {
       let done = Atomics.load(ctrl, 0);
       for (let i = 0; done < started && i < SPIN; i++) done = Atomics.load(ctrl, 0);
       if (done >= started) break;
       if (this.canBlock) Atomics.wait(ctrl, 0, done);
     }
+    if (this.timing) this.waitedMs += performance.now() - waitFrom;
     if (mainError !== undefined) throw mainError;
     if (Atomics.load(ctrl, 1) !== 0) {
       const reports = this.workers.map((w) => w.takeError()).filter((e) => e !== undefined);

@@ -6,16 +6,23 @@
  */
 import type { Conv2dParams, MatmulParams } from '../../../core/backend.js';
 import { CONV_FIELDS, GEMM_FIELDS } from '../layout.js';
+import { ConvAlgorithms } from '../conv-algorithm.js';
 import { splitRange, splitsEvenly } from '../partition.js';
-import { KernelRuntime, WORK_COUNTER, need, roundUp, type Fields, type RuntimeInit } from '../runtime.js';
+import { KernelRuntime, WORK_COUNTER, need, roundUp, type Fields, type RuntimeInit, type WasmKernelOptions } from '../runtime.js';
+import { winogradBackwardInput, winogradBackwardWeight, winogradForward } from '../winograd.js';
 
-/** matmul and the three convolutions, each split across the threads and run by the generated drivers */
+/**
+ * matmul and the three convolutions, each split across the threads and run by the generated
+ * drivers; a convolution runs the direct algorithm or Winograd, as conv-algorithm.ts chooses
+ */
 export class GemmConvCalls extends KernelRuntime {
   private readonly backwardInput: 'auto' | 'transposed' | 'col2im';
+  private readonly algorithms: ConvAlgorithms;
 
-  protected constructor(init: RuntimeInit, backwardInput: 'auto' | 'transposed' | 'col2im') {
+  protected constructor(init: RuntimeInit, opts: WasmKernelOptions) {
     super(init);
-    this.backwardInput = backwardInput;
+    this.backwardInput = opts.backwardInput ?? 'auto';
+    this.algorithms = new ConvAlgorithms(this.simd, opts.convAlgorithm ?? 'auto');
   }
 
   // ---------------------------------------------------------------- allocating forms
@@ -64,8 +71,8 @@ export class GemmConvCalls extends KernelRuntime {
     const count = p.n * p.outC * p.outH * p.outW;
     this.withOperands('conv2d', out, count, [x, w], (y, [X, W]) => {
       // an empty window (no input channels or a 0×k kernel) sums nothing
-      if (p.inC * p.kH * p.kW === 0) this.heap.f32(y, count).fill(0);
-      else this.convForwardPtrs(X!, W!, y, p);
+      if (p.inC * p.kH * p.kW === 0) { this.heap.f32(y, count).fill(0); return; }
+      this.algorithms.run('forward', p, (v) => (v ? winogradForward(this, X!, W!, y, p, v) : this.convForwardPtrs(X!, W!, y, p)));
     });
   }
 
@@ -74,6 +81,15 @@ export class GemmConvCalls extends KernelRuntime {
     need('conv2dBackwardInput', 'dy', dy, p.n * p.outC * p.outH * p.outW);
     need('conv2dBackwardInput', 'w', w, p.outC * (p.inC / p.groups) * p.kH * p.kW);
     const empty = p.n * p.outC * p.outH * p.outW * p.kH * p.kW === 0;
+    if (count === 0 || empty) { this.backwardInputDirect(dy, w, out, p, count, empty); return; }
+    this.algorithms.run('backwardInput', p, (v) => {
+      if (v) this.withOperands('conv2dBackwardInput', out, count, [dy, w], (dx, [D, W]) => winogradBackwardInput(this, D!, W!, dx, p, v));
+      else this.backwardInputDirect(dy, w, out, p, count, empty);
+    });
+  }
+
+  /** stride 1: a forward convolution with flipped weights; otherwise (or few input channels) a GEMM and col2im */
+  private backwardInputDirect(dy: Float32Array, w: Float32Array, out: Float32Array, p: Conv2dParams, count: number, empty: boolean): void {
     if (count > 0 && !empty && this.useTransposedForward(p)) {
       // the flipped weights are made here; the forward driver does the rest
       const wt = this.flippedWeights(w, p);
@@ -96,39 +112,48 @@ export class GemmConvCalls extends KernelRuntime {
   }
 
   conv2dBackwardWeightInto(x: Float32Array, dy: Float32Array, out: Float32Array, p: Conv2dParams): void {
-    const icg = p.inC / p.groups, ocg = p.outC / p.groups;
-    const K = icg * p.kH * p.kW, count = p.outC * K, HW = p.outH * p.outW;
+    const count = p.outC * (p.inC / p.groups) * p.kH * p.kW, HW = p.outH * p.outW;
     need('conv2dBackwardWeight', 'x', x, p.n * p.inC * p.inH * p.inW);
     need('conv2dBackwardWeight', 'dy', dy, p.n * p.outC * HW);
     this.withOperands('conv2dBackwardWeight', out, count, [x, dy], (dw, [X, D]) => {
-      this.heap.f32(dw, count).fill(0);
-      if (p.n * HW === 0) return;
-      const { mr, nr, kc, mc, nc } = this.shape.gemm;
-      let parts: Fields[] = [{}];
-      let partials = false;
-      if (this.parallel(2 * p.n * ocg * K * HW * p.groups)) {
-        const T = this.threads;
-        // static split of the images (not drawn from a counter): which thread sums which image
-        // must not vary from run to run, or the rounding of dW would
-        if (splitsEvenly(p.n, T)) { parts = splitRange(p.n, T).map(([b0, b1]) => ({ b0, b1 })); partials = true; }
-        else if (K >= nr * T) parts = splitRange(K, T, nr).map(([lo, hi]) => ({ lo, hi }));
+      if (count > 0 && p.n * HW > 0) {
+        this.algorithms.run('backwardWeight', p, (v) => (v ? winogradBackwardWeight(this, X!, D!, dw, p, v) : this.backwardWeightDirect(X!, D!, dw, p)));
+      } else {
+        this.heap.f32(dw, count).fill(0);
       }
-      const bWidth = Math.min(nc, roundUp(K, nr));
-      const base = { ...this.convFields(p), x: X!, w: D!, b0: 0, b1: p.n, lo: 0, hi: K };
-      const outputs: number[] = [];
-      const blocks = parts.map((part, t) => {
-        const sizes = [mc * kc, kc * bWidth, mr * nr];
-        if (partials && t > 0) sizes.push(count);
-        const [bufA, bufB, tile, partial] = this.ensureScratch(t, sizes);
-        let y = dw;
-        if (partial !== undefined) { this.heap.f32(partial, count).fill(0); y = partial; }
-        outputs.push(y);
-        return [base, part, { y, bufA: bufA!, bufB: bufB!, tile: tile! }];
-      });
-      this.dispatch('convBackwardWeight', CONV_FIELDS, blocks);
-      // each thread summed its own images; add the partial sums into thread 0's result
-      for (let t = 1; partials && t < outputs.length; t++) this.exports.addIntoF32!(dw, outputs[t]!, count);
     });
+  }
+
+  /** dW by packed patches and the GEMM micro-kernel, threads over images (or weight columns) */
+  private backwardWeightDirect(X: number, D: number, dw: number, p: Conv2dParams): void {
+    const icg = p.inC / p.groups, ocg = p.outC / p.groups;
+    const K = icg * p.kH * p.kW, count = p.outC * K, HW = p.outH * p.outW;
+    this.heap.f32(dw, count).fill(0);
+    const { mr, nr, kc, mc, nc } = this.shape.gemm;
+    let parts: Fields[] = [{}];
+    let partials = false;
+    if (this.parallel(2 * p.n * ocg * K * HW * p.groups)) {
+      const T = this.threads;
+      // static split of the images (not drawn from a counter): which thread sums which image
+      // must not vary from run to run, or the rounding of dW would
+      if (splitsEvenly(p.n, T)) { parts = splitRange(p.n, T).map(([b0, b1]) => ({ b0, b1 })); partials = true; }
+      else if (K >= nr * T) parts = splitRange(K, T, nr).map(([lo, hi]) => ({ lo, hi }));
+    }
+    const bWidth = Math.min(nc, roundUp(K, nr));
+    const base = { ...this.convFields(p), x: X, w: D, b0: 0, b1: p.n, lo: 0, hi: K };
+    const outputs: number[] = [];
+    const blocks = parts.map((part, t) => {
+      const sizes = [mc * kc, kc * bWidth, mr * nr];
+      if (partials && t > 0) sizes.push(count);
+      const [bufA, bufB, tile, partial] = this.ensureScratch(t, sizes);
+      let y = dw;
+      if (partial !== undefined) { this.heap.f32(partial, count).fill(0); y = partial; }
+      outputs.push(y);
+      return [base, part, { y, bufA: bufA!, bufB: bufB!, tile: tile! }];
+    });
+    this.dispatch('convBackwardWeight', CONV_FIELDS, blocks);
+    // each thread summed its own images; add the partial sums into thread 0's result
+    for (let t = 1; partials && t < outputs.length; t++) this.exports.addIntoF32!(dw, outputs[t]!, count);
   }
 
   private gemmPtrs(a: number, b: number, c: number, p: MatmulParams): void {

@@ -24,12 +24,12 @@ export type { WasmKernelOptions } from '../runtime.js';
 
 /** Every float32 kernel of the wasm backend, on typed arrays (heap-resident ones are used in place). */
 export class WasmKernels extends GemmConvCalls {
-  private constructor(init: RuntimeInit, backwardInput: 'auto' | 'transposed' | 'col2im') {
-    super(init, backwardInput);
+  private constructor(init: RuntimeInit, opts: WasmKernelOptions) {
+    super(init, opts);
   }
 
   static async create(opts: WasmKernelOptions = {}): Promise<WasmKernels> {
-    return new WasmKernels(await KernelRuntime.setup(opts), opts.backwardInput ?? 'auto');
+    return new WasmKernels(await KernelRuntime.setup(opts), opts);
   }
 
   // ---------------------------------------------------------------- pooling and elementwise

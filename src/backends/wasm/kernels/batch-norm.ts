@@ -1,9 +1,12 @@
 /**
  * Training batch norm, per channel of x viewed as [outer, c, inner], with the reference backend's
- * formulas (src/backends/cpu/batch-norm.ts) in float64: the mean, the mean squared deviation, then
- * the normalisation; the gradient's two sums, then dx. The statistics are stored float32 and read
- * back, as the reference's are. Sums run two float64 lanes at a time, so they may round
- * differently from the reference's sequential ones in the last bit. Threads split the channels.
+ * formulas (src/backends/cpu/batch-norm.ts): the mean and the mean squared deviation summed in
+ * float64, then the normalisation; the gradient's two sums in float64, then dx. The statistics are
+ * stored float32 and read back, as the reference's are. The per-element passes (y, dx) run in
+ * float32 from float64-derived coefficients (within a few float32 ulps of the reference, which
+ * rounds once from float64; four lanes instead of two, no conversions). Sums run two float64
+ * lanes at a time, so they may round differently from the reference's sequential ones in the last
+ * bit. Threads split the channels.
  */
 import type { FunctionBuilder, Local, ModuleBuilder } from '../assembler.js';
 import { BATCH_NORM_FIELDS } from '../layout.js';
@@ -68,6 +71,7 @@ export function emitBatchNorm(mod: ModuleBuilder, vec: Vec): void {
     const outer = P('outer'), c = P('c'), inner = P('inner'), c0 = P('c0'), c1 = P('c1');
     const eps = f.local('f64'), count = f.local('f64'), mu = f.local('f64'), scale = f.local('f64'), shift = f.local('f64');
     const s = f.local('f64'), ds = f.local('f64'), ch = f.local('i32');
+    const mu32 = f.local('f32'), scale32 = f.local('f32'), shift32 = f.local('f32');
     const [acc0, acc1, mu2, sc2, sh2, d] = [0, 1, 2, 3, 4, 5].map(() => vectorLocal(f)) as [Local, Local, Local, Local, Local, Local];
     f.get(params!).mem('f64.load', BATCH_NORM_FIELDS.eps).set(eps);
     f.get(outer).get(inner).op('i32.mul').op('f64.convert_i32_s').set(count);
@@ -84,34 +88,32 @@ export function emitBatchNorm(mod: ModuleBuilder, vec: Vec): void {
       f.get(mean).get(ch).i32(2).op('i32.shl').op('i32.add');
       collapse(f, acc0, acc1, s); f.get(count).op('f64.div').op('f32.demote_f64').mem('f32.store');
       channelValue(f, mean, ch); f.set(mu);
-      splat(f, mu, mu2);
+      splat(f, mu, d);
       // variance: mean of (x − μ)²
       resetAcc();
       forChannel(f, vec, [x], outer, c, inner, ch, ([p], lanes) => {
         if (lanes === 4) {
           for (const [acc, high] of [[acc0, false], [acc1, true]] as const) {
-            half(f, p!, high); f.get(mu2).op('f64x2.sub').set(d);
-            f.get(acc).get(d).get(d).op('f64x2.mul').op('f64x2.add').set(acc);
+            half(f, p!, high); f.get(d).op('f64x2.sub').set(sh2);
+            f.get(acc).get(sh2).get(sh2).op('f64x2.mul').op('f64x2.add').set(acc);
           }
         } else { scalarAt(f, p!); f.get(mu).op('f64.sub').set(ds); f.get(s).get(ds).get(ds).op('f64.mul').op('f64.add').set(s); }
       });
       f.get(variance).get(ch).i32(2).op('i32.shl').op('i32.add');
       collapse(f, acc0, acc1, s); f.get(count).op('f64.div').op('f32.demote_f64').mem('f32.store');
-      // y = (x − μ)·scale + shift, scale = w/√(var + eps)
+      // y = (x − μ)·scale + shift, scale = w/√(var + eps), in float32 (x − μ is exact or within half an ulp: μ is the stored float32)
       when(f, w, () => { channelValue(f, w, ch); f.set(scale); }, () => { f.f32(1).op('f64.promote_f32').set(scale); });
       f.get(scale); channelValue(f, variance, ch); f.get(eps).op('f64.add').op('f64.sqrt').op('f64.div').set(scale);
       when(f, b, () => { channelValue(f, b, ch); f.set(shift); }, () => { zero(f); f.set(shift); });
-      splat(f, scale, sc2);
-      splat(f, shift, sh2);
+      f.get(mu).op('f32.demote_f64').set(mu32); f.get(scale).op('f32.demote_f64').set(scale32); f.get(shift).op('f32.demote_f64').set(shift32);
+      if (vec.simd) { f.get(mu32).op('f32x4.splat').set(mu2); f.get(scale32).op('f32x4.splat').set(sc2); f.get(shift32).op('f32x4.splat').set(sh2); }
       forChannel(f, vec, [x, y], outer, c, inner, ch, ([p, q], lanes) => {
         if (lanes === 4) {
-          f.get(q!);
-          for (const high of [false, true]) {
-            half(f, p!, high); f.get(mu2).op('f64x2.sub').get(sc2).op('f64x2.mul').get(sh2).op('f64x2.add').op('f32x4.demote_f64x2_zero');
-          }
-          f.f32x4Shuffle([0, 1, 4, 5]).mem('v128.store');
+          f.get(q!).get(p!).mem('v128.load').get(mu2).op('f32x4.sub');
+          vec.fusedMadd ? f.get(sc2).get(sh2).op('f32x4.relaxed_madd') : f.get(sc2).op('f32x4.mul').get(sh2).op('f32x4.add');
+          f.mem('v128.store');
         } else {
-          f.get(q!); scalarAt(f, p!); f.get(mu).op('f64.sub').get(scale).op('f64.mul').get(shift).op('f64.add').op('f32.demote_f64').mem('f32.store');
+          f.get(q!).get(p!).mem('f32.load').get(mu32).op('f32.sub').get(scale32).op('f32.mul').get(shift32).op('f32.add').mem('f32.store');
         }
       });
     });
@@ -123,6 +125,7 @@ export function emitBatchNorm(mod: ModuleBuilder, vec: Vec): void {
     const outer = P('outer'), c = P('c'), inner = P('inner'), c0 = P('c0'), c1 = P('c1');
     const eps = f.local('f64'), count = f.local('f64'), mu = f.local('f64'), invStd = f.local('f64');
     const sdy = f.local('f64'), sdyx = f.local('f64'), k = f.local('f64'), a = f.local('f64'), bb = f.local('f64');
+    const mu32 = f.local('f32'), k32 = f.local('f32'), a32 = f.local('f32'), ib32 = f.local('f32');
     const [g0, g1, h0, h1, mu2, inv2, k2, a2, b2, g] = Array.from({ length: 10 }, () => vectorLocal(f)) as
       [Local, Local, Local, Local, Local, Local, Local, Local, Local, Local];
     const ch = f.local('i32');
@@ -157,23 +160,22 @@ export function emitBatchNorm(mod: ModuleBuilder, vec: Vec): void {
       f.get(k).get(invStd).op('f64.mul').set(k);
       f.get(sdy).get(count).op('f64.div').set(a);
       f.get(sdyx).get(count).op('f64.div').set(bb);
-      splat(f, k, k2);
-      splat(f, a, a2);
-      splat(f, bb, b2);
+      // dx in float32: k·((dy − a) − (x − μ)·(invStd·b))
+      f.get(mu).op('f32.demote_f64').set(mu32); f.get(k).op('f32.demote_f64').set(k32);
+      f.get(a).op('f32.demote_f64').set(a32); f.get(invStd).get(bb).op('f64.mul').op('f32.demote_f64').set(ib32);
+      if (vec.simd) {
+        for (const [from, to] of [[mu32, mu2], [k32, k2], [a32, a2], [ib32, b2]] as const) f.get(from).op('f32x4.splat').set(to);
+      }
       forChannel(f, vec, [dy, x, dx], outer, c, inner, ch, ([pg, px, pd], lanes) => {
         if (lanes === 4) {
-          f.get(pd!);
-          for (const high of [false, true]) {
-            f.get(k2);
-            half(f, pg!, high); f.get(a2).op('f64x2.sub');
-            half(f, px!, high); f.get(mu2).op('f64x2.sub').get(inv2).op('f64x2.mul').get(b2).op('f64x2.mul');
-            f.op('f64x2.sub').op('f64x2.mul').op('f32x4.demote_f64x2_zero');
-          }
-          f.f32x4Shuffle([0, 1, 4, 5]).mem('v128.store');
+          f.get(pd!).get(k2);
+          f.get(pg!).mem('v128.load').get(a2).op('f32x4.sub');
+          f.get(px!).mem('v128.load').get(mu2).op('f32x4.sub').get(b2).op('f32x4.mul');
+          f.op('f32x4.sub').op('f32x4.mul').mem('v128.store');
         } else {
-          f.get(pd!).get(k); scalarAt(f, pg!); f.get(a).op('f64.sub');
-          scalarAt(f, px!); f.get(mu).op('f64.sub').get(invStd).op('f64.mul').get(bb).op('f64.mul');
-          f.op('f64.sub').op('f64.mul').op('f32.demote_f64').mem('f32.store');
+          f.get(pd!).get(k32).get(pg!).mem('f32.load').get(a32).op('f32.sub');
+          f.get(px!).mem('f32.load').get(mu32).op('f32.sub').get(ib32).op('f32.mul');
+          f.op('f32.sub').op('f32.mul').mem('f32.store');
         }
       });
     });
