@@ -6,6 +6,10 @@
  *   3. bench:train at batch 64 and 256 for the zoo networks, webgpu vs tfjs-webgpu, with dispatch
  *      counts; ResNet-20 again with one submit per step (submit batching compared)
  *   4. a timed ResNet-20 training run on the packed CIFAR-10 subset, with test accuracy
+ *   5. with the time left, the shortened MNIST paper recipes (`gmgrad train --recipe …-short
+ *      --backend webgpu`) on the packed MNIST, one after the other; each commits a checkpoint per
+ *      epoch, so a run the deadline stops resumes elsewhere with the same command + --resume.
+ *      The run folders come back as paper-runs.tar.
  * Everything goes to $OUT: device-log.txt (all output), device-result.json (phases, the
  * adapter, the targets), and the benchmarks' own JSON. The targets of issue 13 are printed as
  * PASS / FAIL lines (or 'not measured').
@@ -77,7 +81,7 @@ async function tests() {
   const files = dry ? ['test/backends/webgpu-variants.test.ts'] : WEBGPU_TESTS;
   const report = path.join(out, 'tests.json');
   const r = await run('tests', [node, path.join(stage, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...files, '--reporter=default', '--reporter=json', `--outputFile=${report}`],
-    { limitS: dry ? 90 : 150, env: { GMGRAD_BACKENDS: 'webgpu', GMGRAD_TRAIN_BACKENDS: 'webgpu', CI: 'true' } });
+    { limitS: dry ? 90 : 90, env: { GMGRAD_BACKENDS: 'webgpu', GMGRAD_TRAIN_BACKENDS: 'webgpu', CI: 'true' } });
   const j = readJson(report);
   return { ...r, passed: j?.numPassedTests ?? null, failed: j?.numFailedTests ?? null, total: j?.numTotalTests ?? null };
 }
@@ -86,7 +90,7 @@ async function kernels() {
   const file = path.join(out, 'kernels.json');
   const argv = dry ? ['--backends', 'webgpu,tfjs-webgpu', '--rows', 'matmul-128,gm-10x2', '--quick', '--budget', '0.2']
     : ['--big', '--backends', 'webgpu,tfjs-webgpu', '--budget', '1'];
-  const r = await run('bench:kernels', [node, benchJs('kernels'), ...argv, '--out', file], { limitS: dry ? 60 : 100 });
+  const r = await run('bench:kernels', [node, benchJs('kernels'), ...argv, '--out', file], { limitS: dry ? 60 : 75 });
   return { ...r, file: path.basename(file), rows: readJson(file)?.rows ?? null };
 }
 
@@ -104,9 +108,39 @@ async function cifar() {
   if (!existsSync(path.join(data, 'train.bin'))) return { name: 'resnet20-cifar10', skipped: 'no CIFAR-10 subset in the bundle' };
   const file = path.join(out, 'resnet20-cifar10.json');
   const argv = [node, benchJs('cifar-timed'), '--data', data, '--out', file,
-    ...(dry ? ['--epochs', '1', '--batch', '2', '--limit', '4', '--test-limit', '4', '--budget', '60'] : ['--epochs', '30', '--batch', '128', '--budget', String(Math.max(30, Math.min(150, remainingS() - 20)))])];
-  const r = await run('ResNet-20 on CIFAR-10', argv, { limitS: dry ? 120 : 170 });
+    ...(dry ? ['--epochs', '1', '--batch', '2', '--limit', '4', '--test-limit', '4', '--budget', '60'] : ['--epochs', '30', '--batch', '128', '--budget', String(Math.max(30, Math.min(60, remainingS() - 20)))])];
+  const r = await run('ResNet-20 on CIFAR-10', argv, { limitS: dry ? 120 : 80 });
   return { ...r, result: readJson(file) };
+}
+
+/** the shortened MNIST recipes of docs/reproduction.md, in the order their weights are needed */
+const PAPER_RECIPES = ['mnist-2d-gm-short', 'mnist-2d-softmax-short'];
+const RUNS_DIR = path.join(dry ? '/tmp/gmgrad-device-dry-runs' : '/tmp/gmgrad-device-runs');
+
+async function paperRuns() {
+  const data = path.join(stage, 'data', 'mnist');
+  if (!existsSync(path.join(data, 'train-images-idx3-ubyte.gz'))) return { name: 'paper recipes', skipped: 'no MNIST in the bundle' };
+  const cli = path.join(root, 'dist', 'cli', 'main.js');
+  if (!existsSync(cli)) return { name: 'paper recipes', skipped: `no CLI build at ${cli}` };
+  const runs = [];
+  for (const recipe of PAPER_RECIPES) {
+    if (remainingS() < 40) break;
+    const dir = path.join(RUNS_DIR, recipe);
+    const resume = existsSync(path.join(dir, 'checkpoint.json'));
+    const argv = [node, cli, 'train', '--recipe', recipe, '--backend', 'webgpu', '--data', data, '--out', dir,
+      ...(resume ? ['--resume'] : []), ...(dry ? ['--epochs', '1', '--limit', '8', '--test-limit', '8', '--batch', '8'] : [])];
+    const r = await run(`train ${recipe}`, argv, { limitS: remainingS() - 15 });
+    const metrics = readJson(path.join(dir, 'metrics.json'));
+    const epochs = metrics?.epochs ?? [];
+    log(`${recipe}: ${epochs.length} epoch(s) committed; last: ${JSON.stringify(epochs.at(-1) ?? null)}`);
+    runs.push({ recipe, ...r, epochsCommitted: epochs.length, lastEpoch: epochs.at(-1) ?? null });
+  }
+  // the run folders (checkpoints, metrics) come back as one file: the device tool returns at most 8
+  if (runs.length) {
+    const tar = await run('pack the runs', ['tar', '-cf', path.join(out, 'paper-runs.tar'), '-C', RUNS_DIR, '.'], { limitS: 20 });
+    return { name: 'paper recipes', runs, exitCode: runs.some((x) => x.exitCode !== 0 && !x.timedOut) ? 1 : tar.exitCode };
+  }
+  return { name: 'paper recipes', runs, skipped: 'no time left' };
 }
 
 // ---- targets (issue 13, on the H200) ----
@@ -156,6 +190,8 @@ async function main() {
   phases.train64 = await train(dry ? 2 : 64);
   phases.train256 = dry ? { skipped: 'dry run' } : await train(256);
   phases.cifar = await cifar();
+  // the paper's MNIST recipes take what is left; submit batching is compared only where there is no MNIST
+  phases.paper = await paperRuns();
   // submit batching: the same ResNet-20 step with every dispatch of a step in one submit
   phases.train256OneSubmit = dry || remainingS() < 60 ? { skipped: dry ? 'dry run' : 'no time left' }
     : await train(256, { suffix: '-one-submit', models: 'resnet20', backends: 'webgpu', limitS: 45, env: { GMGRAD_BENCH_WEBGPU: JSON.stringify({ dispatchesPerSubmit: 100000 }) } });

@@ -6,15 +6,19 @@
  *                           benchmarks and the library they import (bench/dist), the node_modules the run loads
  *                           (webgpu with only its linux-x64 Dawn binary, tfjs-core and
  *                           tfjs-backend-webgpu, vitest and its dependencies, fast-check) and a
- *                           CIFAR-10 subset (train.bin, test.bin: the binary format's records)
+ *                           CIFAR-10 subset (train.bin, test.bin: the binary format's records), the
+ *                           package build (dist/, for the CLI's paper-recipe runs) and, with --mnist,
+ *                           MNIST's four original IDX files
  *   .device/gl/*.deb        the Vulkan loader (libvulkan1, amd64), fetched with apt-get download
  * and checks that bundle + loader + the repository's own files fit the device tool's 64 MiB.
  *
- *   node bench/device/pack.mjs --cifar DIR [--train N] [--test N] [--out .device]
+ *   node bench/device/pack.mjs --cifar DIR [--mnist DIR] [--train N] [--test N] [--out .device]
  *   node bench/device/pack.mjs --dry-run [--stage DIR] [--cifar DIR]
  *
  * --cifar: a folder with CIFAR-10's binary batches (data_batch_1.bin … test_batch.bin, each
  * possibly .gz); the first N records of the training batches and of the test batch are kept.
+ * --mnist: a folder with MNIST's train/t10k IDX files (.gz), copied whole: the device run trains the
+ * shortened MNIST recipes (recipes/*-short.json) on them with the CLI.
  * --dry-run (CI, and bench/device/run.sh --dry-run): the same staged tree, with node linked
  * instead of copied, a tiny CIFAR subset (when --cifar or $GMGRAD_DATA has one), no compression.
  */
@@ -31,7 +35,7 @@ const LIMIT_BYTES = 64 * MIB;
 const RECORD = 3073;
 
 function parse(argv) {
-  const o = { out: path.join(root, '.device'), stage: null, cifar: process.env.GMGRAD_DATA ? path.join(process.env.GMGRAD_DATA, 'cifar10') : null, train: 5_000, test: 1_000, dryRun: false };
+  const o = { out: path.join(root, '.device'), stage: null, cifar: process.env.GMGRAD_DATA ? path.join(process.env.GMGRAD_DATA, 'cifar10') : null, mnist: null, train: 5_000, test: 1_000, dryRun: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => { if (argv[i + 1] === undefined) throw new Error(`${a} needs a value`); return argv[++i]; };
@@ -39,9 +43,10 @@ function parse(argv) {
     else if (a === '--out') o.out = path.resolve(v());
     else if (a === '--stage') o.stage = path.resolve(v());
     else if (a === '--cifar') o.cifar = path.resolve(v());
+    else if (a === '--mnist') o.mnist = path.resolve(v());
     else if (a === '--train') o.train = Number(v());
     else if (a === '--test') o.test = Number(v());
-    else throw new Error(`pack: unknown option ${a} (known: --cifar DIR, --train N, --test N, --out DIR, --stage DIR, --dry-run)`);
+    else throw new Error(`pack: unknown option ${a} (known: --cifar DIR, --mnist DIR, --train N, --test N, --out DIR, --stage DIR, --dry-run)`);
   }
   if (o.dryRun) { o.train = Math.min(o.train, 64); o.test = Math.min(o.test, 64); }
   o.stage ??= o.dryRun ? '/tmp/gmgrad-device-dry' : '/tmp/gmgrad-device-stage';
@@ -57,6 +62,8 @@ function build() {
   const r = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'bench', 'tsconfig.json'), '--pretty', 'false'], { cwd: root, encoding: 'utf8' });
   const errors = (r.stdout + r.stderr).split('\n').filter((l) => /error TS\d+/.test(l));
   if (errors.length) throw new Error(`bench build: ${errors.length} type error(s):\n${errors.slice(0, 8).join('\n')}`);
+  // the package build (dist/): the CLI that trains the recipes on the device
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
 }
 
 // ---- node_modules: the packages the run loads, each with only the files it needs ----
@@ -173,6 +180,24 @@ function stageCifar(stage, o) {
   return { train: train.length / RECORD, test: test.length / RECORD, bytes: train.length + test.length };
 }
 
+// ---- MNIST, whole ----
+
+const MNIST_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+
+function stageMnist(stage, o) {
+  if (!o.mnist) return null;
+  const missing = MNIST_FILES.filter((f) => !existsSync(path.join(o.mnist, f)));
+  if (missing.length) throw new Error(`pack: ${o.mnist} lacks MNIST's ${missing.join(', ')}`);
+  const dir = path.join(stage, 'data', 'mnist');
+  mkdirSync(dir, { recursive: true });
+  let bytes = 0;
+  for (const f of MNIST_FILES) {
+    copyFileSync(path.join(o.mnist, f), path.join(dir, f));
+    bytes += statSync(path.join(dir, f)).size;
+  }
+  return { files: MNIST_FILES.length, bytes };
+}
+
 // ---- sizes ----
 
 function duBytes(p) {
@@ -210,6 +235,7 @@ function main() {
   const nodeDst = path.join(o.stage, 'node', 'bin', 'node');
   if (o.dryRun) symlinkSync(process.execPath, nodeDst); else copyFileSync(process.execPath, nodeDst);
   const benchBytes = copyTree(path.join(root, 'bench', 'dist'), path.join(o.stage, 'bench', 'dist'), (p) => p.endsWith('.js'));
+  const distBytes = copyTree(path.join(root, 'dist'), path.join(o.stage, 'dist'), (p) => p.endsWith('.js'));
   // Dawn's binary wants GLIBCXX_3.4.30 (GCC 12): run.sh puts this copy first where the device's is older
   const libstdcxx = '/usr/lib/x86_64-linux-gnu/libstdc++.so.6';
   if (existsSync(libstdcxx)) {
@@ -218,11 +244,12 @@ function main() {
   }
   const modules = stageModules(o.stage);
   const cifar = stageCifar(o.stage, o);
+  const mnist = stageMnist(o.stage, o);
   writeFileSync(path.join(o.stage, 'manifest.json'), JSON.stringify({
     node: process.version, platform: `${process.platform}-${process.arch}`, packed: new Date().toISOString(),
-    commit: execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim(), cifar,
+    commit: execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim(), cifar, mnist,
   }, null, 2));
-  log(`staged ${o.stage}: bench ${fmt(benchBytes)}, ${modules.count} packages ${fmt(modules.bytes)}, CIFAR-10 ${cifar ? `${cifar.train} train + ${cifar.test} test images (${fmt(cifar.bytes)})` : 'none'}`);
+  log(`staged ${o.stage}: bench ${fmt(benchBytes)}, dist ${fmt(distBytes)}, MNIST ${mnist ? fmt(mnist.bytes) : 'none'}, ${modules.count} packages ${fmt(modules.bytes)}, CIFAR-10 ${cifar ? `${cifar.train} train + ${cifar.test} test images (${fmt(cifar.bytes)})` : 'none'}`);
   if (o.dryRun) return;
 
   mkdirSync(o.out, { recursive: true });
@@ -236,7 +263,7 @@ function main() {
   log(`bundle ${fmt(sizes.bundle)} (${fmt(sizes.staged)} unpacked), Vulkan loader ${fmt(sizes.gl)}, repository files ${fmt(sizes.tracked)}: ${fmt(total)} of the device tool's ${fmt(LIMIT_BYTES)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   writeFileSync(path.join(o.out, 'sizes.json'), JSON.stringify({ ...sizes, total, limit: LIMIT_BYTES }, null, 2));
   if (total > LIMIT_BYTES) {
-    log(`too big by ${fmt(total - LIMIT_BYTES)}: pack fewer CIFAR-10 images (--train, --test)`);
+    log(`too big by ${fmt(total - LIMIT_BYTES)}: pack fewer CIFAR-10 images (--train, --test) or leave out --mnist`);
     process.exitCode = 1;
   }
 }

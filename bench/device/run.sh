@@ -23,7 +23,10 @@ if [ "${1:-}" = "--dry-run" ]; then
   # a CIFAR-10 folder for the tiny training run: $GMGRAD_DATA/cifar10, or the shared data beside a checkout
   CIFAR=${GMGRAD_DATA:+$GMGRAD_DATA/cifar10}
   [ -n "$CIFAR" ] || CIFAR=$(cd .. && pwd)/shared/data/cifar10
-  node bench/device/pack.mjs --dry-run --stage "$STAGE" $([ -d "$CIFAR" ] && echo --cifar "$CIFAR") || exit 2
+  MNIST=${GMGRAD_DATA:+$GMGRAD_DATA/mnist}
+  [ -n "$MNIST" ] || MNIST=$(cd .. && pwd)/shared/data/mnist
+  node bench/device/pack.mjs --dry-run --stage "$STAGE" $([ -d "$CIFAR" ] && echo --cifar "$CIFAR") \
+    $([ -f "$MNIST/train-images-idx3-ubyte.gz" ] && echo --mnist "$MNIST") || exit 2
   exec "$STAGE/node/bin/node" bench/device/device-run.mjs --dry-run --stage "$STAGE" --out "$OUT"
 fi
 
@@ -55,6 +58,9 @@ if [ -f "$STAGE/lib/libstdc++.so.6" ] && ! grep -qa GLIBCXX_3.4.30 "${SYSTEM_CXX
 fi
 # the tests import their packages from the repository's node_modules
 [ -e node_modules ] || ln -s "$STAGE/node_modules" node_modules
+# the CLI (the paper recipes) runs from the repository's dist/, beside the recipes/ it reads: a copy,
+# since Node resolves a linked module to its real path
+[ -e dist ] || cp -r "$STAGE/dist" dist
 echo "run.sh: unpacked in $((SECONDS - START)) s; $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null)"
 export GMGRAD_DEVICE_DEADLINE=$((TOTAL_S - (SECONDS - START)))
 exec "$STAGE/node/bin/node" bench/device/device-run.mjs --stage "$STAGE" --out "$OUT"
