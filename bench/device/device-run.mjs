@@ -18,7 +18,7 @@
  * --dry-run: the same phases at tiny sizes (SwiftShader in CI): correctness of the run, not speed.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -122,6 +122,8 @@ async function paperRuns() {
   if (!existsSync(path.join(data, 'train-images-idx3-ubyte.gz'))) return { name: 'paper recipes', skipped: 'no MNIST in the bundle' };
   const cli = path.join(root, 'dist', 'cli', 'main.js');
   if (!existsSync(cli)) return { name: 'paper recipes', skipped: `no CLI build at ${cli}` };
+  // a dry run starts over; the real one resumes whatever an earlier call on this machine left
+  if (dry) rmSync(RUNS_DIR, { recursive: true, force: true });
   const runs = [];
   for (const recipe of PAPER_RECIPES) {
     if (remainingS() < 40) break;
