@@ -37,7 +37,7 @@ model.eval();
 const scores = g.noGrad(() => g.tidy(() => {
   const x = g.tensor(loader.batch(0, 0).x, { shape: [64, 1, 28, 28], backend });
   const noisy = g.clamp(g.add(x, g.randn(x.shape, { backend, std: 0.5 })), 0, 1);
-  const f = (t) => g.mean(model.head.score(model.features(t)));
+  const f = (t) => g.mean(g.gmScore(model.head, model.features(t)));
   return g.stack([f(x), f(noisy)]);
 }));
 const [clean, noisy] = await scores.data();
