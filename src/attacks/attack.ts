@@ -14,7 +14,7 @@ import { argmax } from '../ops/reduce.js';
 import { clone, reshape } from '../ops/shape.js';
 import { detectorScore, finiteRows, successMask, type AttackContext, type DetectorTerm } from './context.js';
 import { forwardPass, withEvalMode, type AttackModel } from './model.js';
-import { perSampleNorm, type Norm } from './steps.js';
+import { lpOrder, perSampleNorm, type Norm } from './steps.js';
 import { resolveTargets, TARGET_MODES, type TargetMode } from './targets.js';
 import { AttackInputError, checkBatch, checkImageRange, checkLabelRange, checkOneOf, checkSeed } from './validate.js';
 
@@ -32,7 +32,7 @@ export interface AttackResult {
   success: boolean[];
   /** per sample: the adversarial image and the model's logits on it are finite (a non-finite sample is never a success) */
   finite: boolean[];
-  /** per sample: the achieved ‖x' − x‖ in the attack's norm (L∞ or L2) */
+  /** per sample: the achieved ‖x' − x‖ in the attack's norm (L∞, L2 or L1) */
   norms: Float32Array;
   /** per sample: the model's prediction on the adversarial input */
   predictions: Int32Array;
@@ -141,7 +141,7 @@ async function summarise(ctx: AttackContext, out: PerturbOutput, norm: Norm): Pr
       // a non-finite adversarial image (or one the model maps to non-finite logits) is never a success
       finite: mul(finiteRows(adv), finiteRows(fwd.logits)),
       success: successMask(ctx, fwd),
-      norms: reshape(perSampleNorm(sub(adv, ctx.x), norm === 'linf' ? 'inf' : 2), [-1]),
+      norms: reshape(perSampleNorm(sub(adv, ctx.x), lpOrder(norm)), [-1]),
       scores: ctx.detector ? detectorScore(ctx, fwd) : null,
     };
   }));

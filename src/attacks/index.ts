@@ -7,6 +7,12 @@ export { MIM, type MIMOptions } from './mim.js';
 export { CW, type CWOptions } from './cw.js';
 export { DeepFool, DeepFoolLinf, type DeepFoolOptions } from './deepfool.js';
 export { AdaptivePGD, AdaptiveCW, resolveDetectorTerm, type AdaptivePGDOptions, type AdaptiveCWOptions, type DetectorAwareOptions } from './adaptive.js';
+export { APGD, APGD_LOSSES, APGD_NORMS, type APGDLoss, type APGDOptions } from './apgd.js';
+export { APGDTargeted, type APGDTargetedOptions } from './apgd-targeted.js';
+export { apgdRun, type APGDIterate, type APGDSettings, type APGDObjective } from './apgd-run.js';
+export { apgdCheckpoints, checkpointFractions } from './apgd-schedule.js';
+export { dlrObjective, targetedDlrObjective, topLogits, DLR_FLOOR } from './dlr.js';
+export { projectL1, projectL1Box, sparseL1Direction, kthLargest, l0PerSample } from './l1-steps.js';
 export { createAttack, ATTACK_NAMES, type AttackName, type AttackOptionsByName } from './registry.js';
 export type { AttackContext, DetectorTerm, FeatureScorer } from './context.js';
 export { successMask, attackObjective } from './context.js';
@@ -16,7 +22,7 @@ export {
 } from './losses.js';
 export { type AttackModel, type FeatureModel, type ModelHead, type ForwardOutputs, forwardPass, withEvalMode, hasFeatures, hasGMHead } from './model.js';
 export {
-  NORM_FLOOR, type Norm, type LpOrder, sampleAxes, perSampleNorm, normalizePerSample, ascentDirection,
+  NORM_FLOOR, type Norm, type LpOrder, lpOrder, sampleAxes, perSampleNorm, normalizePerSample, ascentDirection,
   projectLinf, projectL2, project, clipToImage, ascentStep, momentumUpdate,
 } from './steps.js';
 export { randomStart } from './random-start.js';

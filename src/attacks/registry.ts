@@ -1,5 +1,7 @@
 /** Attacks by name: `createAttack('pgd', { epsilon: 0.3 })`. */
 import type { Attack } from './attack.js';
+import { APGD, type APGDOptions } from './apgd.js';
+import { APGDTargeted, type APGDTargetedOptions } from './apgd-targeted.js';
 import { AdaptiveCW, AdaptivePGD, type AdaptiveCWOptions, type AdaptivePGDOptions } from './adaptive.js';
 import { CW, type CWOptions } from './cw.js';
 import { DeepFool, DeepFoolLinf, type DeepFoolOptions } from './deepfool.js';
@@ -20,6 +22,9 @@ export interface AttackOptionsByName {
   'deepfool-linf': DeepFoolOptions;
   'adaptive-pgd': AdaptivePGDOptions;
   'adaptive-cw': AdaptiveCWOptions;
+  'apgd-ce': Omit<APGDOptions, 'loss'>;
+  'apgd-dlr': Omit<APGDOptions, 'loss'>;
+  'apgd-t': APGDTargetedOptions;
 }
 
 export type AttackName = keyof AttackOptionsByName;
@@ -36,6 +41,9 @@ const FACTORIES: { [K in AttackName]: (o: AttackOptionsByName[K]) => Attack } = 
   'deepfool-linf': (o) => new DeepFoolLinf(o),
   'adaptive-pgd': (o) => new AdaptivePGD(o),
   'adaptive-cw': (o) => new AdaptiveCW(o),
+  'apgd-ce': (o) => new APGD({ ...o, loss: 'ce' }),
+  'apgd-dlr': (o) => new APGD({ ...o, loss: 'dlr' }),
+  'apgd-t': (o) => new APGDTargeted(o),
 };
 
 export const ATTACK_NAMES = Object.keys(FACTORIES) as AttackName[];

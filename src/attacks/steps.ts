@@ -9,12 +9,20 @@ import { add, maximum, minimum, div, mul, sub } from '../ops/binary.js';
 import { norm } from '../ops/reduce.js';
 import { affine, clamp, sign } from '../ops/unary.js';
 import { linfStep } from '../ops/attack.js';
+import { projectL1 } from './l1-steps.js';
+import { AttackConfigError } from './validate.js';
 
 /** The floor under ‖g‖ in g/‖g‖: a looser one (1e-8) silently shortens steps of small gradients. */
 export const NORM_FLOOR = 1e-12;
 
-export type Norm = 'linf' | 'l2';
+/** the threat models; 'l1' is served by APGD-L1's sparse steps (l1-steps.ts), not by the dense steps here */
+export type Norm = 'linf' | 'l2' | 'l1';
 export type LpOrder = 1 | 2 | 'inf';
+
+/** the order p of a threat model's norm */
+export function lpOrder(n: Norm): LpOrder {
+  return n === 'linf' ? 'inf' : n === 'l2' ? 2 : 1;
+}
 
 /** every axis but the batch axis */
 export function sampleAxes(t: Tensor): number[] {
@@ -33,6 +41,7 @@ export function normalizePerSample(t: Tensor, p: LpOrder): Tensor {
 
 /** the unit-norm steepest-ascent direction: sign(g) for L∞ (sign(0) = 0), g/‖g‖₂ for L2 */
 export function ascentDirection(g: Tensor, n: Norm): Tensor {
+  if (n === 'l1') throw new AttackConfigError("ascentDirection: the dense L1 steepest-ascent direction moves one coordinate per step and stalls on the image box; use APGD with norm 'l1' (sparse steps)");
   return n === 'linf' ? sign(g) : normalizePerSample(g, 2);
 }
 
@@ -50,6 +59,7 @@ export function projectL2(xAdv: Tensor, x: Tensor, eps: number): Tensor {
 }
 
 export function project(xAdv: Tensor, x: Tensor, eps: number, n: Norm): Tensor {
+  if (n === 'l1') return projectL1(xAdv, x, eps);
   return n === 'linf' ? projectLinf(xAdv, x, eps) : projectL2(xAdv, x, eps);
 }
 
