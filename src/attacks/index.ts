@@ -13,6 +13,8 @@ export { apgdRun, type APGDIterate, type APGDSettings, type APGDObjective } from
 export { apgdCheckpoints, checkpointFractions } from './apgd-schedule.js';
 export { dlrObjective, targetedDlrObjective, topLogits, DLR_FLOOR } from './dlr.js';
 export { projectL1, projectL1Box, sparseL1Direction, kthLargest, l0PerSample } from './l1-steps.js';
+export { FAB, FABTargeted, type FABOptions, type FABTargetedOptions } from './fab.js';
+export { projectOnHyperplaneBox } from './fab-projection.js';
 export { createAttack, ATTACK_NAMES, type AttackName, type AttackOptionsByName } from './registry.js';
 export type { AttackContext, DetectorTerm, FeatureScorer } from './context.js';
 export { successMask, attackObjective } from './context.js';

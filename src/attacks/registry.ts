@@ -2,6 +2,7 @@
 import type { Attack } from './attack.js';
 import { APGD, type APGDOptions } from './apgd.js';
 import { APGDTargeted, type APGDTargetedOptions } from './apgd-targeted.js';
+import { FAB, FABTargeted, type FABOptions, type FABTargetedOptions } from './fab.js';
 import { AdaptiveCW, AdaptivePGD, type AdaptiveCWOptions, type AdaptivePGDOptions } from './adaptive.js';
 import { CW, type CWOptions } from './cw.js';
 import { DeepFool, DeepFoolLinf, type DeepFoolOptions } from './deepfool.js';
@@ -25,6 +26,8 @@ export interface AttackOptionsByName {
   'apgd-ce': Omit<APGDOptions, 'loss'>;
   'apgd-dlr': Omit<APGDOptions, 'loss'>;
   'apgd-t': APGDTargetedOptions;
+  fab: FABOptions;
+  'fab-t': FABTargetedOptions;
 }
 
 export type AttackName = keyof AttackOptionsByName;
@@ -44,6 +47,8 @@ const FACTORIES: { [K in AttackName]: (o: AttackOptionsByName[K]) => Attack } = 
   'apgd-ce': (o) => new APGD({ ...o, loss: 'ce' }),
   'apgd-dlr': (o) => new APGD({ ...o, loss: 'dlr' }),
   'apgd-t': (o) => new APGDTargeted(o),
+  fab: (o) => new FAB(o),
+  'fab-t': (o) => new FABTargeted(o),
 };
 
 export const ATTACK_NAMES = Object.keys(FACTORIES) as AttackName[];
