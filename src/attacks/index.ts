@@ -15,6 +15,7 @@ export { dlrObjective, targetedDlrObjective, topLogits, DLR_FLOOR } from './dlr.
 export { projectL1, projectL1Box, sparseL1Direction, kthLargest, l0PerSample } from './l1-steps.js';
 export { FAB, FABTargeted, type FABOptions, type FABTargetedOptions } from './fab.js';
 export { projectOnHyperplaneBox } from './fab-projection.js';
+export { AutoAttack, STANDARD_MEMBERS, type AutoAttackOptions, type AutoAttackResult, type AutoAttackMember, type AttackLookup, type MemberConfig, type MemberReport } from './autoattack.js';
 export { createAttack, ATTACK_NAMES, type AttackName, type AttackOptionsByName } from './registry.js';
 export type { AttackContext, DetectorTerm, FeatureScorer } from './context.js';
 export { successMask, attackObjective } from './context.js';

@@ -2,6 +2,7 @@
 import type { Attack } from './attack.js';
 import { APGD, type APGDOptions } from './apgd.js';
 import { APGDTargeted, type APGDTargetedOptions } from './apgd-targeted.js';
+import { AutoAttack, type AutoAttackOptions } from './autoattack.js';
 import { FAB, FABTargeted, type FABOptions, type FABTargetedOptions } from './fab.js';
 import { AdaptiveCW, AdaptivePGD, type AdaptiveCWOptions, type AdaptivePGDOptions } from './adaptive.js';
 import { CW, type CWOptions } from './cw.js';
@@ -28,6 +29,7 @@ export interface AttackOptionsByName {
   'apgd-t': APGDTargetedOptions;
   fab: FABOptions;
   'fab-t': FABTargetedOptions;
+  autoattack: AutoAttackOptions;
 }
 
 export type AttackName = keyof AttackOptionsByName;
@@ -49,7 +51,14 @@ const FACTORIES: { [K in AttackName]: (o: AttackOptionsByName[K]) => Attack } = 
   'apgd-t': (o) => new APGDTargeted(o),
   fab: (o) => new FAB(o),
   'fab-t': (o) => new FABTargeted(o),
+  autoattack: (o) => new AutoAttack(o, lookupAttack),
 };
+
+/** the ensemble's member lookup: a registered attack by name, null for an unknown name */
+function lookupAttack(name: string, options: Record<string, unknown>): Attack | null {
+  if (!Object.prototype.hasOwnProperty.call(FACTORIES, name)) return null;
+  return (FACTORIES as unknown as Record<string, (o: Record<string, unknown>) => Attack>)[name]!(options);
+}
 
 export const ATTACK_NAMES = Object.keys(FACTORIES) as AttackName[];
 
