@@ -6,9 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as g from '../../src/index.js';
-import { APGD, APGDTargeted, apgdCheckpoints, checkpointFractions, createAttack, dlrObjective, PGD, targetedDlrObjective } from '../../src/attacks/index.js';
+import {
+  APGD, APGDTargeted, apgdCheckpoints, checkpointFractions, createAttack, dlrObjective, PGD, projectL1, projectL1Box, sparseL1Direction, targetedDlrObjective,
+} from '../../src/attacks/index.js';
 import { affineClassifier, arr, images, labels, predictions, rows } from './fixtures.js';
-import { apgdReference, checkpointsRef, type LinearModel } from './apgd-reference.js';
+import { apgdReference, checkpointsRef, projectL1BoxRef, projectL1Ref, type LinearModel } from './apgd-reference.js';
 import { trainedBlobModel } from './trained-fixture.js';
 
 const W = [
@@ -157,5 +159,37 @@ describe('APGD configuration', () => {
     expect([createAttack('apgd-ce', { epsilon: 0.1 }), createAttack('apgd-dlr', { epsilon: 0.5, norm: 'l2' }), createAttack('apgd-t', { epsilon: 1, norm: 'l1' })]
       .map((a) => [a.name, a.norm])).toEqual([['APGD-CE', 'linf'], ['APGD-DLR-L2', 'l2'], ['APGD-T-L1', 'l1']]);
     expect((createAttack('apgd-ce', { epsilon: 0.1, steps: 7 }) as APGD).withEpsilon(0.2).epsilon).toBe(0.2);
+  });
+});
+
+describe('the L1 pieces', () => {
+  const rng = new g.Generator(21);
+  const v = Array.from(g.uniform([5, 12], -0.4, 1.4, { generator: rng, dtype: 'float64' }).dataSync());
+  const c = Array.from(g.uniform([5, 12], 0, 1, { generator: rng, dtype: 'float64' }).dataSync());
+  const rowsOf = (a: number[]) => Array.from({ length: 5 }, (_, i) => a.slice(i * 12, i * 12 + 12));
+  const vt = g.tensor(v, { dtype: 'float64', shape: [5, 12] }), ct = g.tensor(c, { dtype: 'float64', shape: [5, 12] });
+  it('projectL1 equals the sort-based projection (Duchi et al.); projectL1Box equals a plain-JS bisection and lies in ball and box', () => {
+    const ball = rows(projectL1(vt, ct, 0.8)), boxed = rows(projectL1Box(vt, ct, 0.8));
+    rowsOf(v).forEach((vi, i) => {
+      const ci = rowsOf(c)[i]!;
+      projectL1Ref(vi, ci, 0.8).forEach((e, j) => expect(ball[i]![j]).toBeCloseTo(e, 9));
+      projectL1BoxRef(vi, ci, 0.8).forEach((e, j) => expect(boxed[i]![j]).toBeCloseTo(e, 9));
+      expect(boxed[i]!.reduce((s, a, j) => s + Math.abs(a - ci[j]!), 0)).toBeLessThanOrEqual(0.8 + 1e-12);
+      expect(boxed[i]!.every((a) => a >= 0 && a <= 1)).toBe(true);
+    });
+  });
+  it('the sparse direction keeps the k largest free |g_j| with their signs, unit L1 norm', () => {
+    const k = g.tensor([[1], [3], [5], [12], [2]], { dtype: 'float64' });
+    const x01 = g.tensor(c.map((a, j) => (j % 7 === 0 ? 1 : j % 5 === 0 ? 0 : a)), { dtype: 'float64', shape: [5, 12] });
+    const grad = g.tensor(v.map((a) => a - 0.5), { dtype: 'float64', shape: [5, 12] });
+    const got = rows(sparseL1Direction(grad, x01, k));
+    const xs = rows(x01), gs = rows(grad), ks = [1, 3, 5, 12, 2];
+    gs.forEach((gi, i) => {
+      const free = gi.map((a, j) => ((xs[i]![j]! >= 1 && a > 0) || (xs[i]![j]! <= 0 && a < 0) ? 0 : a));
+      const kth = free.map(Math.abs).sort((a, b) => b - a)[ks[i]! - 1]!;
+      const u = free.map((a) => (Math.abs(a) >= kth && a !== 0 ? Math.sign(a) : 0));
+      const l1 = u.reduce((s, a) => s + Math.abs(a), 0);
+      u.forEach((e, j) => expect(got[i]![j]).toBeCloseTo(e / l1, 12));
+    });
   });
 });
