@@ -41,7 +41,7 @@ export interface AutoAttackMember {
 
 const withSteps = (c: MemberConfig) => (c.steps === undefined ? {} : { steps: c.steps });
 
-/** the standard version, in its order (budgets as published: 100 iterations, 9 target classes, 5000 queries by Square's own default) */
+/** the standard version, in its order (100 iterations and 9 target classes as published; Square with its own default budget) */
 export const STANDARD_MEMBERS: readonly AutoAttackMember[] = [
   { name: 'apgd-ce', norms: ['linf', 'l2', 'l1'], minimumNorm: false, options: (c) => ({ epsilon: c.epsilon, norm: c.norm, seed: c.seed, ...withSteps(c) }) },
   { name: 'apgd-t', norms: ['linf', 'l2', 'l1'], minimumNorm: false, options: (c) => ({ epsilon: c.epsilon, norm: c.norm, seed: c.seed, numTargets: 9, ...withSteps(c) }) },

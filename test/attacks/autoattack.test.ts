@@ -5,7 +5,8 @@
  * reported), threat models a member lacks, FAB counted only within ε, seeds, and the registry.
  */
 import { describe, expect, it } from 'vitest';
-import { ATTACK_NAMES, AutoAttack, createAttack, STANDARD_MEMBERS, type AutoAttackResult } from '../../src/attacks/index.js';
+import { getBackend } from '../../src/index.js';
+import { ATTACK_NAMES, AutoAttack, createAttack, STANDARD_MEMBERS, type Attack, type AutoAttackResult } from '../../src/attacks/index.js';
 import { arr } from './fixtures.js';
 import { trainedBlobModel } from './trained-fixture.js';
 
@@ -78,4 +79,22 @@ describe('AutoAttack members', () => {
     expect(() => createAttack('autoattack', {} as never)).toThrow(/AutoAttack: epsilon is required/);
     expect(createAttack('autoattack', { epsilon: 0.5, norm: 'l2' }).name).toBe('AutoAttack-L2');
   });
+});
+
+describe('memory stays flat for the new attacks', () => {
+  const live = () => getBackend().memory().liveBuffers;
+  const cases: [string, (steps: number) => Attack][] = [
+    ['apgd-ce l1', (s) => createAttack('apgd-ce', { epsilon: 0.5, norm: 'l1', steps: s, restarts: 2 })],
+    ['apgd-t', (s) => createAttack('apgd-t', { epsilon: 0.1, steps: s, numTargets: 2 })],
+    ['fab-t', (s) => createAttack('fab-t', { steps: s, numTargets: 2, restarts: 2 })],
+    ['autoattack', (s) => createAttack('autoattack', { epsilon: 0.1, steps: s })],
+  ];
+  for (const [name, make] of cases) {
+    it(name, async () => {
+      (await make(2).run(model, x, y)).adversarial.dispose();
+      const before = live();
+      (await make(5).run(model, x, y)).adversarial.dispose();
+      expect(live()).toBe(before);
+    });
+  }
 });
