@@ -6,6 +6,8 @@ import { DeepFool, DeepFoolLinf, type DeepFoolOptions } from './deepfool.js';
 import { FGM, FGSM, type FGSMOptions } from './fgsm.js';
 import { MIM, type MIMOptions } from './mim.js';
 import { BIM, PGD, type BIMOptions, type PGDOptions } from './pgd.js';
+import { SparseRS, type SparseRSOptions } from './sparse-rs.js';
+import { Square, type SquareOptions } from './square.js';
 import { AttackConfigError } from './validate.js';
 
 export interface AttackOptionsByName {
@@ -20,6 +22,8 @@ export interface AttackOptionsByName {
   'deepfool-linf': DeepFoolOptions;
   'adaptive-pgd': AdaptivePGDOptions;
   'adaptive-cw': AdaptiveCWOptions;
+  square: SquareOptions;
+  'sparse-rs': SparseRSOptions;
 }
 
 export type AttackName = keyof AttackOptionsByName;
@@ -36,6 +40,8 @@ const FACTORIES: { [K in AttackName]: (o: AttackOptionsByName[K]) => Attack } = 
   'deepfool-linf': (o) => new DeepFoolLinf(o),
   'adaptive-pgd': (o) => new AdaptivePGD(o),
   'adaptive-cw': (o) => new AdaptiveCW(o),
+  square: (o) => new Square(o),
+  'sparse-rs': (o) => new SparseRS(o),
 };
 
 export const ATTACK_NAMES = Object.keys(FACTORIES) as AttackName[];

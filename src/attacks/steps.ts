@@ -14,6 +14,8 @@ import { linfStep } from '../ops/attack.js';
 export const NORM_FLOOR = 1e-12;
 
 export type Norm = 'linf' | 'l2';
+/** what an attack's achieved perturbation is reported in: a norm with a ball (Norm), or L0, the number of changed pixels */
+export type ThreatNorm = Norm | 'l0';
 export type LpOrder = 1 | 2 | 'inf';
 
 /** every axis but the batch axis */
