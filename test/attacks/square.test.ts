@@ -258,3 +258,24 @@ describe('Square on a model', () => {
       .rejects.toThrow(/Square: needs images \[N, C, H, W\] with H, W >= 2.*got x \[4, 64\]/);
   });
 });
+
+describe('score-based attacks keep memory flat', () => {
+  const model = tinyCnn(3, 'gm', 31);
+  const x = g.keep(images([2, 1, 8, 8], 91));
+  const y = g.keep(predictions(model, x));
+  const live = () => g.getBackend().memory().liveBuffers;
+  const cases: [string, (queries: number) => Square | ReturnType<typeof createAttack>][] = [
+    ['square', (q) => new Square({ epsilon: 0.05, queries: q })],
+    ['square-l2', (q) => new Square({ epsilon: 0.2, norm: 'l2', queries: q, target: 'random' })],
+    ['sparse-rs', (q) => createAttack('sparse-rs', { pixels: 2, queries: q })],
+  ];
+  for (const [name, make] of cases) {
+    it(name, async () => {
+      (await make(3).run(model, x, y)).adversarial.dispose();
+      const before = live();
+      const r = await make(9).run(model, x, y);
+      r.adversarial.dispose();
+      expect(live()).toBe(before);
+    });
+  }
+});
