@@ -10,6 +10,7 @@ import { createAttack, fractionAt, HALVING_ITERATIONS, Square, squareSide } from
 import { randomSearch } from '../../src/attacks/random-search.js';
 import { centredBump, l2Init, l2Update, linfInit, linfUpdate, type ImageGeometry } from '../../src/attacks/square-proposals.js';
 import { Generator, wordToUniform } from '../../src/core/random.js';
+import { SGD } from '../../src/optim/index.js';
 import { arr, images, predictions, tinyCnn } from './fixtures.js';
 import { GradientTrap, l2, linearLogits, margin, perSample } from './score-helpers.js';
 
@@ -278,4 +279,41 @@ describe('score-based attacks keep memory flat', () => {
       expect(live()).toBe(before);
     });
   }
+});
+
+describe('Square on a tiny trained model', () => {
+  /** two classes of 1×8×8 images: the bright half is the top (0) or the bottom (1), plus noise */
+  function halves(n: number, seed: number): { x: g.Tensor; y: g.Tensor } {
+    const noise = new Generator(seed).uniform(n * 64, -0.15, 0.15);
+    const ys = Array.from({ length: n }, (_, i) => i % 2);
+    const v = Float64Array.from({ length: n * 64 }, (_, j) => {
+      const i = Math.floor(j / 64), row = Math.floor((j % 64) / 8);
+      return Math.min(1, Math.max(0, ((row < 4) === (ys[i] === 0) ? 0.8 : 0.2) + noise[j]!));
+    });
+    return { x: g.tensor(v, { dtype: 'float64', shape: [n, 1, 8, 8] }), y: g.tensor(ys, { dtype: 'int32' }) };
+  }
+
+  it('fools a model that classifies clean held-out images perfectly, at a large ε, in both norms', async () => {
+    const model = tinyCnn(2, 'softmax', 7);
+    const train = halves(16, 1);
+    const opt = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+    model.train();
+    for (let step = 0; step < 40; step++) {
+      g.tidy(() => {
+        g.crossEntropy(model.forward(train.x), train.y).backward();
+        opt.step();
+        opt.zeroGrad();
+      });
+    }
+    model.eval();
+    const test = halves(6, 2);
+    expect(arr(predictions(model, test.x))).toEqual(arr(test.y));
+    const linf = await new Square({ epsilon: 0.5, queries: 300, pInit: 0.3, seed: 3 }).run(model, test.x, test.y);
+    expect(linf.success).toEqual(Array(6).fill(true));
+    const l2r = await new Square({ epsilon: 4, norm: 'l2', queries: 300, pInit: 0.3, seed: 3 }).run(model, test.x, test.y);
+    expect(l2r.success).toEqual(Array(6).fill(true));
+    // and the success is the attack's doing: a tiny ε leaves most predictions alone
+    const weak = await new Square({ epsilon: 0.02, queries: 50, seed: 3 }).run(model, test.x, test.y);
+    expect(weak.success.filter(Boolean).length).toBeLessThan(3);
+  });
 });
