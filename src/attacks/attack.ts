@@ -14,7 +14,8 @@ import { argmax } from '../ops/reduce.js';
 import { clone, reshape } from '../ops/shape.js';
 import { detectorScore, finiteRows, successMask, type AttackContext, type DetectorTerm } from './context.js';
 import { forwardPass, withEvalMode, type AttackModel } from './model.js';
-import { lpOrder, perSampleNorm, type Norm } from './steps.js';
+import { changedPixels } from './pixel-norm.js';
+import { lpOrder, perSampleNorm, type ThreatNorm } from './steps.js';
 import { resolveTargets, TARGET_MODES, type TargetMode } from './targets.js';
 import { AttackInputError, checkBatch, checkImageRange, checkLabelRange, checkOneOf, checkSeed } from './validate.js';
 
@@ -42,6 +43,8 @@ export interface AttackResult {
   scores?: Float32Array;
   /** per sample: iterations used (DeepFool) */
   iterations?: Int32Array;
+  /** per sample: model queries spent (score-based attacks: Square, Sparse-RS) */
+  queries?: Int32Array;
 }
 
 export interface RunOptions {
@@ -56,13 +59,14 @@ export interface RunOptions {
 export interface PerturbOutput {
   adversarial: Tensor;
   iterations?: Int32Array;
+  queries?: Int32Array;
 }
 
 export abstract class Attack {
   /** display name used in errors and reports */
   abstract readonly name: string;
   /** the norm `norms` is reported in */
-  abstract readonly norm: Norm;
+  abstract readonly norm: ThreatNorm;
   readonly targetMode: TargetMode | undefined;
   readonly seed: number;
 
@@ -132,7 +136,7 @@ async function checkFiniteLogits(attack: string, logits: Tensor): Promise<void> 
   }
 }
 
-async function summarise(ctx: AttackContext, out: PerturbOutput, norm: Norm): Promise<AttackResult> {
+async function summarise(ctx: AttackContext, out: PerturbOutput, norm: ThreatNorm): Promise<AttackResult> {
   const adv = out.adversarial;
   const t = tidy(() => noGrad(() => {
     const fwd = forwardPass(ctx.model, adv);
@@ -141,14 +145,17 @@ async function summarise(ctx: AttackContext, out: PerturbOutput, norm: Norm): Pr
       // a non-finite adversarial image (or one the model maps to non-finite logits) is never a success
       finite: mul(finiteRows(adv), finiteRows(fwd.logits)),
       success: successMask(ctx, fwd),
-      norms: reshape(perSampleNorm(sub(adv, ctx.x), lpOrder(norm)), [-1]),
+      norms: reshape(perSampleNorm(sub(adv, ctx.x), norm === 'l0' ? 'inf' : lpOrder(norm)), [-1]),
       scores: ctx.detector ? detectorScore(ctx, fwd) : null,
+      // L0 (sparse attacks): changed pixels replace the Lp norm computed above
+      pixelsChanged: norm === 'l0' ? changedPixels(sub(adv, ctx.x)) : null,
     };
   }));
   try {
     const finite = Array.from(await t.finite.data(), (v) => v !== 0);
     const success = Array.from(await t.success.data(), (v, i) => v !== 0 && finite[i]!);
     const norms = Float32Array.from(await t.norms.data());
+    if (t.pixelsChanged) norms.set(await t.pixelsChanged.data());
     const predictions = Int32Array.from(await t.predictions.data());
     const scores = t.scores ? Float32Array.from(await t.scores.data()) : undefined;
     const targets = ctx.targets ? Int32Array.from(await ctx.targets.data()) : null;
@@ -157,6 +164,7 @@ async function summarise(ctx: AttackContext, out: PerturbOutput, norm: Norm): Pr
     const result: AttackResult = { adversarial, success, finite, norms, predictions, targets };
     if (scores) result.scores = scores;
     if (out.iterations) result.iterations = out.iterations;
+    if (out.queries) result.queries = out.queries;
     return result;
   } finally {
     t.predictions.dispose();
@@ -164,5 +172,6 @@ async function summarise(ctx: AttackContext, out: PerturbOutput, norm: Norm): Pr
     t.finite.dispose();
     t.norms.dispose();
     t.scores?.dispose();
+    t.pixelsChanged?.dispose();
   }
 }

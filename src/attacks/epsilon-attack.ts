@@ -5,7 +5,7 @@ import { tidy } from '../core/scope.js';
 import type { Tensor } from '../core/tensor.js';
 import { Attack, type AttackOptions } from './attack.js';
 import type { AttackModel } from './model.js';
-import { clipToImage, project } from './steps.js';
+import { clipToImage, project, type Norm } from './steps.js';
 import { AttackConfigError, checkEpsilon } from './validate.js';
 
 export interface EpsilonAttackOptions extends AttackOptions {
@@ -25,6 +25,8 @@ export interface EpsilonResult {
 
 export abstract class EpsilonAttack extends Attack {
   readonly epsilon: number;
+  /** a fixed-ε attack has a ball to project onto: L0 is not one of its norms */
+  abstract override readonly norm: Norm;
 
   protected constructor(attack: string, options: EpsilonAttackOptions) {
     super(attack, options);

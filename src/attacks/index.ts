@@ -16,6 +16,10 @@ export { projectL1, projectL1Box, sparseL1Direction, kthLargest, l0PerSample } f
 export { FAB, FABTargeted, type FABOptions, type FABTargetedOptions } from './fab.js';
 export { projectOnHyperplaneBox } from './fab-projection.js';
 export { AutoAttack, STANDARD_MEMBERS, type AutoAttackOptions, type AutoAttackResult, type AutoAttackMember, type AttackLookup, type MemberConfig, type MemberReport } from './autoattack.js';
+export { Square, type SquareOptions } from './square.js';
+export { SparseRS, type SparseRSOptions } from './sparse-rs.js';
+export { fractionAt, squareSide, pixelsToSwap, HALVING_ITERATIONS } from './rs-schedule.js';
+export { changedPixels } from './pixel-norm.js';
 export { createAttack, ATTACK_NAMES, type AttackName, type AttackOptionsByName } from './registry.js';
 export type { AttackContext, DetectorTerm, FeatureScorer } from './context.js';
 export { successMask, attackObjective } from './context.js';
@@ -32,3 +36,4 @@ export { randomStart } from './random-start.js';
 export { inputGradient } from './gradient.js';
 export { TARGET_MODES, type TargetMode } from './targets.js';
 export { AttackConfigError, AttackInputError } from './validate.js';
+export type { ThreatNorm } from './steps.js';

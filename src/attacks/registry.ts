@@ -10,6 +10,8 @@ import { DeepFool, DeepFoolLinf, type DeepFoolOptions } from './deepfool.js';
 import { FGM, FGSM, type FGSMOptions } from './fgsm.js';
 import { MIM, type MIMOptions } from './mim.js';
 import { BIM, PGD, type BIMOptions, type PGDOptions } from './pgd.js';
+import { SparseRS, type SparseRSOptions } from './sparse-rs.js';
+import { Square, type SquareOptions } from './square.js';
 import { AttackConfigError } from './validate.js';
 
 export interface AttackOptionsByName {
@@ -30,6 +32,8 @@ export interface AttackOptionsByName {
   fab: FABOptions;
   'fab-t': FABTargetedOptions;
   autoattack: AutoAttackOptions;
+  square: SquareOptions;
+  'sparse-rs': SparseRSOptions;
 }
 
 export type AttackName = keyof AttackOptionsByName;
@@ -52,6 +56,8 @@ const FACTORIES: { [K in AttackName]: (o: AttackOptionsByName[K]) => Attack } = 
   fab: (o) => new FAB(o),
   'fab-t': (o) => new FABTargeted(o),
   autoattack: (o) => new AutoAttack(o, lookupAttack),
+  square: (o) => new Square(o),
+  'sparse-rs': (o) => new SparseRS(o),
 };
 
 /** the ensemble's member lookup: a registered attack by name, null for an unknown name */

@@ -17,6 +17,8 @@ export const NORM_FLOOR = 1e-12;
 
 /** the threat models; 'l1' is served by APGD-L1's sparse steps (l1-steps.ts), not by the dense steps here */
 export type Norm = 'linf' | 'l2' | 'l1';
+/** what an attack's achieved perturbation is reported in: a norm with a ball (Norm), or L0, the number of changed pixels */
+export type ThreatNorm = Norm | 'l0';
 export type LpOrder = 1 | 2 | 'inf';
 
 /** the order p of a threat model's norm */

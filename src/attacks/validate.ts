@@ -55,6 +55,14 @@ export function checkPositiveInt(attack: string, name: string, v: unknown): numb
   return v;
 }
 
+/** a fraction in (0, 1] */
+export function checkFraction(attack: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > 1) {
+    throw new AttackConfigError(`${attack}: ${name} must be a fraction in (0, 1], got ${describe(v)}`);
+  }
+  return v;
+}
+
 export function checkOneOf<T extends string>(attack: string, name: string, v: unknown, allowed: readonly T[]): T {
   if (typeof v !== 'string' || !allowed.includes(v as T)) {
     throw new AttackConfigError(`${attack}: ${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(v)}`);
