@@ -4,6 +4,9 @@ import { AdaptiveCW, AdaptivePGD, type AdaptiveCWOptions, type AdaptivePGDOption
 import { CW, type CWOptions } from './cw.js';
 import { DeepFool, DeepFoolLinf, type DeepFoolOptions } from './deepfool.js';
 import { FGM, FGSM, type FGSMOptions } from './fgsm.js';
+import type { DetectorAwarePGDOptions } from './detector-aware-pgd.js';
+import { HighConfidencePGD, NearestWrongClassPGD, type HighConfidencePGDOptions } from './nearest-class.js';
+import { OrthogonalPGD, SelectivePGD, type OrthogonalPGDOptions } from './orthogonal.js';
 import { MIM, type MIMOptions } from './mim.js';
 import { BIM, PGD, type BIMOptions, type PGDOptions } from './pgd.js';
 import { AttackConfigError } from './validate.js';
@@ -20,6 +23,10 @@ export interface AttackOptionsByName {
   'deepfool-linf': DeepFoolOptions;
   'adaptive-pgd': AdaptivePGDOptions;
   'adaptive-cw': AdaptiveCWOptions;
+  'adaptive-mean': DetectorAwarePGDOptions;
+  'orthogonal-pgd': OrthogonalPGDOptions;
+  'selective-pgd': OrthogonalPGDOptions;
+  'high-confidence-pgd': HighConfidencePGDOptions;
 }
 
 export type AttackName = keyof AttackOptionsByName;
@@ -36,6 +43,10 @@ const FACTORIES: { [K in AttackName]: (o: AttackOptionsByName[K]) => Attack } = 
   'deepfool-linf': (o) => new DeepFoolLinf(o),
   'adaptive-pgd': (o) => new AdaptivePGD(o),
   'adaptive-cw': (o) => new AdaptiveCW(o),
+  'adaptive-mean': (o) => new NearestWrongClassPGD(o),
+  'orthogonal-pgd': (o) => new OrthogonalPGD(o),
+  'selective-pgd': (o) => new SelectivePGD(o),
+  'high-confidence-pgd': (o) => new HighConfidencePGD(o),
 };
 
 export const ATTACK_NAMES = Object.keys(FACTORIES) as AttackName[];
