@@ -99,9 +99,13 @@ export class LidDetector extends FeatureDetector {
     }
     const raw = new LidDetector(model, { k, layers, references, weights: new Float64Array(layers.length).fill(1), bias: 0 });
     if (combiner === 'none') return raw;
-    const clean = await raw.lids(x, o);
-    const noisy = await raw.lids(x, o, (xb) => clipToImage(add(xb, randn(xb.shape, { generator: gen, dtype: xb.dtype, backend: xb.backend, std: noiseStd }))));
-    return new LidDetector(model, { k, layers, references, ...combine(clean, noisy, layers.length) });
+    try {
+      const clean = await raw.lids(x, o);
+      const noisy = await raw.lids(x, o, (xb) => clipToImage(add(xb, randn(xb.shape, { generator: gen, dtype: xb.dtype, backend: xb.backend, std: noiseStd }))));
+      return new LidDetector(model, { k, layers, references, ...combine(clean, noisy, layers.length) });
+    } finally {
+      raw.dispose();
+    }
   }
 
   #deviceLayers(features: Tensor): DeviceLayer[] {
