@@ -112,6 +112,16 @@ describe('KernelDensityDetector', () => {
     }
   });
 
+  it('float32 features score as float64 ones do (the expanded distances stay accurate)', async () => {
+    const det = await KernelDensityDetector.fit(model, x, y, { bandwidth: 0.4 });
+    const probe = [[2, 0.1, -0.2], [0.3, 1.8, 0.1], [1, 1, 1]];
+    // per-class scores: the fixture's head is float64, the stored features follow the input's dtype
+    const s64 = g.noGrad(() => det.classScoresFromFeatures(g.tensor(probe, { dtype: 'float64' }))).dataSync();
+    const s32 = g.noGrad(() => det.classScoresFromFeatures(g.tensor(probe, { dtype: 'float32' }))).dataSync();
+    s64.forEach((v, i) => expect(Math.abs(s32[i]! - v)).toBeLessThan(1e-4 * Math.max(1, Math.abs(v))));
+    det.dispose();
+  });
+
   it('errors clearly on a bad bandwidth or feature shape', async () => {
     await expect(KernelDensityDetector.fit(model, x, y, { bandwidth: -1 })).rejects.toThrow(/bandwidth must be a finite number > 0/);
     const det = await KernelDensityDetector.fit(model, x, y, { maxPerClass: 5, seed: 1 });

@@ -38,6 +38,16 @@ describe('the LID estimate', () => {
     queries.forEach((q, i) => expect(got[i]!).toBeCloseTo(plainLid(ref, q, 10), 9));
   });
 
+  it('float32 agrees with the plain-JS estimate, and still skips the query itself', () => {
+    const ref = randomRows(1, 40, 4).map((r) => r.map((v) => 3 + 10 * v));
+    const queries = [ref[3]!, ref[17]!, [8, 8, 8, 8]];
+    const refT = g.tensor(ref, { dtype: 'float32' });
+    const norms = g.tensor([ref.map((x) => x.reduce((s, v) => s + v * v, 0))], { dtype: 'float32' });
+    const meanSq = ref.reduce((s, x) => s + x.reduce((t, v) => t + v * v, 0), 0) / ref.length;
+    const got = g.noGrad(() => lidFromSquaredDistances(nearestSquaredDistances(g.tensor(queries, { dtype: 'float32' }), refT, norms, 10, 1e-6 * meanSq))).dataSync();
+    queries.forEach((q, i) => expect(Math.abs(got[i]! - plainLid(ref, q, 10)) / plainLid(ref, q, 10)).toBeLessThan(1e-3));
+  });
+
   it('is invariant to translating, scaling and rotating data and query together', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 1000 }), fc.double({ min: -3, max: 3, noNaN: true }), fc.double({ min: 0.1, max: 10, noNaN: true }),
       fc.double({ min: 0, max: 6.28, noNaN: true }), (seed, shift, scale, angle) => {
