@@ -8,6 +8,9 @@ import { AdaptiveCW, AdaptivePGD, type AdaptiveCWOptions, type AdaptivePGDOption
 import { CW, type CWOptions } from './cw.js';
 import { DeepFool, DeepFoolLinf, type DeepFoolOptions } from './deepfool.js';
 import { FGM, FGSM, type FGSMOptions } from './fgsm.js';
+import type { DetectorAwarePGDOptions } from './detector-aware-pgd.js';
+import { HighConfidencePGD, NearestWrongClassPGD, type HighConfidencePGDOptions } from './nearest-class.js';
+import { OrthogonalPGD, SelectivePGD, type OrthogonalPGDOptions } from './orthogonal.js';
 import { MIM, type MIMOptions } from './mim.js';
 import { BIM, PGD, type BIMOptions, type PGDOptions } from './pgd.js';
 import { SparseRS, type SparseRSOptions } from './sparse-rs.js';
@@ -34,6 +37,10 @@ export interface AttackOptionsByName {
   autoattack: AutoAttackOptions;
   square: SquareOptions;
   'sparse-rs': SparseRSOptions;
+  'adaptive-mean': DetectorAwarePGDOptions;
+  'orthogonal-pgd': OrthogonalPGDOptions;
+  'selective-pgd': OrthogonalPGDOptions;
+  'high-confidence-pgd': HighConfidencePGDOptions;
 }
 
 export type AttackName = keyof AttackOptionsByName;
@@ -58,6 +65,10 @@ const FACTORIES: { [K in AttackName]: (o: AttackOptionsByName[K]) => Attack } = 
   autoattack: (o) => new AutoAttack(o, lookupAttack),
   square: (o) => new Square(o),
   'sparse-rs': (o) => new SparseRS(o),
+  'adaptive-mean': (o) => new NearestWrongClassPGD(o),
+  'orthogonal-pgd': (o) => new OrthogonalPGD(o),
+  'selective-pgd': (o) => new SelectivePGD(o),
+  'high-confidence-pgd': (o) => new HighConfidencePGD(o),
 };
 
 /** the ensemble's member lookup: a registered attack by name, null for an unknown name */

@@ -76,11 +76,16 @@ export abstract class FeatureDetector implements FeatureScorer {
 
   protected constructor(readonly model: FeatureModel) {}
 
-  /** per-class scores [N, K] of features [N, D] (the score is their row minimum); differentiable */
-  abstract classScoresFromFeatures(features: Tensor): Tensor;
+  /**
+   * per-class scores [N, K] of features [N, D] (the score is their row minimum, or the predicted
+   * class's entry); differentiable. Detectors without a per-class form (LID) leave it out and
+   * override scoreFromFeatures.
+   */
+  classScoresFromFeatures?(features: Tensor): Tensor;
 
   /** per-sample score [N] of features [N, D]: the minimum over classes; differentiable */
   scoreFromFeatures(features: Tensor): Tensor {
+    if (!this.classScoresFromFeatures) throw new DetectorError(`${this.name}: no per-class scores; the detector must override scoreFromFeatures`);
     return min(this.classScoresFromFeatures(features), -1);
   }
 

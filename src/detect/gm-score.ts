@@ -19,7 +19,7 @@ export class GMScoreDetector extends FeatureDetector {
   }
 
   /** per-class negative log-likelihood d_k(f) + ½ log|Σ_k| [N, K] */
-  classScoresFromFeatures(features: Tensor): Tensor {
+  override classScoresFromFeatures(features: Tensor): Tensor {
     return gmClassNll(this.#head, features);
   }
 

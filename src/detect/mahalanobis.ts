@@ -207,7 +207,7 @@ export class MahalanobisDetector extends FeatureDetector {
   }
 
   /** (f − μ_c)ᵀ(Σ + λI)⁻¹(f − μ_c) per class [N, K] (classes without training data: the largest float) */
-  classScoresFromFeatures(features: Tensor): Tensor {
+  override classScoresFromFeatures(features: Tensor): Tensor {
     if (features.rank !== 2 || features.shape[1] !== this.dim) {
       throw new DetectorError(`MahalanobisDetector: features must be [N, ${this.dim}], got ${formatShape(features.shape)}`);
     }

@@ -217,3 +217,17 @@ export function detectionReport(cleanScores: Scores, tau: number, outcomes: read
   };
   return { tau, perAttack: outcomes.map(row), worstCase: row(worstCaseOverAttacks(outcomes)) };
 }
+
+export interface OperatingPointReport extends DetectionReport {
+  /** the fraction of clean inputs τ accepts */
+  tpr: number;
+}
+
+/**
+ * detectionReport at each operating point, τ the threshold accepting `tpr` of the clean scores
+ * (default 95 % and 99 %, the two the robustness tables report).
+ */
+export function detectionReportsAtTprs(cleanScores: Scores, outcomes: readonly AttackOutcome[], mask?: Flags,
+  tprs: readonly number[] = [0.95, 0.99]): OperatingPointReport[] {
+  return tprs.map((tpr) => ({ tpr, ...detectionReport(cleanScores, thresholdAtTpr(cleanScores, tpr), outcomes, mask) }));
+}
