@@ -235,3 +235,26 @@ it('the Markdown report names every check, its verdict and the ε sweep', async 
   expect(md).toContain('| success | 90.0 % | 80.0 % | 70.0 % | 100.0 % |');
   expect(md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| ---') && !l.startsWith('| check') && !l.startsWith('| ε') && !l.startsWith('| success |'))).toHaveLength(5);
 });
+
+describe('gmgrad attack --sanity', () => {
+  it("checks the run's PGD at its largest ε and steps, its ε list the sweep (L2 when only pgd-l2 is asked for)", async () => {
+    const { embeddedSplits } = await import('../helpers/data.js');
+    const { sanityForAttackRun } = await import('../../src/eval/sanity-plan.js');
+    const { createModel } = await import('../../src/models/zoo.js');
+    const { stratifiedSlice } = await import('../../src/data/dataset.js');
+    const backend = g.getBackend();
+    const model = createModel('tiny-cnn', { head: 'gm', featureDim: 4, inputShape: [1, 28, 28], numClasses: 10, backend, generator: new g.Generator(2) });
+    const images = stratifiedSlice((await embeddedSplits()).test, 10);
+    const r = await sanityForAttackRun({ model, images, backend, attacks: ['fgsm', 'pgd'], epsilons: [0.3, 0.1], steps: 2, seed: 0, batchSize: 10 });
+    expect(r.attack).toBe('PGD');
+    expect(r.norm).toBe('linf');
+    expect(r.budget).toEqual({ epsilon: 0.3, steps: 2, restarts: 1 });
+    expect(r.checks.monotonic.points.map((p) => p.epsilon)).toEqual([0.1, 0.3]);
+    expect(r.checks.budget.more).toMatchObject({ steps: 8, restarts: 4 });
+    const l2 = await sanityForAttackRun({ model, images, backend, attacks: ['pgd-l2'], epsilons: [2], steps: 1, seed: 0, batchSize: 10 });
+    expect(l2.norm).toBe('l2');
+    expect(l2.checks.monotonic.points.map((p) => p.epsilon)).toEqual([0.5, 1, 2]);
+    expect(l2.checks.unbounded.epsilon).toBeCloseTo(28, 9);
+    model.dispose();
+  }, 30_000);
+});
