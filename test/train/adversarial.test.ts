@@ -123,6 +123,26 @@ describe('the batch the optimizer sees', () => {
   }
 });
 
+describe('memory', () => {
+  for (const mode of ['pgd', 'trades'] as const) {
+    it(`${mode}: live bytes stay flat from step to step`, async () => {
+      const g = await import('../../src/index.js');
+      const model = createModel('tiny-cnn', { head: 'gm', featureDim: 4, inputShape: [1, 28, 28], numClasses: 10, backend, generator: new Generator(3) });
+      const adversary = createAdversary(adversarialSettings(config('unused', { adversarial: mode, advSteps: 2 }))!);
+      const live: number[] = [];
+      await trainLoop({
+        model, optimizer: new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 }) as never, schedule: constantLR(0.01),
+        train: new DataLoader(stratifiedSlice(train, 40), { batchSize: 10, shuffle: true, seed: 1 }), imageShape: [1, 28, 28], epochs: 3, backend, adversary,
+        onStep: () => { live.push(g.memory()[backend.name]!.liveBytes); },
+      });
+      expect(live).toHaveLength(12);
+      // after the first steps (momentum buffers allocated), every step ends where the last one did
+      expect(new Set(live.slice(2)).size, `live bytes per step: ${live.join(', ')}`).toBe(1);
+      model.dispose();
+    }, 30_000);
+  }
+});
+
 describe('determinism', () => {
   it('batch seeds differ between neighbouring steps, epochs and seeds, and repeat for the same triple', () => {
     const seen = new Set<number>();
