@@ -18,11 +18,11 @@ import { stratifiedSlice, type Dataset } from '../../src/data/dataset.js';
 import { init } from '../../src/init.js';
 import { createModel } from '../../src/models/zoo.js';
 import type { Classifier } from '../../src/models/classifier.js';
-import { tensor, uniform } from '../../src/ops/creation.js';
+import { randn, tensor, uniform } from '../../src/ops/creation.js';
 import { add } from '../../src/ops/binary.js';
 import { logSoftmax } from '../../src/ops/softmax.js';
 import { clipToImage } from '../../src/attacks/steps.js';
-import { klFromLogProbs, tradesLoss } from '../../src/train/trades.js';
+import { klFromLogProbs, tradesLoss, tradesPerturb } from '../../src/train/trades.js';
 import { trainConfigFromArgs } from '../../src/cli/train-command.js';
 import { configFromRecipe, validateRecipe } from '../../src/train/recipe.js';
 import { crossEntropy } from '../../src/ops/nn.js';
@@ -262,4 +262,38 @@ describe('gmgrad train flags', () => {
     expect(adversarialSettings(configFromRecipe(r))).toMatchObject({ mode: 'pgd', epsilon: 0.3, steps: 40, stepSize: 0.01 });
     expect(() => validateRecipe({ ...r, config: { ...r.config, advNorm: 'l1' } }, 'x.json')).toThrow(/x\.json: config\.advNorm/);
   });
+});
+
+it("TRADES' inner maximisation equals a plain re-implementation on a linear model (∇ KL = Wᵀ(q − p), sign steps, project, clip)", async () => {
+  const { affineClassifier } = await import('../attacks/fixtures.js');
+  const W = [[1, -2, 0.5], [-1, 1, 2], [0.3, 0.7, -1.5]];
+  const b = [0.1, -0.2, 0.05];
+  const model = affineClassifier(W, b);
+  const xs = [[0.2, 0.5, 0.9], [0.6, 0.1, 0.4]];
+  const x = tensor(xs, { dtype: 'float64' });
+  const s = { epsilon: 0.1, steps: 5, stepSize: 0.03, norm: 'linf' as const };
+  const seed = 21;
+  const got = await tradesPerturb(model, x, s, seed);
+  // the start's draws, taken from the same generator as tradesPerturb takes them
+  const noiseTensor = randn(x.shape, { generator: new Generator(seed), dtype: 'float64', std: 0.001 });
+  const noise = Array.from(await noiseTensor.data());
+  noiseTensor.dispose();
+  const softmaxOf = (v: number[]) => { const z = W.map((row, k) => row.reduce((a, w, j) => a + w * v[j]!, b[k]!)); const m = Math.max(...z); const e = z.map((t) => Math.exp(t - m)); const sum = e.reduce((a, t) => a + t, 0); return e.map((t) => t / sum); };
+  const clip = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
+  const want: number[] = [];
+  xs.forEach((x0, i) => {
+    const p = softmaxOf(x0);
+    let cur = x0.map((v, j) => clip(v + noise[3 * i + j]!, 0, 1));
+    for (let t = 0; t < s.steps; t++) {
+      const q = softmaxOf(cur);
+      const grad = x0.map((_, j) => W.reduce((a, row, k) => a + row[j]! * (q[k]! - p[k]!), 0));
+      cur = cur.map((v, j) => clip(clip(v + s.stepSize * Math.sign(grad[j]!), x0[j]! - s.epsilon, x0[j]! + s.epsilon), 0, 1));
+    }
+    want.push(...cur);
+  });
+  const values = Array.from(await got.data());
+  values.forEach((v, k) => expect(v).toBeCloseTo(want[k]!, 10));
+  // the attack moved every coordinate: the comparison is not of two copies of x
+  expect(values.some((v, k) => Math.abs(v - xs.flat()[k]!) > 0.05)).toBe(true);
+  got.dispose(); x.dispose(); model.dispose();
 });
