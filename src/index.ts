@@ -29,6 +29,13 @@ export { evaluateModel, toTensors, type ModelEvaluation, type ModelEvaluationOpt
 export { evaluateRobustness, type AttackPlan, type AttackRun, type NamedDetector, type RobustnessOptions, type RobustnessResult } from './eval/robustness.js';
 export { makePlans, PLAN_NAMES, type PlanOptions } from './eval/plans.js';
 export { formatRobustness, robustnessJson } from './eval/summary.js';
+export {
+  runSanityChecks, type SanityOptions, type SanityReport, type SanityAttack, type GradientBudget, type CheckStatus,
+  type MonotonicCheck, type UnboundedCheck, type BudgetCheck, type GradientFreeCheck, type TramerCheck,
+} from './eval/sanity-checks.js';
+export { sanityMarkdown } from './eval/sanity-md.js';
+export { tramerReduction, detectorRobustAccuracy, type TramerInput, type TramerResult } from './eval/sanity-tramer.js';
+export { adversarialSettings, createAdversary, batchSeed, type Adversary, type AdversarialSettings, type BatchPosition } from './train/adversarial.js';
 export { ProgressBar, type ProgressBarOptions, type ProgressStream } from './progress/progress-bar.js';
 export { taskProgressPrinter, type TaskEvent } from './progress/task-progress.js';
 export { customOp, type CustomOpDefinition } from './core/custom-op.js';

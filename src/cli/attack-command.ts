@@ -11,6 +11,8 @@ import { PLAN_NAMES } from '../eval/plans.js';
 import { formatRobustness, robustnessJson } from '../eval/summary.js';
 import { writeReport } from '../eval/report-writer.js';
 import { detectionMarkdown } from '../eval/report-md.js';
+import { sanityForAttackRun } from '../eval/sanity-plan.js';
+import { sanityMarkdown } from '../eval/sanity-md.js';
 import { SEED_RULE } from '../core/value-rules.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from './args.js';
 import { say, type CliIO } from './io.js';
@@ -37,6 +39,8 @@ export const ATTACK_OPTIONS = {
   backend: { type: 'string', default: 'auto', choices: BACKEND_CHOICES, help: 'compute backend' },
   out: { type: 'string', help: 'output folder', defaultText: 'the checkpoint\'s folder; runs/attack-NAME for --pretrained NAME' },
   'report-md': { type: 'string', help: 'also write the detection table of docs/reproduction.md (τ at 95 % and at --tpr) as Markdown to this file' },
+  sanity: { type: 'boolean', default: false, help: 'also run the sanity checks (Carlini et al. 2019): success non-decreasing in ε, unbounded PGD at 100 %, ×4 steps × 4 restarts, Square vs PGD; written to sanity.md and results.json' },
+  'sanity-n': { type: 'integer', min: 1, default: 100, help: 'images the sanity checks run on (the first of the attacked ones)' },
   'dry-run': { type: 'boolean', default: false, help: 'check the flags, the checkpoint and --out, print the settings as JSON, and exit' },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -91,8 +95,14 @@ export async function attackCommand(argv: string[], io: CliIO): Promise<void> {
     throw e;
   });
   say(io.stdout, formatRobustness(`${config.loss === 'gm' ? 'GM' : 'softmax'} model`, ev.result));
-  const results = { checkpoint: path, dataset, backend: description, config, seconds: (performance.now() - t0) / 1000, options: { ...a, help: undefined, debug: undefined }, result: robustnessJson(ev.result) };
+  const sanity = a.sanity
+    ? await sanityForAttackRun({ model, images: slice(evaluation, 0, Math.min(a.sanityN, evaluation.n)), backend, attacks: a.attacks, epsilons: a.eps, steps: a.steps, seed: a.seed, batchSize: a.batch })
+    : null;
+  const sanityMd = sanity ? sanityMarkdown(sanity) : null;
+  if (sanityMd) say(io.stdout, sanityMd);
+  const results = { checkpoint: path, dataset, backend: description, config, seconds: (performance.now() - t0) / 1000, options: { ...a, help: undefined, debug: undefined }, result: robustnessJson(ev.result), ...(sanity ? { sanity } : {}) };
   await writeFileAtomic(join(out, 'results.json'), JSON.stringify(results, null, 2));
+  if (sanityMd) await writeFileAtomic(join(out, 'sanity.md'), `${sanityMd}\n`);
   const reportPath = join(out, 'report.html');
   const written = await writeReport(reportPath, {
     title: `gmgrad attack — ${config.model} (${config.loss}) on ${dataset}`,
@@ -106,8 +116,8 @@ export async function attackCommand(argv: string[], io: CliIO): Promise<void> {
       model: file.released ? `${file.released.name} (released)` : (config.recipe ?? path), dataset, backend: description, result: ev.result, taus: ev.taus,
       calibrationImages: calibration.n, command: ['gmgrad', 'attack', ...argv].join(' '),
     });
-    await writeFileAtomic(a.reportMd, `${md}\n`);
+    await writeFileAtomic(a.reportMd, `${md}\n${sanityMd ? `\n${sanityMd}\n` : ''}`);
     written.push(a.reportMd);
   }
-  say(io.stderr, `wrote ${[join(out, 'results.json'), ...written].join(', ')}`);
+  say(io.stderr, `wrote ${[join(out, 'results.json'), ...(sanityMd ? [join(out, 'sanity.md')] : []), ...written].join(', ')}`);
 }

@@ -4,7 +4,7 @@
  * there is one) and every flag given overrides one setting of it; a flag may not change the
  * recipe's dataset, network, feature dimension or head.
  */
-import { CONFIG_RULES, defaultConfig, DATASET_NAMES, type TrainConfig } from '../train/config.js';
+import { CONFIG_RULES, defaultConfig, DATASET_NAMES, flagOfField, type TrainConfig } from '../train/config.js';
 import { checkOverrides, configFromRecipe, RecipeError } from '../train/recipe.js';
 import { loadRecipe, recipeNames } from '../train/node/recipe-files.js';
 import { runTraining } from '../train/run.js';
@@ -65,6 +65,12 @@ export const TRAIN_OPTIONS = {
   'means-lr-scale': field('meansLrScale', 'learning-rate multiplier for the GM class means'),
   'clip-norm': field('clipNorm', 'clip gradients to this global L2 norm (0: off)'),
   augment: field('augment', 'random crop (pad 4) + horizontal flip'),
+  adversarial: field('adversarial', 'adversarial training: pgd (PGD-AT, Madry et al. 2018: train on PGD examples) or trades (Zhang et al. 2019: clean loss + β·KL(p(clean) ‖ p(adv)))'),
+  eps: field('advEps', 'adversarial training: the attack\'s budget ε (required with --adversarial)', { defaultText: 'none' }),
+  steps: field('advSteps', 'adversarial training: attack iterations per batch'),
+  'step-size': field('advStepSize', 'adversarial training: attack step size (0: 2.5·ε/steps)'),
+  'adv-norm': field('advNorm', 'adversarial training: the attack\'s threat model'),
+  beta: field('tradesBeta', 'TRADES: weight β of the KL term (Zhang et al.: 6 on CIFAR-10, 1/λ)'),
   seed: field('seed', 'seed of initialisation, shuffling and augmentation'),
   backend: field('backend', 'compute backend'),
   threads: field('threads', 'threads of the wasm backend', { defaultText: 'all cores' }),
@@ -79,6 +85,7 @@ export const TRAIN_OPTIONS = {
 
 /** Flags that only mean something in some configurations: given elsewhere they would be silently ignored. */
 interface Applies { when: (c: TrainConfig) => boolean; where: string; field: keyof TrainConfig }
+const ADVERSARIAL: Applies = { when: (c) => c.adversarial !== 'none', where: '--adversarial pgd or trades', field: 'adversarial' };
 const SGD: Applies = { when: (c) => c.optimizer === 'sgd', where: '--optimizer sgd', field: 'optimizer' };
 const GM: Applies = { when: (c) => c.loss === 'gm', where: '--loss gm', field: 'loss' };
 const APPLIES: Record<string, Applies> = {
@@ -87,6 +94,8 @@ const APPLIES: Record<string, Applies> = {
   'lr-step': { when: (c) => c.schedule === 'step', where: '--schedule step', field: 'schedule' },
   'lr-gamma': { when: (c) => c.schedule === 'step' || c.schedule === 'multistep', where: '--schedule step or multistep', field: 'schedule' },
   alpha: GM, lambda: GM, likelihood: GM, diagonal: GM, 'ramp-epochs': GM, 'ramp-every': GM, 'means-lr-scale': GM,
+  eps: ADVERSARIAL, steps: ADVERSARIAL, 'step-size': ADVERSARIAL, 'adv-norm': ADVERSARIAL,
+  beta: { when: (c) => c.adversarial === 'trades', where: '--adversarial trades', field: 'adversarial' },
   threads: { when: (c) => c.backend === 'wasm' || c.backend === 'auto', where: '--backend wasm (or auto)', field: 'backend' },
 };
 
@@ -99,7 +108,7 @@ export interface TrainArgs {
 }
 
 /** Flag name of a config field (for messages). */
-const flagOf = (field: string) => (field === 'margin' ? '--alpha' : `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+const flagOf = flagOfField;
 
 export function trainConfigFromArgs(argv: string[]): TrainArgs {
   const a = parseArgs(argv, TRAIN_OPTIONS);
@@ -113,6 +122,8 @@ export function trainConfigFromArgs(argv: string[]): TrainArgs {
   pick('rampEvery', a.rampEvery); pick('meansLrScale', a.meansLrScale); pick('clipNorm', a.clipNorm); pick('augment', a.augment); pick('seed', a.seed);
   pick('backend', a.backend); pick('threads', a.threads); pick('limit', a.limit); pick('testLimit', a.testLimit);
   pick('dataDir', a.data);
+  pick('adversarial', a.adversarial); pick('advEps', a.eps); pick('advSteps', a.steps); pick('advStepSize', a.stepSize);
+  pick('advNorm', a.advNorm); pick('tradesBeta', a.beta);
   let base: TrainConfig;
   try {
     if (a.recipe !== undefined) {
@@ -135,6 +146,7 @@ export function trainConfigFromArgs(argv: string[]): TrainArgs {
   if (given.has('nesterov') && base.nesterov && base.momentum === 0) throw new UsageError('--nesterov needs --momentum > 0');
   const m = base.milestones;
   if (m.some((v, i) => i > 0 && v <= m[i - 1]!)) throw new UsageError(`--milestones must increase, got ${m.join(',')}`);
+  if (base.adversarial !== 'none' && !(base.advEps > 0)) throw new UsageError(`--adversarial ${base.adversarial} needs --eps > 0 (the attack's budget), got ${base.advEps}`);
   if (a.resume && a.force) throw new UsageError('--resume continues the run in --out and --force discards it: give one of them');
   return { config: base, resume: a.resume, force: a.force, help: a.help, dryRun: a.dryRun };
 }

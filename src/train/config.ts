@@ -46,6 +46,18 @@ export interface TrainConfig {
   normalize: InputNormalization | null;
   clipNorm: number;
   augment: boolean;
+  /** adversarial training: 'pgd' (PGD-AT, Madry et al. 2018), 'trades' (Zhang et al. 2019) or 'none' */
+  adversarial: AdversarialMode;
+  /** the training attack's budget ε in its norm (required, > 0, when adversarial is on) */
+  advEps: number;
+  /** the training attack's iterations */
+  advSteps: number;
+  /** the training attack's step size; 0: PGD's default 2.5·ε/steps */
+  advStepSize: number;
+  /** the training attack's threat model */
+  advNorm: 'linf' | 'l2';
+  /** TRADES: the weight β of KL(p(clean) ‖ p(adv)) */
+  tradesBeta: number;
   seed: number;
   backend: BackendChoice;
   threads?: number;
@@ -65,6 +77,7 @@ export function defaultConfig(dataset: TrainConfig['dataset'] = 'mnist'): TrainC
     diagonal: false, epochs: 50, batch: 64, optimizer: 'sgd', lr: 0.01, momentum: 0.9, nesterov: true,
     weightDecay: 1e-3, schedule: 'step', lrStep: 5, lrGamma: 0.7, milestones: [], warmupEpochs: 0,
     rampEpochs: 5, rampEvery: 'step', meansLrScale: 1, headInitGain: 0, normalize: null, clipNorm: 0, augment: false,
+    adversarial: 'none', advEps: 0, advSteps: 10, advStepSize: 0, advNorm: 'linf', tradesBeta: 6,
     seed: 0, backend: 'auto', limit: 0, testLimit: 0, out: 'runs/latest',
   };
   if (dataset === 'cifar10') {
@@ -75,6 +88,22 @@ export function defaultConfig(dataset: TrainConfig['dataset'] = 'mnist'): TrainC
     };
   }
   return base;
+}
+
+export const ADVERSARIAL_MODES = ['none', 'pgd', 'trades'] as const;
+export type AdversarialMode = (typeof ADVERSARIAL_MODES)[number];
+
+/** The configuration fields of adversarial training (no part of a run's identity while it is off). */
+export const ADVERSARIAL_FIELDS = ['adversarial', 'advEps', 'advSteps', 'advStepSize', 'advNorm', 'tradesBeta'] as const satisfies readonly (keyof TrainConfig)[];
+
+/** The train command's flag of each field whose name is not the field's own in kebab case. */
+const FIELD_FLAGS: Partial<Record<keyof TrainConfig, string>> = {
+  margin: 'alpha', dataDir: 'data', advEps: 'eps', advSteps: 'steps', advStepSize: 'step-size', tradesBeta: 'beta',
+};
+
+/** featureDim → --feature-dim, margin → --alpha, advEps → --eps (for messages that name a field). */
+export function flagOfField(field: string): string {
+  return `--${FIELD_FLAGS[field as keyof TrainConfig] ?? field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10'] as const;
@@ -108,6 +137,12 @@ export const CONFIG_RULES = {
   headInitGain: { type: 'number', min: 0 },
   clipNorm: { type: 'number', min: 0 },
   augment: { type: 'boolean' },
+  adversarial: { type: 'string', choices: ADVERSARIAL_MODES },
+  advEps: { type: 'number', min: 0 },
+  advSteps: { type: 'integer', min: 1, max: 100_000 },
+  advStepSize: { type: 'number', min: 0 },
+  advNorm: { type: 'string', choices: ['linf', 'l2'] },
+  tradesBeta: { type: 'number', min: 0 },
   seed: { ...SEED_RULE, type: 'integer' },
   backend: { type: 'string', choices: BACKEND_CHOICES },
   threads: { type: 'integer', min: 1, max: 1024 },
@@ -129,6 +164,7 @@ export function checkTrainConfig(c: TrainConfig): void {
   }
   checkNormalization('TrainConfig.normalize', c.normalize);
   if (c.schedule === 'onecycle' && !(c.warmupEpochs < c.epochs)) throw new Error(`TrainConfig.warmupEpochs (the one-cycle peak) must be below epochs (${c.epochs}), got ${c.warmupEpochs}`);
+  if (c.adversarial !== 'none' && !(c.advEps > 0)) throw new Error(`TrainConfig.advEps (--eps) must be > 0 for adversarial training ('${c.adversarial}'), got ${c.advEps}`);
   const m = c.milestones;
   for (let i = 1; i < m.length; i++) {
     if (m[i]! <= m[i - 1]!) throw new Error(`TrainConfig.milestones must increase, got ${m.join(',')}`);

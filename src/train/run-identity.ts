@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ImageData } from '../data/dataset.js';
-import type { TrainConfig } from './config.js';
+import { ADVERSARIAL_FIELDS, flagOfField, type TrainConfig } from './config.js';
 
 export interface RunIdentity {
   recipe: Record<string, unknown>;
@@ -29,16 +29,24 @@ export function fingerprint(d: ImageData): DataFingerprint {
   return { n: d.n, shape: [d.c, d.h, d.w], sha256: h.digest('hex') };
 }
 
+/**
+ * Settings that change nothing in this configuration: the adversarial ones while adversarial
+ * training is off (so runs committed before it existed still resume), TRADES' β under PGD-AT.
+ */
+function inert(c: TrainConfig): readonly string[] {
+  if (c.adversarial === undefined || c.adversarial === 'none') return ADVERSARIAL_FIELDS;
+  return c.adversarial === 'trades' ? [] : ['tradesBeta'];
+}
+
 export function runIdentity(c: TrainConfig, train: ImageData, test: ImageData): RunIdentity {
   const recipe: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(c)) if (!FREE.includes(k as keyof TrainConfig) && v !== undefined) recipe[k] = v;
+  const skip = inert(c);
+  for (const [k, v] of Object.entries(c)) if (!FREE.includes(k as keyof TrainConfig) && !skip.includes(k) && v !== undefined) recipe[k] = v;
   return { recipe, data: { dataset: c.dataset, train: fingerprint(train), test: fingerprint(test) } };
 }
 
 const show = (v: unknown) => JSON.stringify(v) ?? 'unset';
 
-/** featureDim → --feature-dim (the train command's flag for each configuration field) */
-const flagOf = (key: string) => (key === 'margin' ? '--alpha' : `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
 
 /** What differs between the committed run and the one asked for, one phrase each (empty: the same run). */
 export function identityMismatches(committed: RunIdentity, now: RunIdentity): string[] {
@@ -46,7 +54,7 @@ export function identityMismatches(committed: RunIdentity, now: RunIdentity): st
   const keys = new Set([...Object.keys(committed.recipe ?? {}), ...Object.keys(now.recipe)]);
   for (const k of keys) {
     const a = committed.recipe?.[k], b = now.recipe[k];
-    if (show(a) !== show(b)) out.push(`${flagOf(k)} is ${show(b)} but the run used ${show(a)}`);
+    if (show(a) !== show(b)) out.push(`${flagOfField(k)} is ${show(b)} but the run used ${show(a)}`);
   }
   for (const split of ['train', 'test'] as const) {
     const a = committed.data?.[split], b = now.data[split];

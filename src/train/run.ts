@@ -27,6 +27,7 @@ import { modelOptions } from './model-options.js';
 import { Generator } from '../core/random.js';
 import { RunDir, RunStateError, ARTIFACT_FILES, MANIFEST_FILE, type Committed } from './run-dir.js';
 import { identityMismatches, runIdentity, type RunIdentity } from './run-identity.js';
+import { adversarialSettings, createAdversary } from './adversarial.js';
 
 export interface RunOptions {
   /** continue the run committed in config.out (it must be the same run: recipe and data) */
@@ -178,7 +179,11 @@ export async function trainOnData(c: TrainConfig, backend: Backend, description:
     } else {
       await startFresh(run, committed, c, o);
     }
-    log(`training on ${c.dataset} (${trainData.n} train / ${testData.n} test images from ${trainData.source}), ${c.model} → ${c.featureDim}-d features, ${c.loss} head, backend ${description}`);
+    const adversarial = adversarialSettings(c);
+    const adversarialText = adversarial
+      ? `, ${adversarial.mode === 'pgd' ? 'PGD-AT' : `TRADES β=${adversarial.beta}`} (${adversarial.norm === 'linf' ? 'L∞' : 'L2'} ε=${adversarial.epsilon}, ${adversarial.steps} steps of ${+adversarial.stepSize.toPrecision(4)})`
+      : '';
+    log(`training on ${c.dataset} (${trainData.n} train / ${testData.n} test images from ${trainData.source}), ${c.model} → ${c.featureDim}-d features, ${c.loss} head${adversarialText}, backend ${description}`);
     const train = new DataLoader(trainData, { batchSize: c.batch, shuffle: true, seed: c.seed, dropLast: false, augment: c.augment });
     const test = new DataLoader(testData, { batchSize: 256, shuffle: false });
     let bar: ProgressBar | null = null;
@@ -186,7 +191,7 @@ export async function trainOnData(c: TrainConfig, backend: Backend, description:
     const epochsRun = await trainLoop({
       model, optimizer, schedule: makeSchedule(c), train, test, imageShape, epochs: c.epochs, startEpoch,
       ramp: c.loss === 'gm' ? { epochs: c.rampEpochs, alphaStart: 0.1, lambdaStart: 0.01, every: c.rampEvery } : undefined,
-      clipNorm: c.clipNorm || undefined, backend,
+      clipNorm: c.clipNorm || undefined, backend, adversary: adversarial ? createAdversary(adversarial) : undefined,
       onStep: (s) => {
         if (!verbose) return;
         if (s.step === 1) bar = new ProgressBar(`epoch ${s.epoch + 1}/${c.epochs}`, s.steps, o.progressStream);

@@ -17,6 +17,7 @@ import type { Classifier } from '../models/classifier.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Schedule } from '../optim/schedules.js';
 import { clipGradNorm } from '../optim/clip.js';
+import type { Adversary } from './adversarial.js';
 
 export interface HostBatch {
   x: Float32Array;
@@ -79,6 +80,8 @@ export interface TrainLoopOptions {
   startEpoch?: number;
   ramp?: Ramp;
   clipNorm?: number;
+  /** adversarial training: every batch is attacked first and the loss is the adversary's */
+  adversary?: Adversary;
   backend: Backend;
   onStep?: (s: StepInfo) => void;
   /** called after each epoch's evaluation (save checkpoints here) */
@@ -136,6 +139,27 @@ async function firstNonFiniteGradient(model: Classifier): Promise<string | null>
   return null;
 }
 
+/** One batch's forward and backward (attacked first under adversarial training): [loss, correct, gradient guard]. */
+async function trainingStep(model: Classifier, b: HostBatch, o: TrainLoopOptions, at: { epoch: number; step: number }): Promise<Tensor> {
+  const { x, y } = batchTensors(b, o.imageShape, o.backend);
+  let xAdv: Tensor | null = null;
+  try {
+    // the attack sees the weights this step updates, after the ramp and learning-rate update
+    if (o.adversary) xAdv = await o.adversary.perturb(model, x, y, at);
+    return tidy(() => {
+      const out = o.adversary && xAdv ? o.adversary.loss(model, x, xAdv, y) : model.step(x, y);
+      backward(out.loss);
+      // NaN/Inf anywhere in the gradients makes Σ 0·g NaN: one cheap guard per step
+      let guard = zeros([], { backend: o.backend });
+      for (const p of model.parameters()) if (p.grad) guard = add(guard, sum(mul(p.grad, 0)));
+      const right = sum(cast(eq(out.prediction, y), 'float32'));
+      return stack([out.loss, right, guard]);
+    });
+  } finally {
+    x.dispose(); y.dispose(); xAdv?.dispose();
+  }
+}
+
 export async function trainLoop(o: TrainLoopOptions): Promise<EpochMetrics[]> {
   const { model, optimizer, backend } = o;
   const history: EpochMetrics[] = [];
@@ -154,16 +178,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<EpochMetrics[]> {
           const ramped = rampedHyper(finals, o.ramp, fractional);
           head.margin = ramped.alpha; head.lambda = ramped.lambda;
         }
-        const stats = tidy(() => {
-          const { x, y } = batchTensors(b, o.imageShape, backend);
-          const out = model.step(x, y);
-          backward(out.loss);
-          // NaN/Inf anywhere in the gradients makes Σ 0·g NaN: one cheap guard per step
-          let guard = zeros([], { backend });
-          for (const p of model.parameters()) if (p.grad) guard = add(guard, sum(mul(p.grad, 0)));
-          const right = sum(cast(eq(out.prediction, y), 'float32'));
-          return stack([out.loss, right, guard]);
-        });
+        const stats = await trainingStep(model, b, o, { epoch, step });
         const [loss, right, guard] = await stats.data();
         stats.dispose();
         globalStep++;
