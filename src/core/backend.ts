@@ -324,6 +324,12 @@ export interface Accelerations {
   readonly prelu?: (x: Storage, weight: Storage, p: PreluParams) => Storage;
   /** its gradients: dx = g·(x > 0 ? 1 : slope); dWeight[s] = Σ g·min(x, 0) over the values of slope s */
   readonly preluBackward?: (g: Storage, x: Storage, weight: Storage, p: PreluParams) => { dx: Storage; dWeight: Storage };
+  /**
+   * ReLU's gradient read off its output: g where y > 0, else 0 (+0 also where g is NaN or y is
+   * NaN, as PyTorch's threshold_backward); g and y of one size and dtype (ops/unary.ts composes it
+   * with where(y > 0, g, 0))
+   */
+  readonly reluBackward?: (g: Storage, y: Storage) => Storage;
 }
 
 export type AccelerationName = keyof Accelerations;

@@ -32,7 +32,7 @@ export const GM_LIKELIHOODS: readonly GMLikelihood[] = ['true-class', 'true-clas
 const ACCELERATIONS: Readonly<Record<AccelerationName, true>> = {
   conv2dEpilogue: true, matmulEpilogue: true, conv2dBackwardInput: true, conv2dBackwardWeight: true, maxPool2dBackward: true, avgPool2dBackward: true,
   softmax: true, gmForward: true, gmBackward: true, batchNormForward: true, batchNormBackward: true,
-  linfStep: true, sgdStep: true, adamStep: true, prelu: true, preluBackward: true,
+  linfStep: true, sgdStep: true, adamStep: true, prelu: true, preluBackward: true, reluBackward: true,
 };
 /** every optional kernel of the contract */
 export const ACCELERATION_NAMES = Object.keys(ACCELERATIONS) as readonly AccelerationName[];
@@ -317,6 +317,13 @@ export class KernelChecks {
       this.size(kernel, name, s, param.size, 'the size of param');
       seen.push([name, s]);
     }
+  }
+
+  /** reluBackward: float g and y of one size and dtype */
+  reluBackward(kernel: string, g: Storage, y: Storage): void {
+    this.float(kernel, 'y', y);
+    this.sameDType(kernel, 'g', g, y, 'y');
+    this.size(kernel, 'g', g, y.size, 'the size of y');
   }
 
   adamStep(kernel: string, step: number): void {

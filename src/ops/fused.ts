@@ -21,7 +21,8 @@ import { conv2dInputGrad, conv2dWeightGrad } from './conv-grad.js';
 import { linear } from './linalg.js';
 import { sum } from './reduce.js';
 import { reshape } from './shape.js';
-import { affine, relu, rsqrt, unaryRaw } from './unary.js';
+import { reluGradRaw } from './raw.js';
+import { affine, relu, rsqrt } from './unary.js';
 import { checkFloat, checkSameDType, checkTensor, OpError, sameBackend } from './util.js';
 
 /** An inference-mode batch norm over the GEMM's channels (BatchNorm2d.evalParameters()). */
@@ -87,7 +88,7 @@ function recordFused(op: string, x: Tensor, w: Tensor, y: Tensor, scale: Tensor 
   backInput: (dz: Tensor) => Tensor, backWeight: (dz: Tensor) => Tensor): Tensor {
   const inputs = [x, w, ...(scale ? [scale] : []), ...(shift ? [shift] : [])];
   return record(op, inputs, y, (g, needs) => {
-    const gated = e.relu ? mul(g, unaryRaw('sign', y)) : g;
+    const gated = e.relu ? reluGradRaw(y, g) : g;
     const dz = scale ? mul(gated, reshape(scale, channelShape)) : gated;
     const grads: (Tensor | null)[] = [needs[0] ? backInput(dz) : null, needs[1] ? backWeight(dz) : null];
     if (scale) grads.push(needs[2] ? sum(mul(gated, plain()), channelAxes) : null);

@@ -3,6 +3,7 @@
  * composed forms of fused kernels. Nothing here records a graph node, and nothing here imports an
  * op file, so every op file can use these without an import cycle.
  */
+import { accelerated } from '../core/accelerations.js';
 import type { BinaryOp, ReduceOp, StridedView, UnaryOp } from '../core/backend.js';
 import { broadcastShapes, broadcastStrides, contiguousStrides, formatShape, shapesEqual, sizeOf, type Shape } from '../core/shape.js';
 import { fromStorage, Tensor } from '../core/tensor.js';
@@ -30,6 +31,17 @@ export function whereRaw(cond: Tensor, a: Tensor, b: Tensor): Tensor {
   const backend = sameBackend('where', cond, a, b);
   const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, a.shape), b.shape);
   return fromStorage(backend.where(broadcastOperand(cond, shape), broadcastOperand(a, shape), broadcastOperand(b, shape), shape), shape, a.dtype);
+}
+
+/**
+ * relu's gradient g·[y > 0], read off the output (y > 0 exactly where x > 0): g where y > 0, else
+ * 0, as PyTorch's threshold_backward (a NaN g where y <= 0 gives 0, not NaN·0). This composition
+ * is the definition; a backend listing reluBackward runs it in one pass without the mask tensor.
+ */
+export function reluGradRaw(y: Tensor, g: Tensor): Tensor {
+  const fused = accelerated(y.backend, 'reluBackward');
+  if (fused) return fromStorage(fused(g.storage, y.storage), y.shape, y.dtype);
+  return whereRaw(binaryRaw('gt', y, scalarLike(y, 0)), g, scalarLike(g, 0));
 }
 
 /** a scalar tensor of t's dtype on t's backend */

@@ -2,7 +2,7 @@
 import type { UnaryOp } from '../core/backend.js';
 import { record } from '../core/autograd.js';
 import { fromStorage, type Tensor } from '../core/tensor.js';
-import { affineRaw, binaryRaw, scalarLike, unaryRaw } from './raw.js';
+import { affineRaw, binaryRaw, reluGradRaw, scalarLike, unaryRaw } from './raw.js';
 import { checkFloat, checkTensor, OpError } from './util.js';
 
 export { unaryRaw } from './raw.js';
@@ -47,8 +47,7 @@ export const cos = (x: Tensor): Tensor => unaryOp('cos', x, undefined, (x, _y, g
 export const tanh = (x: Tensor): Tensor => unaryOp('tanh', x, undefined, (_x, y, g) => mul(g, affineRaw(unaryRaw('square', y), -1, 1)));
 export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', x, undefined, (_x, y, g) => mul(g, mul(y, affineRaw(y, -1, 1))));
 /** relu'(0) = 0 (PyTorch) */
-// the mask read off the output: y > 0 exactly where x > 0 (one kernel fewer than from x)
-export const relu = (x: Tensor): Tensor => unaryOp('relu', x, undefined, (_x, y, g) => mul(g, unaryRaw('sign', y)));
+export const relu = (x: Tensor): Tensor => unaryOp('relu', x, undefined, (_x, y, g) => reluGradRaw(y, g));
 /** Φ(x), the standard normal CDF (torch.special.ndtr); Φ'(x) = φ(x) */
 export const normalCdf = (x: Tensor): Tensor => unaryOp('normalCdf', x, undefined, (x, _y, g) => mul(g, normalPdf(x)));
 /** exact (erf) GELU x·Φ(x), as PyTorch's default; gelu'(x) = Φ(x) + x·φ(x) */

@@ -115,6 +115,15 @@ const CASES: AccelCase[] = [
       return withGrads(g.prelu(x, w), [x, w]);
     },
   })),
+  // y = relu(x) holds exact zeros (relu'(0) = 0 in both); 4·8·16² values reach the wasm kernel
+  ...[[2, 5, 6, 7], [4, 8, 16, 16]].map((shape): AccelCase => ({
+    label: `relu ${JSON.stringify(shape)}`, covers: ['reluBackward'], exact: true,
+    run: (b) => {
+      const gen = new g.Generator(57);
+      const x = g.mul(g.randn(shape, { generator: gen, backend: b }), g.gt(g.rand(shape, { generator: gen, backend: b }), 0.2)).requiresGrad_();
+      return withGrads(g.relu(x), [x]);
+    },
+  })),
   {
     label: 'linfStep (sign(0) = 0, moves outside the ball and the image range)', covers: ['linfStep'], exact: true,
     run: (b) => {

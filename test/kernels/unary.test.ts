@@ -127,6 +127,25 @@ describe.each(DEVICES)('unary kernels on $name', (device) => {
     expect(Array.from(await read(b, b.unary('sigmoid', upload(b, [-1000, 1000]))))).toEqual([0, 1]);
   });
 
+  it('reluBackward (the ReLU gradient acceleration) gives g where y > 0, else +0, against the float64 formula', async () => {
+    const b = get();
+    if (!b) return;
+    const fused = b.accelerated.reluBackward;
+    expect(fused, 'every device lists reluBackward').toBeTypeOf('function');
+    // 4099 values reach the wasm kernel past its last full vector; 9 stay on the reference's loop
+    for (const n of [4099, 9]) {
+      const ys = specialValues(n, 2), gs = specialValues(n, 3);
+      ys[1] = 1; gs[1] = NaN; ys[2] = -0; gs[2] = NaN; ys[3] = NaN; gs[3] = 1; ys[4] = Infinity; gs[4] = -0;
+      const want = Array.from(ys, (y, i) => (y > 0 ? gs[i]! : 0));
+      for (const dtype of device.float64 ? ['float32', 'float64'] as const : ['float32'] as const) {
+        const got = await read(b, fused!(upload(b, gs, dtype), upload(b, ys, dtype)));
+        if (device.gpu) expectClose(`reluBackward ${n}`, got, want, 0, 0); else expectSameBits(`reluBackward ${n} ${dtype}`, got, want);
+      }
+    }
+    expect(() => fused!(upload(b, new Float32Array(5000)), upload(b, new Float32Array(4999))))
+      .toThrow(new RegExp(`${device.kernelPrefix}\\.reluBackward: g has 5000 elements, expected 4999`));
+  });
+
   it('a missing parameter is an error naming the kernel', () => {
     const b = get();
     if (!b) return;

@@ -1,7 +1,7 @@
 /**
  * The CPU reference's fused kernels (every acceleration of the contract but the GEMM epilogues,
  * which would gain a host nothing), in float64 with one rounding into the output: the convolution
- * and pooling gradients, softmax, the GM loss, batch norm, PReLU, the L∞ attack step and the
+ * and pooling gradients, softmax, the GM loss, batch norm, PReLU, ReLU's gradient, the L∞ attack step and the
  * optimizer updates. Each validates its arguments like a required kernel does.
  */
 import type {
@@ -162,6 +162,15 @@ export function cpuAccelerations(b: CpuBackend): Accelerations {
       const dx = b.allocate(kernel, x.size, x.dtype), dWeight = b.allocate(kernel, weight.size, x.dtype);
       preluBackwardInto(G, X, W, dx.data, dWeight.data, p, x.dtype === 'float32' ? Math.fround : (v) => v);
       return { dx, dWeight };
+    },
+
+    reluBackward(g: Storage, y: Storage): Storage {
+      const kernel = b.kernelName('reluBackward');
+      const G = b.arrayOf(kernel, 'g', g), Y = b.arrayOf(kernel, 'y', y);
+      checks.reluBackward(kernel, g, y);
+      const out = b.allocate(kernel, y.size, y.dtype), O = out.data;
+      for (let i = 0; i < O.length; i++) O[i] = Y[i]! > 0 ? G[i]! : 0;
+      return out;
     },
 
     linfStep(xAdv: Storage, x: Storage, g: Storage, p: LinfStepParams): Storage {

@@ -10,6 +10,7 @@ import type {
 import { ACCELERATION_NAMES } from '../../core/kernel-contract.js';
 import type { WasmBackend } from './backend.js';
 import { gmBackwardFloat32, gmForwardFloat32 } from './gm-loss.js';
+import { RELU_BACKWARD_AS_BINARY } from './kernels/elementwise.js';
 import { preluBackwardInto, preluForwardInto } from './prelu.js';
 import { ELEMENTWISE_MIN, SOFTMAX_MIN } from './thresholds.js';
 
@@ -159,6 +160,17 @@ export function wasmAccelerations(b: WasmBackend): Accelerations {
       const [dx, DX] = b.output(kernel, x.size), [dWeight, DW] = b.output(kernel, weight.size);
       preluBackwardInto(kernels, G, X, W, DX, DW, p);
       return { dx, dWeight };
+    },
+
+    reluBackward(g: Storage, y: Storage): Storage {
+      if (!allFloat32(g, y) || y.size < ELEMENTWISE_MIN) return ref.reluBackward!(g, y);
+      const kernel = name('reluBackward');
+      const G = f32(kernel, 'g', g), Y = f32(kernel, 'y', y);
+      checks.reluBackward(kernel, g, y);
+      const [out, O] = b.output(kernel, y.size);
+      const flat = { shape: [y.size], strides: [1], offset: 0 };
+      kernels.binaryInto(RELU_BACKWARD_AS_BINARY, O, flat.shape, G, flat, Y, flat);
+      return out;
     },
 
     linfStep: ref.linfStep!,

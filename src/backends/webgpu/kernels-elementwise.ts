@@ -154,6 +154,21 @@ export function unary(ctx: GpuContext, kernel: string, op: UnaryOp, x: WebGpuSto
 
 export function binary(ctx: GpuContext, kernel: string, op: BinaryOp, a: WebGpuStorage, av: StridedView,
   b: WebGpuStorage, bv: StridedView, outShape: readonly number[], out: WebGpuStorage): void {
+  binaryExpression(ctx, kernel, a.dtype === 'int32' ? BINARY_I32[op] : BINARY_F32[op], a, av, b, bv, outShape, out);
+}
+
+/**
+ * ReLU's gradient (Accelerations.reluBackward), float32 g and y of one size: g where y > 0, else 0
+ * (NaN y compares false)
+ */
+export function reluBackward(ctx: GpuContext, kernel: string, g: WebGpuStorage, y: WebGpuStorage, out: WebGpuStorage): void {
+  const flat = { shape: [y.size], strides: [1], offset: 0 };
+  binaryExpression(ctx, kernel, 'select(0.0, x, y > 0.0 && !isNan(y))', g, flat, y, flat, flat.shape, out);
+}
+
+/** out = expr(x, y) with x from a and y from b, both read through views of outShape */
+function binaryExpression(ctx: GpuContext, kernel: string, expr: string, a: WebGpuStorage, av: StridedView,
+  b: WebGpuStorage, bv: StridedView, outShape: readonly number[], out: WebGpuStorage): void {
   const count = sizeOf(outShape);
   if (count === 0) return;
   const c = coalesce(outShape, [av.strides, bv.strides]);
@@ -163,7 +178,6 @@ export function binary(ctx: GpuContext, kernel: string, op: BinaryOp, a: WebGpuS
   writeStrides(w, c.strides[0]!);
   writeStrides(w, c.strides[1]!);
   w.i32(av.offset).i32(bv.offset).u32(count);
-  const expr = a.dtype === 'int32' ? BINARY_I32[op] : BINARY_F32[op];
   ctx.run(kernel, {
     shaders: ['binaryStrided'],
     subs: { T: wgslType(a.dtype), EXPR: expr, RANK: rank, WG },

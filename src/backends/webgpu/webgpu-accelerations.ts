@@ -1,7 +1,7 @@
 /**
  * The WebGPU backend's fused kernels (every acceleration of the contract): GEMMs with a fused
  * epilogue (bias, inference batch norm, ReLU), the convolution and pooling gradients, softmax, the
- * GM loss, batch norm, the L∞ attack step and the optimizer updates. Each validates its arguments, allocates its outputs and records the kernels
+ * GM loss, batch norm, ReLU's gradient, the L∞ attack step and the optimizer updates. Each validates its arguments, allocates its outputs and records the kernels
  * (kernels-*.ts), as the required primitives do.
  */
 import type {
@@ -9,6 +9,7 @@ import type {
 } from '../../core/backend.js';
 import type { WebGpuStorage } from './gpu-storage.js';
 import * as attack from './kernels-attack.js';
+import * as elementwise from './kernels-elementwise.js';
 import * as gemm from './kernels-gemm.js';
 import * as nn from './kernels-nn.js';
 import * as optim from './kernels-optim.js';
@@ -135,6 +136,15 @@ export function webGpuAccelerations(scope: GpuKernelScope): Accelerations {
       };
       nn.batchNormBackward(ctx, kernel, D, X, M, V, W, p, result);
       return result;
+    },
+
+    reluBackward(g: Storage, y: Storage): Storage {
+      const kernel = begin('reluBackward');
+      const G = storage(kernel, 'g', g), Y = storage(kernel, 'y', y);
+      checks.reluBackward(kernel, G, Y);
+      const out = ctx.allocate(kernel, Y.size, Y.dtype);
+      elementwise.reluBackward(ctx, kernel, G, Y, out);
+      return out;
     },
 
     linfStep(xAdv: Storage, x: Storage, g: Storage, p: LinfStepParams): Storage {

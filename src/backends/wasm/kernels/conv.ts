@@ -269,6 +269,16 @@ function emitPatchWalk(f: FunctionBuilder, vec: Vec, NR: number, mode: WalkMode,
         run(tEnd, 1, () => { f.get(d).get(s).mem('f32.load').mem('f32.store'); addTo(f, s, 4); }, I.eq(I.and(t, 3), 0));
         run(tEnd, 4, () => { f.get(d).get(s).mem('v128.load').mem('v128.store'); addTo(f, s, 16); });
       });
+      // stride 2 (the downsampling layers): the even lanes of two loads; the second load's last
+      // lane is one column past the 4th pixel's, so a vector runs only while a 5th pixel follows
+      // (whose own column bounds the read inside the input)
+      when(f, I.eq(sW, 2), () => {
+        run(tEnd, 1, () => { f.get(d).get(s).mem('f32.load').mem('f32.store'); addTo(f, s, 8); }, I.eq(I.and(t, 3), 0));
+        run(I.sub(tEnd, 1), 4, () => {
+          f.get(d).get(s).mem('v128.load').get(s).mem('v128.load', 16).f32x4Shuffle([0, 2, 4, 6]).mem('v128.store');
+          addTo(f, s, 32);
+        });
+      });
     }
     scalar();
   };

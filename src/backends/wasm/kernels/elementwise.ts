@@ -88,8 +88,21 @@ function compare(simdOp: 'f32x4.eq' | 'f32x4.ne' | 'f32x4.lt' | 'f32x4.le' | 'f3
 /** the strided copy y = a runs as a binary op whose second operand is ignored (see copyInto) */
 export const COPY_AS_BINARY = 'copy';
 
+/**
+ * ReLU's gradient (Accelerations.reluBackward) as a binary op of (g, y): g where y > 0, else +0
+ * (also for NaN y and, where y <= 0, for NaN g): the mask y > 0 ANDed onto g's bits
+ */
+export const RELU_BACKWARD_AS_BINARY = 'reluBackward';
+
 export const WASM_BINARY: Record<string, BinaryEmitter> = {
   [COPY_AS_BINARY]: { simd: (f) => { f.op('drop'); }, scalar: (f) => { f.op('drop'); } },
+  [RELU_BACKWARD_AS_BINARY]: {
+    simd: (f) => { f.f32x4Const(0).op('f32x4.gt').op('v128.and'); },
+    scalar: (f) => {
+      const y = f.local('f32');
+      f.set(y).f32(0).get(y).f32(0).op('f32.gt').op('select');
+    },
+  },
   add: arith('f32x4.add', 'f32.add'), sub: arith('f32x4.sub', 'f32.sub'),
   mul: arith('f32x4.mul', 'f32.mul'), div: arith('f32x4.div', 'f32.div'),
   // wasm min/max propagate NaN and order −0 < +0, as Math.min/Math.max
