@@ -25,6 +25,11 @@ export const ATTACK_OPTIONS = {
   attacks: { type: 'list', choices: PLAN_NAMES, default: ['fgsm', 'pgd', 'cw', 'deepfool', 'adaptive'], help: 'attacks to run' },
   eps: { type: 'numbers', min: 0, max: 1000, default: [0.1, 0.2, 0.3], help: 'ε values (L∞ for fgsm/bim/pgd/mim/adaptive; L2 for fgm/pgd-l2)' },
   steps: { type: 'integer', min: 1, max: 100_000, default: 40, help: 'PGD/BIM/MIM/adaptive iterations' },
+  restarts: { type: 'integer', min: 1, max: 10_000, default: 1, help: 'restarts of APGD and the detector-aware PGD variants (the study\'s main table: 5 with --steps 100)' },
+  queries: { type: 'integer', min: 1, max: 1_000_000, default: 1000, help: 'Square / Sparse-RS model queries per sample' },
+  pixels: { type: 'integer', min: 1, max: 1_000_000, default: 10, help: 'Sparse-RS: the most pixels changed (L0)' },
+  kappa: { type: 'number', min: 0, exclusiveMin: true, default: 5, help: 'high-confidence-pgd: the logit margin κ a success needs' },
+  detectors: { type: 'list', choices: ['kd', 'lid'], default: [], help: 'baseline detectors fitted beside the GM score and Mahalanobis: kernel density (Feinman et al. 2017), LID (Ma et al. 2018)' },
   'cw-search': { type: 'integer', min: 1, max: 1000, default: 5, help: 'C&W binary-search steps over c' },
   'cw-iterations': { type: 'integer', min: 1, max: 100_000, default: 100, help: 'C&W Adam iterations per search step' },
   'cw-lr': { type: 'number', min: 0, exclusiveMin: true, default: 1e-2, help: 'C&W Adam learning rate (raise it for few iterations)' },
@@ -84,7 +89,8 @@ export async function attackCommand(argv: string[], io: CliIO): Promise<void> {
   say(io.stderr, `attacking ${path} (${config.model}, ${config.loss} head, ${config.featureDim}-d) on ${dataset}, backend ${description}`);
   const t0 = performance.now();
   const ev = await evaluateModel({
-    model, backend, fit, calibration, evaluation, attacks: a.attacks, epsilons: a.eps, steps: a.steps,
+    model, backend, fit, calibration, evaluation, attacks: a.attacks, epsilons: a.eps, steps: a.steps, restarts: a.restarts, queries: a.queries, pixels: a.pixels, kappa: a.kappa,
+    extraDetectors: a.detectors as ('kd' | 'lid')[],
     cwSearchSteps: a.cwSearch, cwIterations: a.cwIterations, cwInitialConst: a.cwC0, cwLearningRate: a.cwLr, seed: a.seed,
     tpr: a.tpr, extraTprs: a.reportMd !== undefined && a.tpr !== 0.95 ? [0.95] : [], batchSize: a.batch, keepFeatures: config.featureDim === 2, keepImages: 8,
     log: (l) => say(io.stderr, l),

@@ -8,6 +8,8 @@ import type { Tensor } from '../core/tensor.js';
 import { tensor } from '../ops/creation.js';
 import { GMScoreDetector } from '../detect/gm-score.js';
 import { MahalanobisDetector } from '../detect/mahalanobis.js';
+import { KernelDensityDetector } from '../detect/kernel-density.js';
+import { LidDetector } from '../detect/lid.js';
 import type { ImageData } from '../data/dataset.js';
 import type { Classifier } from '../models/classifier.js';
 import { evaluateRobustness, type NamedDetector, type RobustnessOptions, type RobustnessResult } from './robustness.js';
@@ -33,6 +35,8 @@ export interface ModelEvaluationOptions extends Omit<PlanOptions, 'adaptiveDetec
   /** the images attacked */
   evaluation: ImageData;
   tpr?: number;
+  /** baseline detectors fitted beside GM and Mahalanobis: 'kd' (Feinman et al. 2017), 'lid' (Ma et al. 2018) */
+  extraDetectors?: readonly ('kd' | 'lid')[];
   /** further clean true-positive rates to report τ at (e.g. 0.95; the detectors flag at `tpr`) */
   extraTprs?: number[];
   batchSize?: number;
@@ -65,6 +69,14 @@ export async function evaluateModel(o: ModelEvaluationOptions): Promise<ModelEva
     if (model.isGM) detectors.push({ name: 'GM score', detector: new GMScoreDetector(model) });
     log(`fitting the Mahalanobis detector on ${o.fit.n} clean training images`);
     detectors.push({ name: 'Mahalanobis', detector: await MahalanobisDetector.fit(model, fit.x, fit.y, { numClasses: model.meta.numClasses, batchSize: o.batchSize }) });
+    if (o.extraDetectors?.includes('kd')) {
+      log(`fitting the kernel-density detector on ${o.fit.n} clean training images`);
+      detectors.push({ name: 'Kernel density', detector: await KernelDensityDetector.fit(model, fit.x, fit.y, { batchSize: o.batchSize, seed: o.seed }) });
+    }
+    if (o.extraDetectors?.includes('lid')) {
+      log(`fitting the LID detector on ${o.fit.n} clean training images`);
+      detectors.push({ name: 'LID', detector: await LidDetector.fit(model, fit.x, { batchSize: o.batchSize }) });
+    }
     const taus: Record<string, { tpr: number; tau: number }[]> = {};
     for (const d of detectors) {
       // the extra rates first: calibrate() leaves the detector at the last τ it computed

@@ -1,6 +1,7 @@
 /** Attack plans from command-line names: `fgsm,pgd,cw,deepfool,adaptive` × ε values. */
 import { createAttack } from '../attacks/registry.js';
 import type { FeatureDetector } from '../detect/detector.js';
+import { EXTRA_PLAN_NAMES, makeExtraPlans } from './plans-extra.js';
 import type { AttackPlan } from './robustness.js';
 
 export interface PlanOptions {
@@ -19,9 +20,17 @@ export interface PlanOptions {
   /** the detector the adaptive attack evades */
   adaptiveDetector?: FeatureDetector;
   seed?: number;
+  /** restarts of APGD and the detector-aware PGD variants (default 1) */
+  restarts?: number;
+  /** Square / Sparse-RS queries per sample (default 1000) */
+  queries?: number;
+  /** Sparse-RS: the most pixels changed (default 10) */
+  pixels?: number;
+  /** high-confidence PGD: the logit margin κ (default 5) */
+  kappa?: number;
 }
 
-export const PLAN_NAMES = ['fgsm', 'fgm', 'bim', 'pgd', 'pgd-l2', 'mim', 'cw', 'deepfool', 'deepfool-linf', 'adaptive', 'adaptive-cw'];
+export const PLAN_NAMES = ['fgsm', 'fgm', 'bim', 'pgd', 'pgd-l2', 'mim', 'cw', 'deepfool', 'deepfool-linf', 'adaptive', 'adaptive-cw', ...EXTRA_PLAN_NAMES];
 
 export function makePlans(o: PlanOptions): AttackPlan[] {
   const steps = o.steps ?? 40;
@@ -29,6 +38,8 @@ export function makePlans(o: PlanOptions): AttackPlan[] {
   const plans: AttackPlan[] = [];
   for (const name of o.attacks) {
     if (!PLAN_NAMES.includes(name)) throw new Error(`unknown attack '${name}' (known: ${PLAN_NAMES.join(', ')})`);
+    const extra = makeExtraPlans(name, { ...o, steps, seed });
+    if (extra) { plans.push(...extra); continue; }
     const eps = (fn: (e: number) => AttackPlan) => { for (const e of o.epsilons) plans.push(fn(e)); };
     switch (name) {
       case 'fgsm': case 'fgm':
