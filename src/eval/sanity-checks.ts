@@ -202,6 +202,8 @@ async function gradientFreeCheck(o: SanityOptions, correct: boolean[], gradientF
   if (o.gradientFree === null) return skipped('skipped: no gradient-free attack requested');
   const found = o.gradientFree ?? registryGradientFree(o.attack.norm, o.seed ?? 0);
   if (typeof found === 'string') return skipped(`skipped: ${found}`);
+  // the score-based attacks search over image squares/pixels: a flat input has none
+  if (o.gradientFree === undefined && o.x.rank !== 4) return skipped(`skipped: ${found.name} needs images [N, C, H, W], got x [${o.x.shape.join(', ')}]`, found.name);
   let attack: SanityAttack;
   try {
     attack = found.make(o.budget.epsilon);
