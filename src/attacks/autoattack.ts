@@ -36,6 +36,8 @@ export interface AutoAttackMember {
   norms: readonly Norm[];
   /** a minimum-norm attack: its success counts only within ε */
   minimumNorm: boolean;
+  /** it searches over image squares or pixels, so needs [N, C, H, W] inputs (Square) */
+  imagesOnly?: boolean;
   options(c: MemberConfig): Record<string, unknown>;
 }
 
@@ -46,7 +48,7 @@ export const STANDARD_MEMBERS: readonly AutoAttackMember[] = [
   { name: 'apgd-ce', norms: ['linf', 'l2', 'l1'], minimumNorm: false, options: (c) => ({ epsilon: c.epsilon, norm: c.norm, seed: c.seed, ...withSteps(c) }) },
   { name: 'apgd-t', norms: ['linf', 'l2', 'l1'], minimumNorm: false, options: (c) => ({ epsilon: c.epsilon, norm: c.norm, seed: c.seed, numTargets: 9, ...withSteps(c) }) },
   { name: 'fab-t', norms: ['linf', 'l2'], minimumNorm: true, options: (c) => ({ norm: c.norm, seed: c.seed, numTargets: 9, ...withSteps(c) }) },
-  { name: 'square', norms: ['linf', 'l2'], minimumNorm: false, options: (c) => ({ epsilon: c.epsilon, norm: c.norm, seed: c.seed }) },
+  { name: 'square', norms: ['linf', 'l2'], minimumNorm: false, imagesOnly: true, options: (c) => ({ epsilon: c.epsilon, norm: c.norm, seed: c.seed }) },
 ];
 
 export interface AutoAttackOptions extends Omit<EpsilonAttackOptions, 'target'> {
@@ -62,8 +64,8 @@ export interface AutoAttackOptions extends Omit<EpsilonAttackOptions, 'target'> 
 
 export interface MemberReport {
   name: string;
-  /** 'ran', or why not: not registered, or no form for the threat model */
-  status: 'ran' | 'not registered' | 'unsupported norm';
+  /** 'ran', or why not: not registered, no form for the threat model, or inputs that are not images */
+  status: 'ran' | 'not registered' | 'unsupported norm' | 'unsupported input';
   /** samples it was run on */
   attempted: number;
   /** of those, samples it broke */
@@ -128,6 +130,7 @@ export class AutoAttack extends EpsilonAttack {
       const report: MemberReport = { name: member.name, status: 'ran', attempted: 0, successes: 0 };
       reports.push(report);
       if (!member.norms.includes(this.norm)) { report.status = 'unsupported norm'; continue; }
+      if (member.imagesOnly && ctx.x.rank !== 4) { report.status = 'unsupported input'; continue; }
       const attack = this.lookup(member.name, member.options(config));
       if (!attack) { report.status = 'not registered'; continue; }
       const chosen = Array.from({ length: n }, (_, i) => i).filter((i) => this.runAll ? brokenBy[i] !== 'clean' : brokenBy[i] === null);

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { getBackend } from '../../src/index.js';
 import { ATTACK_NAMES, AutoAttack, createAttack, STANDARD_MEMBERS, type Attack, type AutoAttackResult } from '../../src/attacks/index.js';
-import { arr } from './fixtures.js';
+import { arr, images, predictions, tinyCnn } from './fixtures.js';
+import { GradientTrap } from './score-helpers.js';
 import { trainedBlobModel } from './trained-fixture.js';
 
 const { model, x, y } = trainedBlobModel();
@@ -18,7 +19,8 @@ describe('AutoAttack, standard version', () => {
   it('runs apgd-ce, apgd-t, fab-t, square in order, later ones only on the samples still robust; records who broke each sample', async () => {
     const r = (await createAttack('autoattack', { epsilon: 0.15, steps: 10 }).run(model, x, y)) as AutoAttackResult;
     expect(r.members.map((m) => m.name)).toEqual(['apgd-ce', 'apgd-t', 'fab-t', 'square']);
-    expect(r.members[3]!.status).toBe(ATTACK_NAMES.includes('square' as never) ? 'ran' : 'not registered');
+    // the trained fixture takes flat inputs: Square, which searches over image squares, is skipped saying why
+    expect(r.members[3]!.status).toBe(ATTACK_NAMES.includes('square' as never) ? 'unsupported input' : 'not registered');
     // the clean points are all correctly classified, so the first member sees every sample
     expect(r.members[0]!.attempted).toBe(n);
     let robust = n;
@@ -97,4 +99,20 @@ describe('memory stays flat for the new attacks', () => {
       expect(live()).toBe(before);
     });
   }
+});
+
+describe('AutoAttack on images', () => {
+  it('runs its Square member on [N, C, H, W] inputs, without a gradient, on the samples still robust', async () => {
+    const trap = new GradientTrap(tinyCnn(3, 'softmax', 5));
+    const xi = images([4, 1, 8, 8], 21);
+    const yi = predictions(trap.inner, xi);
+    const square = STANDARD_MEMBERS.find((m) => m.name === 'square')!;
+    const r = (await new AutoAttack({ epsilon: 0.3, members: [square], seed: 2 }, lookup).run(trap, xi, yi)) as AutoAttackResult;
+    expect(r.members[0]!.status).toBe(ATTACK_NAMES.includes('square' as never) ? 'ran' : 'not registered');
+    if (r.members[0]!.status === 'ran') {
+      expect(r.members[0]!.attempted).toBe(4);
+      expect(trap.recordedForwards).toBe(0);
+      expect(r.members[0]!.successes).toBe(r.success.filter(Boolean).length);
+    }
+  });
 });
