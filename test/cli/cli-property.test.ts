@@ -53,7 +53,7 @@ function validTokens(flag: string, spec: OptionSpec): fc.Arbitrary<string[]> {
     }
     // a free string may name a file the command writes (--report-md): never one in the working directory
     case 'string': return spec.choices ? fc.constantFrom(...spec.choices).map((v) => [`--${flag}`, v]) : fc.constant(null).map(() => [`--${flag}`, join(tempDir(), 'x')]);
-    case 'list': return fc.subarray([...(spec.choices ?? ['a', 'b'])], { minLength: 1, maxLength: 3 }).map((v) => [`--${flag}`, v.join(',')]);
+    case 'list': { const choices = [...(spec.choices ?? ['a', 'b'])]; return fc.subarray(choices, { minLength: 1, maxLength: Math.min(3, choices.length) }).map((v) => [`--${flag}`, v.join(',')]); }
     case 'numbers': return fc.uniqueArray(fc.double({ min: spec.min ?? 0, max: top(spec.min ?? 0, 0.5), noNaN: true }), { minLength: 1, maxLength: 3 }).map((v) => [`--${flag}`, v.join(',')]);
     case 'integers': return fc.uniqueArray(fc.integer({ min: spec.min ?? 1, max: (spec.min ?? 1) + 20 }), { minLength: 1, maxLength: 3 }).map((v) => [`--${flag}`, v.sort((a, b) => a - b).join(',')]);
   }
