@@ -18,7 +18,7 @@ import { EpsilonAttack, type EpsilonAttackOptions } from './epsilon-attack.js';
 import { marginObjective } from './losses.js';
 import { forwardPass, withEvalMode, type AttackModel, type ForwardOutputs } from './model.js';
 import { randomStart } from './random-start.js';
-import { disposeCandidate, keepWorstCase, type Candidate } from './restarts.js';
+import { iterateKeepingBest, keepWorstCase, type Candidate } from './restarts.js';
 import { ascentStep, type Norm } from './steps.js';
 import { checkNonNegative, checkOneOf, checkPositive, checkPositiveInt } from './validate.js';
 
@@ -113,33 +113,20 @@ export abstract class DetectorAwarePGD extends EpsilonAttack {
   }
 
   #iterate(ctx: AttackContext, start: Tensor): Candidate {
-    let cur = start;
-    let best: Candidate | null = null;
-    try {
-      for (let s = 0; s < this.steps; s++) {
-        let seen: Candidate | null = null;
-        const next = keep(tidy(() => {
-          const { direction, outputs } = this.stepDirection(ctx, cur);
-          try {
-            seen = noGrad(() => this.#assess(ctx, keep(detach(cur)), outputs));
-          } finally {
-            outputs.logits.dispose();
-            outputs.features?.dispose();
-          }
-          return ascentStep(cur, ctx.x, direction, this.alpha, this.epsilon, this.norm);
-        }));
-        if (seen) best = best ? keepWorstCase(best, seen) : seen;
-        cur.dispose();
-        cur = next;
-        ctx.iterationDone();
-      }
-    } catch (e) {
-      cur.dispose();
-      if (best) disposeCandidate(best);
-      throw e;
-    }
-    const last = tidy(() => noGrad(() => this.#assess(ctx, cur, forwardPass(ctx.model, cur))));
-    return best ? keepWorstCase(best, last) : last;
+    return iterateKeepingBest(ctx, start, this.steps, (cur) => {
+      let seen: Candidate | null = null;
+      const next = keep(tidy(() => {
+        const { direction, outputs } = this.stepDirection(ctx, cur);
+        try {
+          seen = noGrad(() => this.#assess(ctx, keep(detach(cur)), outputs));
+        } finally {
+          outputs.logits.dispose();
+          outputs.features?.dispose();
+        }
+        return ascentStep(cur, ctx.x, direction, this.alpha, this.epsilon, this.norm);
+      }));
+      return { next, seen: seen as Candidate | null };
+    }, (last) => tidy(() => noGrad(() => this.#assess(ctx, last, forwardPass(ctx.model, last)))));
   }
 
   /** As Attack.run; with κ > 0 a success also needs the logit margin to reach κ on the returned input. */

@@ -14,7 +14,7 @@ import { inputGradient } from './gradient.js';
 import { checkLossSupported, LOSS_NAMES, type LossName, type ObjectiveSpec } from './losses.js';
 import { forwardPass, type AttackModel } from './model.js';
 import { randomStart } from './random-start.js';
-import { assess, disposeCandidate, keepWorstCase, type Candidate } from './restarts.js';
+import { assess, iterateKeepingBest, keepWorstCase, type Candidate } from './restarts.js';
 import { ascentStep, type Norm } from './steps.js';
 import { checkNonNegative, checkOneOf, checkPositive, checkPositiveInt } from './validate.js';
 
@@ -94,36 +94,23 @@ export class PGD extends EpsilonAttack {
 
   /** `steps` projected steps from `start` (consumed); returns the last (or best) iterate, assessed */
   protected iterate(ctx: AttackContext, spec: ObjectiveSpec, start: Tensor): Candidate {
-    let cur = start;
-    let best: Candidate | null = null;
-    try {
-      for (let s = 0; s < this.steps; s++) {
-        let seen: Candidate | null = null;
-        const next = keep(tidy(() => {
-          const g = inputGradient((xi) => {
-            const out = forwardPass(ctx.model, xi);
-            const objective = attackObjective(ctx, spec, out);
-            if (this.keepBestIterate) {
-              // the current iterate's standing, from the forward pass the gradient needs anyway
-              const detached = { logits: detach(out.logits), features: out.features ? detach(out.features) : null };
-              seen = { x: keep(detach(cur)), success: keep(successMask(ctx, detached)), objective: keep(detach(objective)) };
-            }
-            return objective;
-          }, cur);
-          return ascentStep(cur, ctx.x, g, this.alpha, this.epsilon, this.norm);
-        }));
-        if (seen) best = best ? keepWorstCase(best, seen) : seen;
-        cur.dispose();
-        cur = next;
-        ctx.iterationDone();
-      }
-    } catch (e) {
-      cur.dispose();
-      if (best) disposeCandidate(best);
-      throw e;
-    }
-    const last = assess(ctx, spec, cur);
-    return best ? keepWorstCase(best, last) : last;
+    return iterateKeepingBest(ctx, start, this.steps, (cur) => {
+      let seen: Candidate | null = null;
+      const next = keep(tidy(() => {
+        const g = inputGradient((xi) => {
+          const out = forwardPass(ctx.model, xi);
+          const objective = attackObjective(ctx, spec, out);
+          if (this.keepBestIterate) {
+            // the current iterate's standing, from the forward pass the gradient needs anyway
+            const detached = { logits: detach(out.logits), features: out.features ? detach(out.features) : null };
+            seen = { x: keep(detach(cur)), success: keep(successMask(ctx, detached)), objective: keep(detach(objective)) };
+          }
+          return objective;
+        }, cur);
+        return ascentStep(cur, ctx.x, g, this.alpha, this.epsilon, this.norm);
+      }));
+      return { next, seen: seen as Candidate | null };
+    }, (last) => assess(ctx, spec, last));
   }
 }
 

@@ -48,3 +48,35 @@ export function keepWorstCase(best: Candidate, next: Candidate): Candidate {
   disposeCandidate(next);
   return merged;
 }
+
+/** One step of an iterative attack: the next iterate (kept) and, when the attack keeps its best iterate, the current one assessed. */
+export interface IterationStep {
+  next: Tensor;
+  seen: Candidate | null;
+}
+
+/**
+ * `steps` iterations from `start` (consumed): the per-sample worst case over the iterates each step
+ * assessed and the last iterate (assessed by `assessLast`). Every tensor is released on an error.
+ */
+export function iterateKeepingBest(ctx: AttackContext, start: Tensor, steps: number,
+  step: (cur: Tensor) => IterationStep, assessLast: (cur: Tensor) => Candidate): Candidate {
+  let cur = start;
+  let best: Candidate | null = null;
+  try {
+    for (let s = 0; s < steps; s++) {
+      const { next, seen } = step(cur);
+      if (seen) best = best ? keepWorstCase(best, seen) : seen;
+      cur.dispose();
+      cur = next;
+      ctx.iterationDone();
+    }
+  } catch (e) {
+    cur.dispose();
+    if (best) disposeCandidate(best);
+    throw e;
+  }
+  const last = assessLast(cur);
+  return best ? keepWorstCase(best, last) : last;
+}
+
