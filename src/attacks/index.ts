@@ -8,6 +8,7 @@ export { CW, type CWOptions } from './cw.js';
 export { DeepFool, DeepFoolLinf, type DeepFoolOptions } from './deepfool.js';
 export { AdaptivePGD, AdaptiveCW, resolveDetectorTerm, type AdaptivePGDOptions, type AdaptiveCWOptions, type DetectorAwareOptions } from './adaptive.js';
 export { APGD, APGD_LOSSES, APGD_NORMS, type APGDLoss, type APGDOptions } from './apgd.js';
+export { APGDAdaptive, type APGDAdaptiveOptions } from './apgd-adaptive.js';
 export { APGDTargeted, type APGDTargetedOptions } from './apgd-targeted.js';
 export { apgdRun, type APGDIterate, type APGDSettings, type APGDObjective } from './apgd-run.js';
 export { apgdCheckpoints, checkpointFractions } from './apgd-schedule.js';

@@ -1,6 +1,7 @@
 /** Attacks by name: `createAttack('pgd', { epsilon: 0.3 })`. */
 import type { Attack } from './attack.js';
 import { APGD, type APGDOptions } from './apgd.js';
+import { APGDAdaptive, type APGDAdaptiveOptions } from './apgd-adaptive.js';
 import { APGDTargeted, type APGDTargetedOptions } from './apgd-targeted.js';
 import { AutoAttack, type AutoAttackOptions } from './autoattack.js';
 import { FAB, FABTargeted, type FABOptions, type FABTargetedOptions } from './fab.js';
@@ -32,6 +33,7 @@ export interface AttackOptionsByName {
   'apgd-ce': Omit<APGDOptions, 'loss'>;
   'apgd-dlr': Omit<APGDOptions, 'loss'>;
   'apgd-t': APGDTargetedOptions;
+  'apgd-adaptive': APGDAdaptiveOptions;
   fab: FABOptions;
   'fab-t': FABTargetedOptions;
   autoattack: AutoAttackOptions;
@@ -60,6 +62,7 @@ const FACTORIES: { [K in AttackName]: (o: AttackOptionsByName[K]) => Attack } = 
   'apgd-ce': (o) => new APGD({ ...o, loss: 'ce' }),
   'apgd-dlr': (o) => new APGD({ ...o, loss: 'dlr' }),
   'apgd-t': (o) => new APGDTargeted(o),
+  'apgd-adaptive': (o) => new APGDAdaptive(o),
   fab: (o) => new FAB(o),
   'fab-t': (o) => new FABTargeted(o),
   autoattack: (o) => new AutoAttack(o, lookupAttack),

@@ -8,6 +8,8 @@ import { BACKEND_CHOICES, DATASET_NAMES } from '../train/config.js';
 import { evaluateModel } from '../eval/evaluate-model.js';
 import { DetectorError } from '../detect/detector.js';
 import { PLAN_NAMES } from '../eval/plans.js';
+import { THREAT_NORMS, ThreatModelError, threatModelRuns, NORM_LABELS } from '../eval/threat-models.js';
+import type { Norm } from '../attacks/steps.js';
 import { formatRobustness, robustnessJson } from '../eval/summary.js';
 import { writeReport } from '../eval/report-writer.js';
 import { detectionMarkdown } from '../eval/report-md.js';
@@ -23,10 +25,14 @@ export const ATTACK_OPTIONS = {
   ...MODEL_SOURCE_OPTIONS,
   dataset: { type: 'string', choices: DATASET_NAMES, help: 'dataset', defaultText: 'the checkpoint\'s' },
   attacks: { type: 'list', choices: PLAN_NAMES, default: ['fgsm', 'pgd', 'cw', 'deepfool', 'adaptive'], help: 'attacks to run' },
-  eps: { type: 'numbers', min: 0, max: 1000, default: [0.1, 0.2, 0.3], help: 'ε values (L∞ for fgsm/bim/pgd/mim/adaptive; L2 for fgm/pgd-l2)' },
-  steps: { type: 'integer', min: 1, max: 100_000, default: 40, help: 'PGD/BIM/MIM/adaptive iterations' },
-  restarts: { type: 'integer', min: 1, max: 10_000, default: 1, help: 'restarts of APGD and the detector-aware PGD variants (the study\'s main table: 5 with --steps 100)' },
-  queries: { type: 'integer', min: 1, max: 1_000_000, default: 1000, help: 'Square / Sparse-RS model queries per sample' },
+  norm: { type: 'list', choices: THREAT_NORMS, default: ['linf'], help: 'threat models of the attacks that take one (pgd, adaptive, apgd-*, autoattack, square, fab, fab-t, the detector-aware PGD variants): each runs under every norm listed; one norm an attack lacks is an error, in a list it is skipped with the reason in results.json and the report. fgsm/bim/mim/deepfool-linf (L∞), fgm/pgd-l2/cw/deepfool/adaptive-cw (L2) and sparse-rs (L0, --pixels) keep their own' },
+  eps: { type: 'numbers', min: 0, max: 1000, default: [0.1, 0.2, 0.3], help: 'ε values, in the chosen --norm (an attack named for its norm, e.g. fgm: in that one); --eps-linf/--eps-l2/--eps-l1 replace them for one norm' },
+  'eps-linf': { type: 'numbers', min: 0, max: 1000, help: 'ε values of the L∞ plans', defaultText: '--eps' },
+  'eps-l2': { type: 'numbers', min: 0, max: 1000, help: 'ε values of the L2 plans', defaultText: '--eps' },
+  'eps-l1': { type: 'numbers', min: 0, max: 1000, help: 'ε values of the L1 plans', defaultText: '--eps' },
+  steps: { type: 'integer', min: 1, max: 100_000, default: 40, help: 'iterations of the iterative attacks (PGD, BIM, MIM, adaptive, APGD, FAB, the detector-aware PGD variants)' },
+  restarts: { type: 'integer', min: 1, max: 10_000, default: 1, help: 'restarts of APGD, apgd-adaptive and the detector-aware PGD variants (the study\'s main table: 5 with --steps 100)' },
+  queries: { type: 'integer', min: 1, max: 1_000_000, default: 1000, help: 'Square / Sparse-RS model queries per sample (also Square\'s in the --sanity check)' },
   pixels: { type: 'integer', min: 1, max: 1_000_000, default: 10, help: 'Sparse-RS: the most pixels changed (L0)' },
   kappa: { type: 'number', min: 0, exclusiveMin: true, default: 5, help: 'high-confidence-pgd: the logit margin κ a success needs' },
   detectors: { type: 'list', choices: ['kd', 'lid'], default: [], help: 'baseline detectors fitted beside the GM score and Mahalanobis: kernel density (Feinman et al. 2017), LID (Ma et al. 2018)' },
@@ -44,7 +50,7 @@ export const ATTACK_OPTIONS = {
   backend: { type: 'string', default: 'auto', choices: BACKEND_CHOICES, help: 'compute backend' },
   out: { type: 'string', help: 'output folder', defaultText: 'the checkpoint\'s folder; runs/attack-NAME for --pretrained NAME' },
   'report-md': { type: 'string', help: 'also write the detection table of docs/reproduction.md (τ at 95 % and at --tpr) as Markdown to this file' },
-  sanity: { type: 'boolean', default: false, help: 'also run the sanity checks (Carlini et al. 2019): success non-decreasing in ε, unbounded PGD at 100 %, ×4 steps × 4 restarts, Square vs PGD; written to sanity.md and results.json' },
+  sanity: { type: 'boolean', default: false, help: 'also run the sanity checks (Carlini et al. 2019) under each --norm: success non-decreasing in ε, unbounded PGD (L1: APGD-CE) at 100 %, ×4 steps × 4 restarts, Square vs PGD; written to sanity.md and results.json' },
   'sanity-n': { type: 'integer', min: 1, default: 100, help: 'images the sanity checks run on (the first of the attacked ones)' },
   'dry-run': { type: 'boolean', default: false, help: 'check the flags, the checkpoint and --out, print the settings as JSON, and exit' },
 } as const satisfies Record<string, OptionSpec>;
@@ -53,6 +59,16 @@ export async function attackCommand(argv: string[], io: CliIO): Promise<void> {
   const a = parseArgs(argv, ATTACK_OPTIONS);
   if (a.help) { say(io.stdout, helpText('attack', 'Attack a checkpoint, detect the adversarial inputs, and report.', ATTACK_OPTIONS)); return; }
   if (a.checkpoint === undefined && a.pretrained === undefined) throw new UsageError('attack needs --checkpoint PATH or --pretrained NAME');
+  const norms = a.norm as Norm[];
+  const epsilonsByNorm: Partial<Record<Norm, number[]>> = { linf: a.epsLinf, l2: a.epsL2, l1: a.epsL1 };
+  // an attack without a form for the one --norm is found now, before any model or data is loaded
+  let skipped;
+  try {
+    skipped = threatModelRuns(a.attacks, norms).skipped;
+  } catch (e) {
+    if (e instanceof ThreatModelError) throw new UsageError(e.message);
+    throw e;
+  }
   const out = a.out ?? (a.checkpoint !== undefined ? dirname(a.checkpoint) : join('runs', `attack-${a.pretrained}`));
   // an unwritable --out (or --report-md folder) is found now, not after every attack has run
   await ensureWritableDir(out, '--out folder');
@@ -89,7 +105,7 @@ export async function attackCommand(argv: string[], io: CliIO): Promise<void> {
   say(io.stderr, `attacking ${path} (${config.model}, ${config.loss} head, ${config.featureDim}-d) on ${dataset}, backend ${description}`);
   const t0 = performance.now();
   const ev = await evaluateModel({
-    model, backend, fit, calibration, evaluation, attacks: a.attacks, epsilons: a.eps, steps: a.steps, restarts: a.restarts, queries: a.queries, pixels: a.pixels, kappa: a.kappa,
+    model, backend, fit, calibration, evaluation, attacks: a.attacks, norms, epsilonsByNorm, epsilons: a.eps, steps: a.steps, restarts: a.restarts, queries: a.queries, pixels: a.pixels, kappa: a.kappa,
     extraDetectors: a.detectors as ('kd' | 'lid')[],
     cwSearchSteps: a.cwSearch, cwIterations: a.cwIterations, cwInitialConst: a.cwC0, cwLearningRate: a.cwLr, seed: a.seed,
     tpr: a.tpr, extraTprs: a.reportMd !== undefined && a.tpr !== 0.95 ? [0.95] : [], batchSize: a.batch, keepFeatures: config.featureDim === 2, keepImages: 8,
@@ -101,19 +117,31 @@ export async function attackCommand(argv: string[], io: CliIO): Promise<void> {
     throw e;
   });
   say(io.stdout, formatRobustness(`${config.loss === 'gm' ? 'GM' : 'softmax'} model`, ev.result));
-  const sanity = a.sanity
-    ? await sanityForAttackRun({ model, images: slice(evaluation, 0, Math.min(a.sanityN, evaluation.n)), backend, attacks: a.attacks, epsilons: a.eps, steps: a.steps, seed: a.seed, batchSize: a.batch })
-    : null;
-  const sanityMd = sanity ? sanityMarkdown(sanity) : null;
+  const skippedLines = skipped.map((r) => `skipped under ${NORM_LABELS[r.norm]}: ${r.reason}`);
+  if (skippedLines.length) say(io.stdout, skippedLines.join('\n'));
+  const sanity = [];
+  if (a.sanity) {
+    for (const norm of norms) {
+      sanity.push(await sanityForAttackRun({ model, images: slice(evaluation, 0, Math.min(a.sanityN, evaluation.n)), backend, norm, epsilons: epsilonsByNorm[norm] ?? a.eps, steps: a.steps, queries: a.queries, seed: a.seed, batchSize: a.batch }));
+    }
+  }
+  const sanityMd = sanity.length ? sanity.map((r) => sanityMarkdown(r)).join('\n\n') : null;
   if (sanityMd) say(io.stdout, sanityMd);
-  const results = { checkpoint: path, dataset, backend: description, config, seconds: (performance.now() - t0) / 1000, options: { ...a, help: undefined, debug: undefined }, result: robustnessJson(ev.result), ...(sanity ? { sanity } : {}) };
+  const results = {
+    checkpoint: path, dataset, backend: description, config, seconds: (performance.now() - t0) / 1000, options: { ...a, help: undefined, debug: undefined },
+    result: robustnessJson(ev.result), skipped, ...(sanity.length ? { sanity } : {}),
+  };
   await writeFileAtomic(join(out, 'results.json'), JSON.stringify(results, null, 2));
   if (sanityMd) await writeFileAtomic(join(out, 'sanity.md'), `${sanityMd}\n`);
   const reportPath = join(out, 'report.html');
   const written = await writeReport(reportPath, {
     title: `gmgrad attack — ${config.model} (${config.loss}) on ${dataset}`,
     backend: description,
-    config: { checkpoint: path, dataset, ...config, attacks: a.attacks.join(','), eps: a.eps.join(',') },
+    config: {
+      checkpoint: path, dataset, ...config, attacks: a.attacks.join(','), norm: a.norm.join(','), eps: a.eps.join(','),
+      ...Object.fromEntries(norms.filter((n) => epsilonsByNorm[n]).map((n) => [`eps (${NORM_LABELS[n]})`, epsilonsByNorm[n]!.join(',')])),
+      ...(skippedLines.length ? { skipped: skippedLines.join('; ') } : {}),
+    },
     models: [{ name: config.loss === 'gm' ? 'GM' : 'softmax', model, evaluation: ev, images: evaluation, history: null }],
   });
   model.dispose();

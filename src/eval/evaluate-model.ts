@@ -13,7 +13,8 @@ import { LidDetector } from '../detect/lid.js';
 import type { ImageData } from '../data/dataset.js';
 import type { Classifier } from '../models/classifier.js';
 import { evaluateRobustness, type NamedDetector, type RobustnessOptions, type RobustnessResult } from './robustness.js';
-import { makePlans, type PlanOptions } from './plans.js';
+import { planAttacks, type PlanOptions } from './plans.js';
+import type { SkippedRun } from './threat-models.js';
 
 /** Images in [0, 1] as a [N, C, H, W] tensor and int32 labels. */
 export function toTensors(d: ImageData, backend: Backend): { x: Tensor; y: Tensor } {
@@ -55,6 +56,8 @@ export interface ModelEvaluation {
   primary: string;
   /** detector name → τ at each clean true-positive rate asked for (extraTprs and tpr), from the held-out calibration images */
   taus: Record<string, { tpr: number; tau: number }[]>;
+  /** (attack, norm) pairs of a several-norm run the attack has no form for, with the reason */
+  skipped: SkippedRun[];
 }
 
 export async function evaluateModel(o: ModelEvaluationOptions): Promise<ModelEvaluation> {
@@ -87,12 +90,12 @@ export async function evaluateModel(o: ModelEvaluationOptions): Promise<ModelEva
       log(`${d.name}: τ = ${tau.toPrecision(4)} (${100 * (o.tpr ?? 0.99)} % of ${o.calibration.n} held-out clean images accepted)`);
     }
     const primary = detectors[0]!;
-    const attacks = makePlans({ ...o, adaptiveDetector: primary.detector });
+    const { plans: attacks, skipped } = planAttacks({ ...o, adaptiveDetector: primary.detector });
     const result = await evaluateRobustness({
       model, x: ev.x, y: ev.y, detectors, attacks, batchSize: o.batchSize,
       keepFeatures: o.keepFeatures, keepImages: o.keepImages, onProgress: o.onProgress, now: o.now,
     });
-    return { result, detectors, primary: primary.name, taus };
+    return { result, detectors, primary: primary.name, taus, skipped };
   } finally {
     for (const t of [fit.x, fit.y, cal.x, cal.y, ev.x, ev.y]) t.dispose();
   }

@@ -7,6 +7,7 @@ import { noGrad } from '../core/autograd.js';
 import { keep, tidy } from '../core/scope.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Attack } from '../attacks/attack.js';
+import type { ThreatNorm } from '../attacks/steps.js';
 import { detectionReport, type AttackOutcome, type DetectionReport } from '../detect/metrics.js';
 import type { FeatureDetector } from '../detect/detector.js';
 import type { Classifier } from '../models/classifier.js';
@@ -20,7 +21,7 @@ export interface NamedDetector {
 }
 
 export interface AttackPlan {
-  /** label shown in tables, e.g. "PGD-40 ε=0.3" */
+  /** label shown in tables, e.g. "PGD-40 L∞ ε=0.3" (it names the threat model) */
   label: string;
   /** family name (fgsm, pgd, cw, deepfool, adaptive-pgd, ...) */
   kind: string;
@@ -31,6 +32,8 @@ export interface AttackPlan {
 export interface AttackRun {
   label: string;
   kind: string;
+  /** the threat model: the norm ε bounds and `norms` are measured in (L0: changed pixels) */
+  norm: ThreatNorm;
   epsilon: number | null;
   /** accuracy on the adversarial inputs (over all evaluated samples) */
   accuracy: number;
@@ -153,7 +156,7 @@ export async function evaluateRobustness(o: RobustnessOptions): Promise<Robustne
     const finiteNorms = Array.from(norms).filter((_, i) => finite[i]);
     const scores = await scoreAll(o.detectors, adv, batch);
     const run: AttackRun = {
-      label: plan.label, kind: plan.kind, epsilon: plan.epsilon,
+      label: plan.label, kind: plan.kind, norm: plan.attack.norm, epsilon: plan.epsilon,
       accuracy: misclassified.filter((m) => !m).length / n,
       successRate: cleanCorrect.filter((c, i) => c && misclassified[i]).length / Math.max(1, cleanCorrect.filter(Boolean).length),
       meanNorm: finiteNorms.reduce((a, b) => a + b, 0) / Math.max(1, finiteNorms.length),

@@ -3,7 +3,7 @@
  * adversarial robustness", §5 checklist), run on one batch with the evaluation's own gradient
  * attack at its reported budget:
  *  (a) success is non-decreasing in ε (every drop is listed with its size);
- *  (b) an unbounded attack (L∞ ε = 1, L2 ε = √d: the whole image cube) fools every sample;
+ *  (b) an unbounded attack (L∞ ε = 1, L2 ε = √d, L1 ε = d: the whole image cube) fools every sample;
  *  (c) ×4 iterations and ×4 restarts raise success at the reported ε by at most a tolerance;
  *  (d) a gradient-free attack (Square, looked up in the attack registry at run time) fools no
  *      sample the gradient attacks miss: a gap flags gradient masking;
@@ -44,7 +44,7 @@ export interface SanityOptions {
   budget: GradientBudget;
   /** the ε sweep of check a (sorted here) */
   epsilons: number[];
-  /** check b's ε (default: L∞ 1, L2 √d, d the elements of one sample) */
+  /** check b's ε (default: L∞ 1, L2 √d, L1 d, d the elements of one sample) */
   unboundedEpsilon?: number;
   /** check c's multipliers (default ×4 iterations, ×4 restarts) */
   budgetScale?: { steps: number; restarts: number };
@@ -54,6 +54,8 @@ export interface SanityOptions {
   gradientFree?: { name: string; make: (epsilon: number) => SanityAttack } | null;
   /** seed of the registry's gradient-free attack (default 0) */
   seed?: number;
+  /** queries per sample of the registry's gradient-free attack (default: its own, 10 000 for Square) */
+  gradientFreeQueries?: number;
   /** check e: the detector claim to test against the best known classifier; absent: skipped */
   tramer?: TramerInput;
   batchSize?: number;
@@ -187,12 +189,13 @@ export function monotonicCheck(points: { epsilon: number; fooled: boolean[] }[],
 }
 
 /** 'square' (or 'square-l2') from the registry, or the reason there is none. */
-function registryGradientFree(norm: Norm, seed: number): { name: string; make: (epsilon: number) => SanityAttack } | string {
+function registryGradientFree(norm: Norm, seed: number, queries: number | undefined): { name: string; make: (epsilon: number) => SanityAttack } | string {
   const known = ATTACK_NAMES as readonly string[];
+  if (norm === 'l1') return 'no L1 gradient-free attack in the attack registry (Square has L∞ and L2 forms)';
   const wanted = norm === 'linf' ? ['square'] : ['square-l2', 'square'];
   const name = wanted.find((w) => known.includes(w));
   if (!name) return `no gradient-free attack in the attack registry (looked for ${wanted.join(' or ')}; known: ${known.join(', ')})`;
-  const options = (epsilon: number) => ({ epsilon, seed, ...(name === 'square' && norm === 'l2' ? { norm: 'l2' } : {}) });
+  const options = (epsilon: number) => ({ epsilon, seed, ...(queries === undefined ? {} : { queries }), ...(name === 'square' && norm === 'l2' ? { norm: 'l2' } : {}) });
   return { name, make: (epsilon) => createAttack(name as AttackName, options(epsilon) as never) };
 }
 
@@ -200,7 +203,7 @@ async function gradientFreeCheck(o: SanityOptions, correct: boolean[], gradientF
   const gradientSuccessRate = rate(gradientFooled, correct);
   const skipped = (summary: string, attack: string | null = null): GradientFreeCheck => ({ status: 'skipped', summary, attack, successRate: null, gradientSuccessRate, missedByGradient: 0, gap: 0 });
   if (o.gradientFree === null) return skipped('skipped: no gradient-free attack requested');
-  const found = o.gradientFree ?? registryGradientFree(o.attack.norm, o.seed ?? 0);
+  const found = o.gradientFree ?? registryGradientFree(o.attack.norm, o.seed ?? 0, o.gradientFreeQueries);
   if (typeof found === 'string') return skipped(`skipped: ${found}`);
   // the score-based attacks search over image squares/pixels: a flat input has none
   if (o.gradientFree === undefined && o.x.rank !== 4) return skipped(`skipped: ${found.name} needs images [N, C, H, W], got x [${o.x.shape.join(', ')}]`, found.name);
@@ -248,7 +251,7 @@ export async function runSanityChecks(o: SanityOptions): Promise<SanityReport> {
   const monotonic = monotonicCheck(sweep, correct, tolerance);
 
   const perSample = o.x.size / n;
-  const unboundedEpsilon = o.unboundedEpsilon ?? (o.attack.norm === 'linf' ? 1 : Math.sqrt(perSample));
+  const unboundedEpsilon = o.unboundedEpsilon ?? (o.attack.norm === 'linf' ? 1 : o.attack.norm === 'l2' ? Math.sqrt(perSample) : perSample);
   const unboundedFooled = await at({ ...base, epsilon: unboundedEpsilon });
   const unfooled = correct.filter((c, k) => c && !unboundedFooled[k]).length;
   const unboundedRate = rate(unboundedFooled, correct);

@@ -3,13 +3,14 @@
  * report-md.ts): one row per check with its verdict and the numbers behind it, then the ε sweep.
  */
 import type { SanityReport } from './sanity-checks.js';
+import { NORM_LABELS } from './threat-models.js';
 
 const VERDICT = { pass: 'pass', flag: '**FLAG**', skipped: 'skipped' } as const;
 const pct = (v: number | null) => (v !== null && Number.isFinite(v) ? `${(100 * v).toFixed(1)} %` : '—');
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 
 export function sanityMarkdown(r: SanityReport, title?: string): string {
-  const norm = r.norm === 'linf' ? 'L∞' : 'L2';
+  const norm = NORM_LABELS[r.norm];
   const c = r.checks;
   const lines = [
     `#### ${title ?? 'Sanity checks'} — ${r.attack} (${norm}) at ε = ${r.budget.epsilon}, ${r.budget.steps} steps × ${r.budget.restarts} restart(s)`,

@@ -41,7 +41,7 @@ export function robustnessJson(r: RobustnessResult): unknown {
     cleanAccuracy: r.cleanAccuracy,
     thresholds: r.thresholds,
     attacks: r.runs.map((run) => ({
-      label: run.label, kind: run.kind, epsilon: run.epsilon, accuracy: run.accuracy, successRate: run.successRate,
+      label: run.label, kind: run.kind, norm: run.norm, epsilon: run.epsilon, accuracy: run.accuracy, successRate: run.successRate,
       meanNorm: run.meanNorm, seconds: run.seconds, imagesPerSecond: run.imagesPerSecond,
     })),
     detection: r.detection,

@@ -74,7 +74,11 @@ export function checkpointsRef(steps: number): number[] {
   return [...new Set(p.map((q) => Math.ceil(q * steps - 1e-7)))];
 }
 
-export interface RefSettings { norm: 'linf' | 'l2' | 'l1'; eps: number; steps: number; loss: 'ce' | 'dlr'; l1Fraction?: number }
+export interface RefSettings {
+  norm: 'linf' | 'l2' | 'l1'; eps: number; steps: number; loss: 'ce' | 'dlr'; l1Fraction?: number;
+  /** another objective to maximise, with its input gradient (replaces loss) */
+  objective?: (p: Vec) => { f: number; g: Vec };
+}
 
 /**
  * The iterates x_1..x_N (after checkpoint restarts) and the step size after each iteration.
@@ -94,7 +98,7 @@ export function apgdReference(m: LinearModel, x: Vec, y: number, s: RefSettings)
     }
     return projectL1BoxRef(v, x, s.eps);
   };
-  const evalAt = (p: Vec) => { const r = lossAndLogitGrad(s.loss, logitsOf(m, p), y); return { f: r.f, g: inputGrad(m, r.dz) }; };
+  const evalAt = s.objective ?? ((p: Vec) => { const r = lossAndLogitGrad(s.loss, logitsOf(m, p), y); return { f: r.f, g: inputGrad(m, r.dz) }; });
   let k = Math.max(1, Math.ceil((s.l1Fraction ?? 0.1) * d));
   const direction = (g: Vec, p: Vec): Vec => {
     if (s.norm === 'linf') return g.map(Math.sign);

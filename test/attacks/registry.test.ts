@@ -7,7 +7,7 @@ import {
 describe('createAttack', () => {
   it('knows every attack by name', () => {
     expect(ATTACK_NAMES).toEqual(['fgsm', 'fgm', 'bim', 'pgd', 'pgd-l2', 'mim', 'cw', 'deepfool', 'deepfool-linf', 'adaptive-pgd', 'adaptive-cw',
-      'apgd-ce', 'apgd-dlr', 'apgd-t', 'fab', 'fab-t', 'autoattack', 'square', 'sparse-rs',
+      'apgd-ce', 'apgd-dlr', 'apgd-t', 'apgd-adaptive', 'fab', 'fab-t', 'autoattack', 'square', 'sparse-rs',
       'adaptive-mean', 'orthogonal-pgd', 'selective-pgd', 'high-confidence-pgd']);
     const e = { epsilon: 0.1 };
     const built = [

@@ -239,7 +239,7 @@ it('the Markdown report names every check, its verdict and the ε sweep', async 
 });
 
 describe('gmgrad attack --sanity', () => {
-  it("checks the run's PGD at its largest ε and steps, its ε list the sweep (L2 when only pgd-l2 is asked for)", async () => {
+  it("checks each --norm with its gradient attack (PGD; APGD-CE under L1) at the norm's largest ε and the run's steps, its ε list the sweep", async () => {
     const { embeddedSplits } = await import('../helpers/data.js');
     const { sanityForAttackRun } = await import('../../src/eval/sanity-plan.js');
     const { createModel } = await import('../../src/models/zoo.js');
@@ -247,16 +247,22 @@ describe('gmgrad attack --sanity', () => {
     const backend = g.getBackend();
     const model = createModel('tiny-cnn', { head: 'gm', featureDim: 4, inputShape: [1, 28, 28], numClasses: 10, backend, generator: new g.Generator(2) });
     const images = stratifiedSlice((await embeddedSplits()).test, 10);
-    const r = await sanityForAttackRun({ model, images, backend, attacks: ['fgsm', 'pgd'], epsilons: [0.3, 0.1], steps: 2, seed: 0, batchSize: 10 });
+    const r = await sanityForAttackRun({ model, images, backend, norm: 'linf', epsilons: [0.3, 0.1], steps: 2, seed: 0, batchSize: 10 });
     expect(r.attack).toBe('PGD');
     expect(r.norm).toBe('linf');
     expect(r.budget).toEqual({ epsilon: 0.3, steps: 2, restarts: 1 });
     expect(r.checks.monotonic.points.map((p) => p.epsilon)).toEqual([0.1, 0.3]);
     expect(r.checks.budget.more).toMatchObject({ steps: 8, restarts: 4 });
-    const l2 = await sanityForAttackRun({ model, images, backend, attacks: ['pgd-l2'], epsilons: [2], steps: 1, seed: 0, batchSize: 10 });
-    expect(l2.norm).toBe('l2');
+    const l2 = await sanityForAttackRun({ model, images, backend, norm: 'l2', epsilons: [2], steps: 1, queries: 5, seed: 0, batchSize: 10 });
+    expect([l2.attack, l2.norm]).toEqual(['PGD-L2', 'l2']);
+    expect(l2.checks.gradientFree.attack).toBe('Square-L2');
     expect(l2.checks.monotonic.points.map((p) => p.epsilon)).toEqual([0.5, 1, 2]);
     expect(l2.checks.unbounded.epsilon).toBeCloseTo(28, 9);
+    const l1 = await sanityForAttackRun({ model, images: stratifiedSlice(images, 3), backend, norm: 'l1', epsilons: [2, 8], steps: 1, seed: 0, batchSize: 10 });
+    expect([l1.attack, l1.norm, l1.budget.epsilon]).toEqual(['APGD-CE-L1', 'l1', 8]);
+    // unbounded under L1: ε = d, the L1 diameter of the image cube
+    expect(l1.checks.unbounded.epsilon).toBe(784);
+    expect(l1.checks.gradientFree.summary).toMatch(/no L1 gradient-free attack/);
     model.dispose();
   }, 30_000);
 });
