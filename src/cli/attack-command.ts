@@ -148,7 +148,7 @@ export async function attackCommand(argv: string[], io: CliIO): Promise<void> {
   if (a.reportMd !== undefined) {
     const md = detectionMarkdown({
       model: file.released ? `${file.released.name} (released)` : (config.recipe ?? path), dataset, backend: description, result: ev.result, taus: ev.taus,
-      calibrationImages: calibration.n, command: ['gmgrad', 'attack', ...argv].join(' '),
+      calibrationImages: calibration.n, command: ['gmgrad', 'attack', ...argv].join(' '), skipped,
     });
     await writeFileAtomic(a.reportMd, `${md}\n${sanityMd ? `\n${sanityMd}\n` : ''}`);
     written.push(a.reportMd);
