@@ -29,8 +29,14 @@ for path in sys.argv[1:]:
             m = per[x].get(a['label'], {})
             row += f" {num(m.get('auroc'))} | {pct(m.get('tnrAt95Tpr'))} | {pct(m.get('robustError'))} |"
         print(row)
-    row = '| worst case over attacks | — | — |'
-    for x in dets:
-        w = r['detection'][x].get('worstCase') or {}
-        row += f" {num(w.get('auroc'))} | {pct(w.get('tnrAt95Tpr'))} | {pct(w.get('robustError'))} |"
-    print(row + '\n')
+    # one worst case per threat model (results.json from before the per-norm worst case: one pooled row)
+    worst = [(w['label'], pct(w['accuracy']), [r['detection'][x]['worstCases'][k] for x in dets])
+             for k, w in enumerate(r.get('worstCases', []))]
+    if 'worstCases' not in r:
+        worst = [('worst case over attacks', '—', [r['detection'][x].get('worstCase') or {} for x in dets])]
+    for label, acc, rows in worst:
+        row = f'| {label} | {acc} | — |'
+        for w in rows:
+            row += f" {num(w.get('auroc'))} | {pct(w.get('tnrAt95Tpr'))} | {pct(w.get('robustError'))} |"
+        print(row)
+    print()

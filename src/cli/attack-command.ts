@@ -25,7 +25,7 @@ export const ATTACK_OPTIONS = {
   ...MODEL_SOURCE_OPTIONS,
   dataset: { type: 'string', choices: DATASET_NAMES, help: 'dataset', defaultText: 'the checkpoint\'s' },
   attacks: { type: 'list', choices: PLAN_NAMES, default: ['fgsm', 'pgd', 'cw', 'deepfool', 'adaptive'], help: 'attacks to run' },
-  norm: { type: 'list', choices: THREAT_NORMS, default: ['linf'], help: 'threat models of the attacks that take one (pgd, adaptive, apgd-*, autoattack, square, fab, fab-t, the detector-aware PGD variants): each runs under every norm listed; one norm an attack lacks is an error, in a list it is skipped with the reason in results.json and the report. fgsm/bim/mim/deepfool-linf (L∞), fgm/pgd-l2/cw/deepfool/adaptive-cw (L2) and sparse-rs (L0, --pixels) keep their own' },
+  norm: { type: 'list', choices: THREAT_NORMS, default: ['linf'], help: 'threat models of the attacks that take one (pgd, adaptive, apgd-*, autoattack, square, fab, fab-t, the detector-aware PGD variants): each runs under every norm listed; one norm an attack lacks is an error, in a list it is skipped with the reason in results.json, the report and --report-md; the worst case over attacks is per norm. fgsm/bim/mim/deepfool-linf (L∞), fgm/pgd-l2/cw/deepfool/adaptive-cw (L2) and sparse-rs (L0, --pixels) keep their own' },
   eps: { type: 'numbers', min: 0, max: 1000, default: [0.1, 0.2, 0.3], help: 'ε values, in the chosen --norm (an attack named for its norm, e.g. fgm: in that one); --eps-linf/--eps-l2/--eps-l1 replace them for one norm' },
   'eps-linf': { type: 'numbers', min: 0, max: 1000, help: 'ε values of the L∞ plans', defaultText: '--eps' },
   'eps-l2': { type: 'numbers', min: 0, max: 1000, help: 'ε values of the L2 plans', defaultText: '--eps' },
@@ -148,7 +148,7 @@ export async function attackCommand(argv: string[], io: CliIO): Promise<void> {
   if (a.reportMd !== undefined) {
     const md = detectionMarkdown({
       model: file.released ? `${file.released.name} (released)` : (config.recipe ?? path), dataset, backend: description, result: ev.result, taus: ev.taus,
-      calibrationImages: calibration.n, command: ['gmgrad', 'attack', ...argv].join(' '),
+      calibrationImages: calibration.n, command: ['gmgrad', 'attack', ...argv].join(' '), skipped,
     });
     await writeFileAtomic(a.reportMd, `${md}\n${sanityMd ? `\n${sanityMd}\n` : ''}`);
     written.push(a.reportMd);

@@ -18,6 +18,6 @@ export { collectFeatures, type HostFeatures } from './features.js';
 export { cholesky, choleskyWithRidge, invertLower, gram, type RidgeCholesky } from './linalg64.js';
 export {
   rocAuc, rocCurve, tnrAtTpr, detectionAccuracy, attackSuccessRate, fooled, robustError, worstCaseOverAttacks,
-  detectionReport, detectionReportsAtTprs, type RocPoint, type AttackOutcome, type DetectionRow, type DetectionReport,
+  detectionReport, detectionRow, detectionReportsAtTprs, type RocPoint, type AttackOutcome, type DetectionRow, type DetectionReport,
   type OperatingPointReport,
 } from './metrics.js';

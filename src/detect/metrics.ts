@@ -187,34 +187,41 @@ export interface DetectionReport {
 }
 
 /**
- * One row per attack and the per-sample worst case over all of them. cleanScores: scores of the
- * clean, correctly classified inputs (what τ was calibrated on). mask: the samples to evaluate
- * (typically those classified correctly when clean).
+ * The detection row of one attack (or of a worst case): success, detection at τ, clean vs successful
+ * adversarial ROC numbers and robust error. cleanScores: scores of the clean, correctly classified
+ * inputs (what τ was calibrated on). mask: the samples to evaluate (typically those classified
+ * correctly when clean).
+ */
+export function detectionRow(cleanScores: Scores, tau: number, o: AttackOutcome, mask?: Flags): DetectionRow {
+  const successful: number[] = [];
+  let samples = 0, flagged = 0;
+  for (let i = 0; i < o.scores.length; i++) {
+    if (mask && !mask[i]) continue;
+    samples++;
+    if (o.misclassified[i]) {
+      successful.push(o.scores[i]!);
+      if (o.scores[i]! > tau) flagged++;
+    }
+  }
+  const any = successful.length > 0 && cleanScores.length > 0;
+  return {
+    name: o.name,
+    samples,
+    attackSuccessRate: attackSuccessRate(o.misclassified, mask),
+    detectionRate: successful.length ? flagged / successful.length : NaN,
+    auroc: any ? rocAuc(cleanScores, successful) : NaN,
+    tnrAt95Tpr: any ? tnrAtTpr(cleanScores, successful, 0.95) : NaN,
+    detectionAccuracy: any ? detectionAccuracy(cleanScores, successful) : NaN,
+    robustError: robustError(o.misclassified, o.scores, tau, mask),
+  };
+}
+
+/**
+ * One row per attack and the per-sample worst case over all of them (pass the attacks of one
+ * threat model: a worst case over several norms answers no threat model's question).
  */
 export function detectionReport(cleanScores: Scores, tau: number, outcomes: readonly AttackOutcome[], mask?: Flags): DetectionReport {
-  const row = (o: AttackOutcome): DetectionRow => {
-    const successful: number[] = [];
-    let samples = 0, flagged = 0;
-    for (let i = 0; i < o.scores.length; i++) {
-      if (mask && !mask[i]) continue;
-      samples++;
-      if (o.misclassified[i]) {
-        successful.push(o.scores[i]!);
-        if (o.scores[i]! > tau) flagged++;
-      }
-    }
-    const any = successful.length > 0 && cleanScores.length > 0;
-    return {
-      name: o.name,
-      samples,
-      attackSuccessRate: attackSuccessRate(o.misclassified, mask),
-      detectionRate: successful.length ? flagged / successful.length : NaN,
-      auroc: any ? rocAuc(cleanScores, successful) : NaN,
-      tnrAt95Tpr: any ? tnrAtTpr(cleanScores, successful, 0.95) : NaN,
-      detectionAccuracy: any ? detectionAccuracy(cleanScores, successful) : NaN,
-      robustError: robustError(o.misclassified, o.scores, tau, mask),
-    };
-  };
+  const row = (o: AttackOutcome) => detectionRow(cleanScores, tau, o, mask);
   return { tau, perAttack: outcomes.map(row), worstCase: row(worstCaseOverAttacks(outcomes)) };
 }
 

@@ -6,6 +6,7 @@ import { GMHead } from '../nn/gm-head.js';
 import type { EpochMetrics } from '../train/trainer.js';
 import { featureScatter, renderReport, type ReportData, type ModelReport, type ExampleGrid, type ConfigValue } from '../report/index.js';
 import type { ModelEvaluation } from './evaluate-model.js';
+import { NORM_LABELS } from './threat-models.js';
 
 export interface ReportModelInput {
   name: string;
@@ -48,7 +49,8 @@ async function modelReport(m: ReportModelInput): Promise<ModelReport> {
     robustness: {
       n: r.n, cleanAccuracy: r.cleanAccuracy, calibrationTpr: 0.99,
       attacks: r.runs.map((run) => ({ label: run.label, kind: run.kind, epsilon: run.epsilon, accuracy: run.accuracy, successRate: run.successRate, meanNorm: run.meanNorm, seconds: run.seconds, imagesPerSecond: run.imagesPerSecond })),
-      detection: Object.fromEntries(detectors.map((d) => [d, { tau: r.thresholds[d], perAttack: r.detection[d]!.perAttack, worstCase: r.detection[d]!.worstCase }])),
+      worstCases: r.worstCases.map((w) => ({ label: w.label, norm: NORM_LABELS[w.norm], accuracy: w.accuracy })),
+      detection: Object.fromEntries(detectors.map((d) => [d, { tau: r.thresholds[d], perAttack: r.detection[d]!.perAttack, worstCases: r.detection[d]!.worstCases }])),
     },
     detection: detectors.map((d) => ({
       detector: d,

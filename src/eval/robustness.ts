@@ -1,19 +1,20 @@
 /**
  * Robustness evaluation: run a list of attacks on a batch of clean test images, score every
  * adversarial input with every detector, and summarise per attack and as the per-sample worst
- * case (what `gmgrad attack` and the demo print and report).
+ * case of each threat model (what `gmgrad attack` and the demo print and report).
  */
 import { noGrad } from '../core/autograd.js';
 import { keep, tidy } from '../core/scope.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Attack } from '../attacks/attack.js';
 import type { ThreatNorm } from '../attacks/steps.js';
-import { detectionReport, type AttackOutcome, type DetectionReport } from '../detect/metrics.js';
+import type { AttackOutcome } from '../detect/metrics.js';
 import type { FeatureDetector } from '../detect/detector.js';
 import type { Classifier } from '../models/classifier.js';
 import { argmax } from '../ops/reduce.js';
 import { concat, narrow } from '../ops/shape.js';
 import type { TaskEvent } from '../progress/task-progress.js';
+import { threatModelDetection, threatModelWorstCases, type ThreatModelDetection, type ThreatModelWorstCase } from './threat-worst-case.js';
 
 export interface NamedDetector {
   name: string;
@@ -62,8 +63,10 @@ export interface RobustnessResult {
   cleanFeatures?: Float32Array;
   thresholds: Record<string, number>;
   runs: AttackRun[];
-  /** detector name → per-attack rows and the worst case over attacks (on clean-correct samples) */
-  detection: Record<string, DetectionReport>;
+  /** one per threat model among the runs (L∞, L2, L1, L0): the runs its per-sample worst case covers */
+  worstCases: ThreatModelWorstCase[];
+  /** detector name → per-attack rows and, aligned with worstCases, the worst case per threat model (on clean-correct samples) */
+  detection: Record<string, ThreatModelDetection>;
 }
 
 export interface RobustnessOptions {
@@ -172,15 +175,16 @@ export async function evaluateRobustness(o: RobustnessOptions): Promise<Robustne
     adv.dispose();
     runs.push(run);
   }
-  const detection: Record<string, DetectionReport> = {};
+  const worstCases = threatModelWorstCases(runs);
+  const detection: Record<string, ThreatModelDetection> = {};
   for (const d of o.detectors) {
     const cleanCorrectScores = Array.from(cleanScores[d.name]!).filter((_, i) => cleanCorrect[i]);
     const outcomes: AttackOutcome[] = runs.map((r) => ({ name: r.label, misclassified: r.misclassified, scores: r.scores[d.name]! }));
-    detection[d.name] = detectionReport(cleanCorrectScores, thresholds[d.name]!, outcomes, cleanCorrect);
+    detection[d.name] = threatModelDetection(cleanCorrectScores, thresholds[d.name]!, outcomes, worstCases, cleanCorrect);
   }
   return {
     n, cleanAccuracy: cleanCorrect.filter(Boolean).length / n, cleanCorrect, cleanPredictions, cleanScores,
     cleanFeatures: o.keepFeatures ? await featuresOf(model, x, batch) : undefined,
-    thresholds, runs, detection,
+    thresholds, runs, worstCases, detection,
   };
 }

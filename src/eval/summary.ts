@@ -12,7 +12,10 @@ function table(rows: string[][]): string {
   }).join('\n');
 }
 
-/** One table per model: accuracy under each attack and, per detector, AUROC, TNR@95 and robust error. */
+/**
+ * One table per model: accuracy under each attack and, per detector, AUROC, TNR@95 and robust error;
+ * then the per-sample worst case of each threat model (its accuracy: correct under all its attacks).
+ */
 export function formatRobustness(title: string, r: RobustnessResult): string {
   const dets = Object.keys(r.detection);
   const header = ['attack', 'accuracy', 'success', ...dets.flatMap((d) => [`${d} AUROC`, 'TNR@95', 'robust err'])];
@@ -24,11 +27,14 @@ export function formatRobustness(title: string, r: RobustnessResult): string {
       return [num(row.auroc), pct(row.tnrAt95Tpr), pct(row.robustError)];
     })]);
   });
+  // one worst case per threat model: pooling L∞ and L2 rows would answer neither threat model
   if (r.runs.length > 1) {
-    rows.push(['worst case over attacks', pct(Math.min(...r.runs.map((x) => x.accuracy))), '—', ...dets.flatMap((d) => {
-      const row = r.detection[d]!.worstCase;
-      return [num(row.auroc), pct(row.tnrAt95Tpr), pct(row.robustError)];
-    })]);
+    r.worstCases.forEach((w, k) => {
+      rows.push([w.label, pct(w.accuracy), '—', ...dets.flatMap((d) => {
+        const row = r.detection[d]!.worstCases[k]!;
+        return [num(row.auroc), pct(row.tnrAt95Tpr), pct(row.robustError)];
+      })]);
+    });
   }
   const taus = dets.map((d) => `${d} τ = ${r.thresholds[d]!.toPrecision(4)}`).join(', ');
   return `${title} (${r.n} test images; thresholds at 99 % TPR on held-out clean data: ${taus})\n${table(rows)}`;
@@ -44,6 +50,7 @@ export function robustnessJson(r: RobustnessResult): unknown {
       label: run.label, kind: run.kind, norm: run.norm, epsilon: run.epsilon, accuracy: run.accuracy, successRate: run.successRate,
       meanNorm: run.meanNorm, seconds: run.seconds, imagesPerSecond: run.imagesPerSecond,
     })),
+    worstCases: r.worstCases.map((w) => ({ norm: w.norm, label: w.label, accuracy: w.accuracy, covers: w.runs.map((i) => r.runs[i]!.label) })),
     detection: r.detection,
   };
 }

@@ -101,7 +101,9 @@ export function robustnessSection(d: ReportData): Section | null {
     + `AUROC: clean vs adversarial scores. TNR@95: adversarial inputs flagged when 95 % of clean inputs are accepted. `
     + `Robust error: adversarial inputs misclassified <i>and</i> accepted by the detector at τ`
     + (tprs.length ? ` (τ accepts ${tprs.map((t) => formatPercent(t, 0)).join(' / ')} of held-out clean images)` : '')
-    + `. The worst case is taken per sample over all attacks.${taus.length ? `<br>${taus.join(' · ')}` : ''}</p>`;
+    + `. The worst case is taken per sample over the attacks of one threat model (one row per norm; every ε of the norm pooled, `
+    + `and the rows without ε — minimum-norm attacks, unbounded in the norm, or Sparse-RS under L0 — named in its label); `
+    + `its accuracy counts the images classified correctly under all of them.${taus.length ? `<br>${taus.join(' · ')}` : ''}</p>`;
   return section('robustness', 'Robustness and detection', '', `${headlineTiles(ms)}<div class="card">${summaryTable(ms)}${note}</div>`);
 }
 

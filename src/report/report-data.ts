@@ -100,8 +100,18 @@ export interface DetectorSummary {
   tau?: number;
   /** one row per attack, in the order of RobustnessSummary.attacks */
   perAttack: readonly DetectionRowData[];
-  /** the per-sample worst case over the attacks */
-  worstCase?: DetectionRowData;
+  /** the per-sample worst case of each threat model, in the order of RobustnessSummary.worstCases */
+  worstCases?: readonly DetectionRowData[];
+}
+
+/** A threat model's per-sample worst case over its attacks. */
+export interface WorstCaseSummary {
+  /** says the norm and the rows covered, e.g. "worst case L∞ over 4 rows (ε ≤ 0.3; without ε: FAB L∞ 1×40)" */
+  label: string;
+  /** e.g. "L∞" */
+  norm: string;
+  /** classified correctly under every attack of the threat model */
+  accuracy: number;
 }
 
 export interface RobustnessSummary {
@@ -111,6 +121,8 @@ export interface RobustnessSummary {
   /** the clean true-positive rate τ was calibrated at (e.g. 0.99) */
   calibrationTpr?: number;
   attacks: readonly AttackSummary[];
+  /** one per threat model among the attacks */
+  worstCases?: readonly WorstCaseSummary[];
   /** detector name ("GM score", "Mahalanobis") → its metrics */
   detection?: Record<string, DetectorSummary>;
 }

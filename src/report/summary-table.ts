@@ -1,6 +1,7 @@
 /**
  * The per-attack robustness table of every model (accuracy under attack, attack success, and per
- * detector AUROC, TNR@95 and robust error, with the worst case over attacks) and the headline tiles.
+ * detector AUROC, TNR@95 and robust error, with the per-sample worst case of each threat model) and
+ * the headline tiles.
  */
 import { formatFixed, formatNumber, formatPercent } from './format.js';
 import { escapeXml } from './markup.js';
@@ -39,7 +40,8 @@ function epsilonText(e: number | null | undefined): string {
   return e === null || e === undefined ? DASH : formatNumber(e, 3);
 }
 
-function worstAccuracy(r: RobustnessSummary): number {
+/** data without per-threat-model worst cases: the lowest accuracy of any attack */
+function lowestAccuracy(r: RobustnessSummary): number {
   return r.attacks.length ? Math.min(...r.attacks.map((a) => a.accuracy)) : NaN;
 }
 
@@ -52,8 +54,8 @@ export function summaryTable(models: readonly ModelReport[]): string {
   const body: string[] = [];
   for (const m of withR) {
     const r = m.robustness!;
-    const multi = r.attacks.length > 1;
-    const span = 1 + r.attacks.length + (multi ? 1 : 0);
+    const worst = r.attacks.length > 1 ? r.worstCases ?? [] : [];
+    const span = 1 + r.attacks.length + worst.length;
     const modelCell = `<td class="model-cell" rowspan="${span}">${escapeXml(m.name)}<div class="note">${r.n} test images</div></td>`;
     // clean row: no attack; the robust error of clean data is just its error rate
     body.push(`<tr class="clean-row">${modelCell}<td>clean</td>${num(DASH)}${num(formatPercent(r.cleanAccuracy))}${num(DASH)}${
@@ -62,25 +64,40 @@ export function summaryTable(models: readonly ModelReport[]): string {
       body.push(`<tr><td>${escapeXml(a.label)}</td>${num(epsilonText(a.epsilon))}${num(formatPercent(a.accuracy), badTint(1 - a.accuracy))}${
         num(formatPercent(a.successRate))}${dets.map((d) => detectorCells(r.detection?.[d]?.perAttack[i])).join('')}</tr>`);
     });
-    if (multi) {
-      body.push(`<tr class="worst-row"><td>worst case over attacks</td>${num(DASH)}${num(formatPercent(worstAccuracy(r)), badTint(1 - worstAccuracy(r)))}${num(DASH)}${
-        dets.map((d) => detectorCells(r.detection?.[d]?.worstCase)).join('')}</tr>`);
-    }
+    worst.forEach((w, k) => {
+      body.push(`<tr class="worst-row"><td>${escapeXml(w.label)}</td>${num(DASH)}${num(formatPercent(w.accuracy), badTint(1 - w.accuracy))}${num(DASH)}${
+        dets.map((d) => detectorCells(r.detection?.[d]?.worstCases?.[k])).join('')}</tr>`);
+    });
   }
   return `<div class="scroll"><table class="summary"><thead>${groupHead}${head}</thead><tbody>${body.join('')}</tbody></table></div>`;
 }
 
-/** One tile per model: clean accuracy, worst-case accuracy and, per detector, worst-case robust error. */
+const errorClass = (e: number) => (e <= 0.05 ? 'good' : e >= 0.25 ? 'bad' : '');
+
+/**
+ * One tile per model: clean accuracy and, per threat model, worst-case accuracy and per detector
+ * worst-case robust error (data without worst cases: the lowest accuracy and highest robust error
+ * of any attack).
+ */
 export function headlineTiles(models: readonly ModelReport[]): string {
   const tiles = models.filter((m) => m.robustness).map((m) => {
     const r = m.robustness!;
-    const rows = [
-      ['clean accuracy', formatPercent(r.cleanAccuracy, 2), ''],
-      ['worst-case accuracy under attack', formatPercent(worstAccuracy(r)), ''],
-    ];
-    for (const [d, s] of Object.entries(r.detection ?? {})) {
-      const worst = s.worstCase ?? (s.perAttack.length ? s.perAttack.reduce((a, b) => (b.robustError > a.robustError ? b : a)) : undefined);
-      if (worst) rows.push([`robust error with ${d}`, formatPercent(worst.robustError), worst.robustError <= 0.05 ? 'good' : worst.robustError >= 0.25 ? 'bad' : '']);
+    const rows = [['clean accuracy', formatPercent(r.cleanAccuracy, 2), '']];
+    const detections = Object.entries(r.detection ?? {});
+    if (r.worstCases?.length) {
+      r.worstCases.forEach((w, k) => {
+        rows.push([`worst-case accuracy under ${w.norm} attack`, formatPercent(w.accuracy), '']);
+        for (const [d, s] of detections) {
+          const row = s.worstCases?.[k];
+          if (row) rows.push([`${w.norm} robust error with ${d}`, formatPercent(row.robustError), errorClass(row.robustError)]);
+        }
+      });
+    } else {
+      rows.push(['worst-case accuracy under attack', formatPercent(lowestAccuracy(r)), '']);
+      for (const [d, s] of detections) {
+        const worst = s.perAttack.length ? s.perAttack.reduce((a, b) => (b.robustError > a.robustError ? b : a)) : undefined;
+        if (worst) rows.push([`robust error with ${d}`, formatPercent(worst.robustError), errorClass(worst.robustError)]);
+      }
     }
     return `<div class="kpi"><div class="name">${escapeXml(m.name)}</div><dl>${rows.map(([k, v, cls]) => `<dt>${escapeXml(k!)}</dt><dd${cls ? ` class="${cls}"` : ''}>${escapeXml(v!)}</dd>`).join('')}</dl></div>`;
   });

@@ -37,9 +37,15 @@ describe('renderReport', async () => {
     expect(full).not.toMatch(/<link /i);
   });
 
-  it('summarises every attack, the worst case and both detectors with formatted numbers', () => {
+  it('summarises every attack, the worst case of each threat model and both detectors with formatted numbers', () => {
     const table = /<table class="summary">[\s\S]*?<\/table>/.exec(full)![0];
-    expect(count(table, 'tr', 'worst-row')).toBe(2);
+    // two models, each with an L∞ and an L2 worst case, labelled with the rows they cover
+    expect(count(table, 'tr', 'worst-row')).toBe(4);
+    expect(table).toContain('<tr class="worst-row"><td>worst case L∞ over 3 rows (ε = 0.3)</td>');
+    expect(table).toContain('<tr class="worst-row"><td>worst case L2 over 1 row (without ε: C&amp;W L2)</td>');
+    expect(table).not.toContain('worst case over attacks');
+    expect(full).toContain('<dt>worst-case accuracy under L2 attack</dt>');
+    expect(full).toContain('<dt>L∞ robust error with Mahalanobis</dt>');
     expect(count(table, 'tr', 'clean-row')).toBe(2);
     expect(table).toContain('<th colspan="3">GM score</th>');
     expect(table).toContain('<th colspan="3">Mahalanobis</th>');
