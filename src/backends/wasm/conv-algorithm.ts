@@ -5,9 +5,11 @@
  */
 import type { Conv2dParams } from '../../core/backend.js';
 import type { WinogradVariant } from './kernels/winograd-conv.js';
+import { IMPLICIT_MR, IMPLICIT_PIXELS } from './kernels/conv-implicit.js';
 
 export type ConvAlgorithmOption = 'auto' | 'measure' | 'direct' | 'winograd2' | 'winograd4';
 export type ConvPass = 'forward' | 'backwardInput' | 'backwardWeight';
+export type DirectConvOption = 'auto' | 'packed' | 'implicit';
 
 /**
  * Where Winograd can run at all: stride and dilation 1, one group, a square 3×3 or 5×5 kernel,
@@ -68,4 +70,32 @@ export class ConvAlgorithms {
     this.measured.set(key, best);
     if (best !== candidates[candidates.length - 1]) run(best);
   }
+}
+
+/**
+ * Where the implicit-GEMM kernels (kernels/conv-implicit.ts) can run a pass: one group, no
+ * dilation, equal strides of 1 or 2, micro-tiles of 4 channels × 8 pixels of one output row
+ * (4 pixels for the weight gradient) that divide the layer; the input gradient only for stride 2
+ * with an input exactly twice the output (each of its four phases then has output's size and at
+ * least one tap).
+ */
+export function implicitApplies(pass: ConvPass, p: Conv2dParams): boolean {
+  const s = p.strideH;
+  if (p.groups !== 1 || p.dilationH !== 1 || p.dilationW !== 1 || (s !== 1 && s !== 2) || p.strideW !== s) return false;
+  if (p.padTop < 0 || p.padLeft < 0 || p.n <= 0 || p.inC <= 0 || p.outC <= 0 || p.outH <= 0 || p.kH <= 0 || p.kW <= 0) return false;
+  if (pass === 'backwardInput') {
+    return s === 2 && p.inC % IMPLICIT_MR === 0 && p.outW % IMPLICIT_PIXELS === 0 && p.inH === 2 * p.outH && p.inW === 2 * p.outW
+      && p.kH >= 2 && p.kW >= 2;
+  }
+  return p.outC % IMPLICIT_MR === 0 && p.outW % (pass === 'forward' ? IMPLICIT_PIXELS : 4) === 0;
+}
+
+/**
+ * Whether a non-Winograd pass runs implicit (true) or with packed patches. 'auto': the
+ * stride-2 layers and those with few input channels, where packing the patches cost as much as
+ * the GEMM (measured on ResNet-20's downsampling layers and its 3-channel first layer).
+ */
+export function chooseImplicit(pass: ConvPass, p: Conv2dParams, simd: boolean, option: DirectConvOption): boolean {
+  if (!simd || option === 'packed' || !implicitApplies(pass, p)) return false;
+  return option === 'implicit' || p.strideH === 2 || p.inC < 8;
 }

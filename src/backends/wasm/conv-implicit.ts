@@ -1,0 +1,161 @@
+/**
+ * Planning of the implicit-GEMM convolutions (kernels/conv-implicit.ts): the phase-split padded
+ * layout of each image, the packed weights and the table of patch-row offsets per GEMM, the
+ * scratch of each thread, and the split over the threads. Operands are heap addresses.
+ */
+import type { Conv2dParams } from '../../core/backend.js';
+import {
+  IMPLICIT_FIELDS, IMPLICIT_MR, IMPLICIT_WEIGHT_GRAD_FIELDS, IMPLICIT_WG_K, LANE_SUM_FIELDS,
+} from './kernels/conv-implicit.js';
+import { splitRange } from './partition.js';
+import { WORK_COUNTER, roundUp, type KernelRuntime } from './runtime.js';
+
+/** an image [C, H, W] copied with stride s and padding (pT, pL) into s·s planes of PH × PW per channel */
+interface Layout { C: number; H: number; W: number; s: number; pT: number; pL: number; PH: number; PW: number }
+
+const floatsOf = (l: Layout) => l.s * l.s * l.C * l.PH * l.PW;
+
+/** the forward layout: every input pixel, and every read of output pixel (oh, ow) at tap (kh, kw) */
+function forwardLayout(p: Conv2dParams): Layout {
+  const s = p.strideH;
+  return {
+    C: p.inC, H: p.inH, W: p.inW, s, pT: p.padTop, pL: p.padLeft,
+    PH: Math.max(Math.floor((p.inH - 1 + p.padTop) / s) + 1, p.outH + Math.floor((p.kH - 1) / s)),
+    PW: Math.max(Math.floor((p.inW - 1 + p.padLeft) / s) + 1, p.outW + Math.floor((p.kW - 1) / s)),
+  };
+}
+
+/** byte offset of patch row k = (c·kH + kh)·kW + kw (the weights' own order) in the forward layout */
+function forwardOffsets(p: Conv2dParams, l: Layout): number[] {
+  const s = l.s, out: number[] = [];
+  for (let c = 0; c < p.inC; c++) for (let kh = 0; kh < p.kH; kh++) for (let kw = 0; kw < p.kW; kw++) {
+    const phase = (kh % s) * s + (kw % s);
+    out.push((((phase * p.inC + c) * l.PH + Math.floor(kh / s)) * l.PW + Math.floor(kw / s)) * 4);
+  }
+  return out;
+}
+
+/** a[(panel·K + k)·MR + r] = weight(panel·MR + r, k): MR-row panels, as the micro-kernel reads them */
+function packPanels(dst: Float32Array, M: number, K: number, weight: (m: number, k: number) => number): void {
+  for (let m = 0; m < M; m++) {
+    const base = Math.floor(m / IMPLICIT_MR) * K * IMPLICIT_MR + (m % IMPLICIT_MR);
+    for (let k = 0; k < K; k++) dst[base + k * IMPLICIT_MR] = weight(m, k);
+  }
+}
+
+/** one GEMM of convImplicit: packed weights, offsets, depth */
+interface Gemm { weights: Float32Array; offsets: number[] }
+
+/**
+ * Runs convImplicit over every image: the GEMMs' data in one heap block (freed here), images drawn
+ * by the threads from a shared counter. interleave: the four stride-2 phases into dst's images.
+ */
+function runImplicit(rt: KernelRuntime, src: number, dst: number, l: Layout, gemms: Gemm[], q: {
+  n: number; M: number; rows: number; cols: number; dstImage: number; interleave: boolean; flops: number;
+}): void {
+  const floats = gemms.reduce((s, g) => s + g.weights.length + g.offsets.length, 0) + 3 * gemms.length;
+  const block = rt.heap.alloc(floats * 4);
+  try {
+    let at = block;
+    const table: number[] = [];
+    for (const g of gemms) {
+      rt.heap.f32(at, g.weights.length).set(g.weights);
+      const off = at + g.weights.length * 4;
+      rt.heap.i32(off, g.offsets.length).set(g.offsets);
+      table.push(at, off, g.offsets.length);
+      at = off + g.offsets.length * 4;
+    }
+    rt.heap.i32(at, table.length).set(table);
+    const shares = rt.parallel(q.flops) ? Math.min(rt.threads, q.n) : 1;
+    const base = {
+      src, srcImage: l.C * l.H * l.W * 4, C: l.C, H: l.H, W: l.W, s: l.s, pT: l.pT, pL: l.pL, PH: l.PH, PW: l.PW,
+      prepBytes: floatsOf(l) * 4, table: at, nph: gemms.length, M: q.M, rows: q.rows, cols: q.cols, dst, dstImage: q.dstImage,
+      interleave: q.interleave ? 1 : 0, b0: 0, b1: q.n, dyn: shares > 1 ? WORK_COUNTER : 0,
+    };
+    rt.dispatch('convImplicit', IMPLICIT_FIELDS, Array.from({ length: shares }, (_, t) => {
+      const [prep, phaseBuf] = rt.ensureScratch(t, [floatsOf(l), q.interleave ? gemms.length * q.M * q.rows * q.cols : 1]);
+      return [base, { prep: prep!, phaseBuf: phaseBuf! }];
+    }));
+  } finally {
+    rt.heap.free(block);
+  }
+}
+
+const flopsOf = (p: Conv2dParams) => 2 * p.n * p.outC * p.inC * p.kH * p.kW * p.outH * p.outW;
+
+/** y = conv2d(x, w) (implicitApplies(forward)) */
+export function implicitForward(rt: KernelRuntime, x: number, w: number, y: number, p: Conv2dParams): void {
+  const l = forwardLayout(p), K = p.inC * p.kH * p.kW;
+  const wv = rt.heap.f32(w, p.outC * K);
+  const weights = new Float32Array(p.outC * K);
+  packPanels(weights, p.outC, K, (m, k) => wv[m * K + k]!);
+  runImplicit(rt, x, y, l, [{ weights, offsets: forwardOffsets(p, l) }], {
+    n: p.n, M: p.outC, rows: p.outH, cols: p.outW, dstImage: p.outC * p.outH * p.outW * 4, interleave: false, flops: flopsOf(p),
+  });
+}
+
+/**
+ * dx = the input gradient of a stride-2 conv2d (implicitApplies(backwardInput)): input row
+ * ih = 2i + a gets dY row oh from tap kh when 2·oh + kh − pT = ih, so each phase (a, b) of dX is
+ * a stride-1 correlation of dY with the taps kh ≡ a + pT, kw ≡ b + pL (mod 2), reading dY row
+ * i + (a + pT − kh) / 2 and column j + (b + pL − kw) / 2.
+ */
+export function implicitBackwardInput(rt: KernelRuntime, dy: number, w: number, dx: number, p: Conv2dParams): void {
+  const taps = (phase: number, pad: number, k: number) => {
+    const out: Array<[number, number]> = [];
+    for (let t = 0; t < k; t++) if ((phase + pad - t) % 2 === 0) out.push([t, (phase + pad - t) / 2]);
+    return out;
+  };
+  const rowTaps = [0, 1].map((a) => taps(a, p.padTop, p.kH)), colTaps = [0, 1].map((b) => taps(b, p.padLeft, p.kW));
+  const reach = (all: Array<Array<[number, number]>>) => all.flat().map(([, d]) => d);
+  const padT = Math.max(0, -Math.min(...reach(rowTaps))), padL = Math.max(0, -Math.min(...reach(colTaps)));
+  const l: Layout = {
+    C: p.outC, H: p.outH, W: p.outW, s: 1, pT: padT, pL: padL,
+    PH: padT + p.outH + Math.max(0, ...reach(rowTaps)), PW: padL + p.outW + Math.max(0, ...reach(colTaps)),
+  };
+  const wv = rt.heap.f32(w, p.outC * p.inC * p.kH * p.kW);
+  const gemms: Gemm[] = [];
+  for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) {
+    const phaseTaps = rowTaps[a]!.flatMap(([kh, dr]) => colTaps[b]!.map(([kw, dc]) => ({ kh, kw, dr, dc })));
+    const offsets: number[] = [], index: number[] = [];
+    for (let oc = 0; oc < p.outC; oc++) for (const { kh, kw, dr, dc } of phaseTaps) {
+      offsets.push(((oc * l.PH + dr + padT) * l.PW + dc + padL) * 4);
+      index.push(((oc * p.inC) * p.kH + kh) * p.kW + kw);
+    }
+    const K = offsets.length, weights = new Float32Array(p.inC * K);
+    // weight (c, k) = w[oc][c][kh][kw]: index[k] is its place for c = 0
+    packPanels(weights, p.inC, K, (c, k) => wv[index[k]! + c * p.kH * p.kW]!);
+    gemms.push({ weights, offsets });
+  }
+  runImplicit(rt, dy, dx, l, gemms, {
+    n: p.n, M: p.inC, rows: p.outH, cols: p.outW, dstImage: p.inC * p.inH * p.inW * 4, interleave: true, flops: flopsOf(p),
+  });
+}
+
+/** dw = the weight gradient of conv2d (implicitApplies(backwardWeight)); written, not accumulated into */
+export function implicitBackwardWeight(rt: KernelRuntime, x: number, dy: number, dw: number, p: Conv2dParams): void {
+  const l = forwardLayout(p), K = p.inC * p.kH * p.kW, Kp = roundUp(K, IMPLICIT_WG_K);
+  const offsets = forwardOffsets(p, l);
+  while (offsets.length < Kp) offsets.push(offsets[K - 1]!);
+  const off = rt.heap.alloc(Kp * 4);
+  try {
+    rt.heap.i32(off, Kp).set(offsets);
+    const shares = rt.parallel(flopsOf(p)) ? Math.min(rt.threads, p.n) : 1;
+    const base = {
+      src: x, srcImage: l.C * l.H * l.W * 4, C: l.C, H: l.H, W: l.W, s: l.s, pT: l.pT, pL: l.pL, PH: l.PH, PW: l.PW,
+      prepBytes: floatsOf(l) * 4, off, K: Kp, dy, M: p.outC, rows: p.outH, cols: p.outW,
+    };
+    const partials: number[] = [];
+    // a static split: which thread sums which image must not vary from run to run, or the rounding would
+    rt.dispatch('convImplicitWeightGrad', IMPLICIT_WEIGHT_GRAD_FIELDS, splitRange(p.n, shares).map(([b0, b1], t) => {
+      const [prep, partial] = rt.ensureScratch(t, [floatsOf(l), p.outC * Kp * 4]);
+      partials.push(partial!);
+      return [base, { b0, b1, prep: prep!, partial: partial! }];
+    }));
+    partials.forEach((partial, t) => {
+      rt.dispatch('convLaneSums', LANE_SUM_FIELDS, [[{ partial, dst: dw, M: p.outC, K, Kp, accumulate: t > 0 ? 1 : 0 }]]);
+    });
+  } finally {
+    rt.heap.free(off);
+  }
+}
