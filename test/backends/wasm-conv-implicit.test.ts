@@ -93,7 +93,9 @@ for (const cfg of configs) {
     it('leave shapes they do not apply to to packed patches, with the same results as the loops', () => {
       // output width 7, 6 output channels, stride 3, groups, dilation: each rules the implicit kernels out somewhere
       for (const p of [convParams({ inW: 7, outC: 6 }), convParams({ strideH: 3, strideW: 3, inH: 9, inW: 25 }), convParams({ groups: 2, inC: 4, outC: 8, inW: 8 }),
-        convParams({ dilationH: 2, dilationW: 2, padTop: 2, padLeft: 2, inW: 8, outC: 4 })]) {
+        convParams({ dilationH: 2, dilationW: 2, padTop: 2, padLeft: 2, inW: 8, outC: 4 }),
+        // 6 × 2 output pixels: the forward pass packs patches, the weight gradient (pixels in fours) runs implicit
+        convParams({ inW: 6, inH: 2, outC: 8 })]) {
         check(K, p, 3);
       }
     });
@@ -117,6 +119,6 @@ describe('which passes run implicit', () => {
     // the stride-1 input gradient has its own algorithms; odd widths and 6 channels do not tile
     expect(implicitApplies('backwardInput', wide)).toBe(false);
     expect(implicitApplies('forward', convParams({ inW: 7, outC: 4 }))).toBe(false);
-    expect(implicitApplies('backwardWeight', convParams({ inW: 8, outC: 6 }))).toBe(false);
+    expect(implicitApplies('backwardWeight', convParams({ inW: 8, outC: 12 }))).toBe(false);
   });
 });

@@ -6,6 +6,7 @@
 import type { Conv2dParams } from '../../core/backend.js';
 import type { WinogradVariant } from './kernels/winograd-conv.js';
 import { IMPLICIT_MR, IMPLICIT_PIXELS } from './kernels/conv-implicit.js';
+import { WG_CHANNELS } from './kernels/conv-implicit-weight-grad.js';
 
 export type ConvAlgorithmOption = 'auto' | 'measure' | 'direct' | 'winograd2' | 'winograd4';
 export type ConvPass = 'forward' | 'backwardInput' | 'backwardWeight';
@@ -75,7 +76,7 @@ export class ConvAlgorithms {
 /**
  * Where the implicit-GEMM kernels (kernels/conv-implicit.ts) can run a pass: one group, no
  * dilation, equal strides of 1 or 2, micro-tiles of 4 channels × 8 pixels of one output row
- * (4 pixels for the weight gradient) that divide the layer; the input gradient only for stride 2
+ * that divide the layer (the weight gradient: 8 channels, and pixels in fours); the input gradient only for stride 2
  * with an input exactly twice the output (each of its four phases then has output's size and at
  * least one tap).
  */
@@ -87,7 +88,8 @@ export function implicitApplies(pass: ConvPass, p: Conv2dParams): boolean {
     return s === 2 && p.inC % IMPLICIT_MR === 0 && p.outW % IMPLICIT_PIXELS === 0 && p.inH === 2 * p.outH && p.inW === 2 * p.outW
       && p.kH >= 2 && p.kW >= 2;
   }
-  return p.outC % IMPLICIT_MR === 0 && p.outW % (pass === 'forward' ? IMPLICIT_PIXELS : 4) === 0;
+  if (pass === 'backwardWeight') return p.outC % WG_CHANNELS === 0 && (p.outH * p.outW) % 4 === 0;
+  return p.outC % IMPLICIT_MR === 0 && p.outW % IMPLICIT_PIXELS === 0;
 }
 
 /**

@@ -4,9 +4,8 @@
  * scratch of each thread, and the split over the threads. Operands are heap addresses.
  */
 import type { Conv2dParams } from '../../core/backend.js';
-import {
-  IMPLICIT_FIELDS, IMPLICIT_MR, IMPLICIT_WEIGHT_GRAD_FIELDS, IMPLICIT_WG_K, LANE_SUM_FIELDS,
-} from './kernels/conv-implicit.js';
+import { IMPLICIT_FIELDS, IMPLICIT_MR } from './kernels/conv-implicit.js';
+import { IMPLICIT_WEIGHT_GRAD_FIELDS, TRANSPOSE_SUM_FIELDS, WG_ROWS } from './kernels/conv-implicit-weight-grad.js';
 import { splitRange } from './partition.js';
 import { WORK_COUNTER, roundUp, type KernelRuntime } from './runtime.js';
 
@@ -134,28 +133,33 @@ export function implicitBackwardInput(rt: KernelRuntime, dy: number, w: number, 
 
 /** dw = the weight gradient of conv2d (implicitApplies(backwardWeight)); written, not accumulated into */
 export function implicitBackwardWeight(rt: KernelRuntime, x: number, dy: number, dw: number, p: Conv2dParams): void {
-  const l = forwardLayout(p), K = p.inC * p.kH * p.kW, Kp = roundUp(K, IMPLICIT_WG_K);
+  const l = forwardLayout(p), K = p.inC * p.kH * p.kW, Kp = roundUp(K, WG_ROWS), HW = p.outH * p.outW;
   const offsets = forwardOffsets(p, l);
+  // rows past K repeat the last one; their sums are never read
   while (offsets.length < Kp) offsets.push(offsets[K - 1]!);
-  const off = rt.heap.alloc(Kp * 4);
+  const pixels: number[] = [];
+  for (let oh = 0; oh < p.outH; oh++) for (let ow = 0; ow < p.outW; ow++) pixels.push((oh * l.PW + ow) * 4);
+  const block = rt.heap.alloc((Kp + HW) * 4);
   try {
+    const off = block, pix = block + Kp * 4;
     rt.heap.i32(off, Kp).set(offsets);
+    rt.heap.i32(pix, HW).set(pixels);
     const shares = rt.parallel(flopsOf(p)) ? Math.min(rt.threads, p.n) : 1;
     const base = {
       src: x, srcImage: l.C * l.H * l.W * 4, C: l.C, H: l.H, W: l.W, s: l.s, pT: l.pT, pL: l.pL, PH: l.PH, PW: l.PW,
-      prepBytes: floatsOf(l) * 4, off, K: Kp, dy, M: p.outC, rows: p.outH, cols: p.outW,
+      prepBytes: floatsOf(l) * 4, off, K: Kp, pix, dy, M: p.outC, HW,
     };
     const partials: number[] = [];
     // a static split: which thread sums which image must not vary from run to run, or the rounding would
     rt.dispatch('convImplicitWeightGrad', IMPLICIT_WEIGHT_GRAD_FIELDS, splitRange(p.n, shares).map(([b0, b1], t) => {
-      const [prep, partial] = rt.ensureScratch(t, [floatsOf(l), p.outC * Kp * 4]);
+      const [prep, dyT, partial] = rt.ensureScratch(t, [floatsOf(l), HW * p.outC, Kp * p.outC]);
       partials.push(partial!);
-      return [base, { b0, b1, prep: prep!, partial: partial! }];
+      return [base, { b0, b1, prep: prep!, dyT: dyT!, partial: partial! }];
     }));
     partials.forEach((partial, t) => {
-      rt.dispatch('convLaneSums', LANE_SUM_FIELDS, [[{ partial, dst: dw, M: p.outC, K, Kp, accumulate: t > 0 ? 1 : 0 }]]);
+      rt.dispatch('convTransposeSum', TRANSPOSE_SUM_FIELDS, [[{ partial, dst: dw, M: p.outC, K, accumulate: t > 0 ? 1 : 0 }]]);
     });
   } finally {
-    rt.heap.free(off);
+    rt.heap.free(block);
   }
 }

@@ -9,24 +9,20 @@
  *   weights. The forward convolution is one such GEMM per image; the stride-2 input gradient is
  *   four (one per output phase, each a stride-1 correlation of the padded dY with the taps of
  *   that phase), interleaved into dX afterwards.
- * - convImplicitWeightGrad: dW[oc, k] = Σ_pixels dY[oc, pixel] · prep[pixel + off[k]], vectors
- *   over 4 pixels, summed per thread into a lane-wise partial (convLaneSums adds the lanes).
+ * - convImplicitWeightGrad (conv-implicit-weight-grad.ts): dW[oc, k] = Σ_pixels dY[oc, pixel] ·
+ *   prep[pixel + off[k]].
  */
 import type { FunctionBuilder, Local, ModuleBuilder } from '../assembler.js';
 import { fields } from '../layout.js';
 import { I, addTo, assign, emit, fieldReader, forRange, forUnits, when, type Ex } from '../emit.js';
+import { IMPLICIT_WEIGHT_GRAD_DRIVERS, emitImplicitWeightGrad } from './conv-implicit-weight-grad.js';
+import { PREP_FIELDS, emitPrepareFunction, prepareImage, readPrepFields, type Madd } from './conv-implicit-layout.js';
 
 /** output channels per micro-tile, and pixels (two vectors) */
 export const IMPLICIT_MR = 4;
 export const IMPLICIT_PIXELS = 8;
-/** depth indices per weight-gradient tile (the offset table is padded to a multiple) */
-export const IMPLICIT_WG_K = 2;
 
-/**
- * The shared input layout: image src [C, H, W] (srcImage bytes apart) copied into prep with
- * stride s, padding (pT, pL) and PH × PW planes (prepBytes in all, zeroed once per call).
- */
-const PREP = ['src', 'srcImage', 'C', 'H', 'W', 's', 'pT', 'pL', 'PH', 'PW', 'prep', 'prepBytes'] as const;
+const PREP = PREP_FIELDS;
 
 /**
  * table: nph records [packed weights address, offset table address, depth K]; M output channels
@@ -38,13 +34,7 @@ export const IMPLICIT_FIELDS = fields([
   ...PREP, 'table', 'nph', 'M', 'rows', 'cols', 'dst', 'dstImage', 'interleave', 'phaseBuf', 'b0', 'b1', 'dyn',
 ] as const);
 
-/** dy [n, M, rows, cols]; off: K byte offsets (K a multiple of IMPLICIT_WG_K); partial: M·K v128 sums, zeroed here */
-export const IMPLICIT_WEIGHT_GRAD_FIELDS = fields([...PREP, 'off', 'K', 'dy', 'M', 'rows', 'cols', 'b0', 'b1', 'partial'] as const);
-
-/** dst[m·K + k] (+)= the lane sum of partial[m·Kp + k] for m < M, k < K */
-export const LANE_SUM_FIELDS = fields(['partial', 'dst', 'M', 'K', 'Kp', 'accumulate'] as const);
-
-export const IMPLICIT_DRIVERS = ['convImplicit', 'convImplicitWeightGrad', 'convLaneSums'] as const;
+export const IMPLICIT_DRIVERS = ['convImplicit', ...IMPLICIT_WEIGHT_GRAD_DRIVERS] as const;
 
 export function emitConvImplicit(mod: ModuleBuilder, simd: boolean, fma: boolean): void {
   if (!simd) {
@@ -52,11 +42,11 @@ export function emitConvImplicit(mod: ModuleBuilder, simd: boolean, fma: boolean
     for (const name of IMPLICIT_DRIVERS) mod.func(name, ['i32'], [], (f) => { f.op('unreachable'); });
     return;
   }
-  const madd = (f: FunctionBuilder, acc: Local, a: Local, b: Local) => {
+  const madd: Madd = (f, acc, a, b) => {
     if (fma) f.get(a).get(b).get(acc).op('f32x4.relaxed_madd').set(acc);
     else f.get(acc).get(a).get(b).op('f32x4.mul').op('f32x4.add').set(acc);
   };
-  const prepare = mod.func('convImplicitPrepare', Array(10).fill('i32'), [], (f, ...a) => emitPrepare(f, a), false);
+  const prepare = emitPrepareFunction(mod);
   const micro = mod.func('convImplicitMicro', Array(6).fill('i32'), [], (f, ...a) => emitMicro(f, madd, a), false);
 
   // (a, off, K, M, rows, cols, PW, prep, dst, ldc): every micro-tile of one GEMM over a prepared image
@@ -78,16 +68,9 @@ export function emitConvImplicit(mod: ModuleBuilder, simd: boolean, fma: boolean
     });
   }, false);
 
-  const prepareImage = (f: FunctionBuilder, P: (n: (typeof PREP)[number]) => Local, b: Local) => {
-    emit(f, I.add(P('src'), I.mul(b, P('srcImage'))));
-    for (const n of ['C', 'H', 'W', 's', 'pT', 'pL', 'PH', 'PW', 'prep'] as const) f.get(P(n));
-    f.call(prepare);
-  };
-
   mod.func('convImplicit', ['i32'], [], (f, params) => {
     const P = fieldReader(f, params!, IMPLICIT_FIELDS);
-    const fieldsRead = Object.fromEntries(PREP.map((n) => [n, P(n)])) as Record<(typeof PREP)[number], Local>;
-    const R = (n: (typeof PREP)[number]) => fieldsRead[n];
+    const R = readPrepFields(P);
     const table = P('table'), nph = P('nph'), M = P('M'), rows = P('rows'), cols = P('cols'), dst = P('dst');
     const dstImage = P('dstImage'), interleave = P('interleave'), phaseBuf = P('phaseBuf'), b0 = P('b0'), b1 = P('b1'), dyn = P('dyn');
     const u = f.local('i32'), b = f.local('i32'), q = f.local('i32'), rec = f.local('i32'), out = f.local('i32'), planeBytes = f.local('i32');
@@ -95,7 +78,7 @@ export function emitConvImplicit(mod: ModuleBuilder, simd: boolean, fma: boolean
     assign(f, planeBytes, I.shl(I.mul(rows, cols), 2));
     forUnits(f, u, I.sub(b1, b0), dyn, () => {
       assign(f, b, I.add(b0, u));
-      prepareImage(f, R, b);
+      prepareImage(f, prepare, R, b);
       assign(f, out, I.add(dst, I.mul(b, dstImage)));
       forRange(f, q, 0, nph, 1, () => {
         assign(f, rec, I.add(table, I.mul(q, 12)));
@@ -109,87 +92,14 @@ export function emitConvImplicit(mod: ModuleBuilder, simd: boolean, fma: boolean
     });
   });
 
-  mod.func('convImplicitWeightGrad', ['i32'], [], (f, params) => {
-    const P = fieldReader(f, params!, IMPLICIT_WEIGHT_GRAD_FIELDS);
-    const fieldsRead = Object.fromEntries(PREP.map((n) => [n, P(n)])) as Record<(typeof PREP)[number], Local>;
-    const R = (n: (typeof PREP)[number]) => fieldsRead[n];
-    const off = P('off'), K = P('K'), dy = P('dy'), M = P('M'), rows = P('rows'), cols = P('cols');
-    const b0 = P('b0'), b1 = P('b1'), partial = P('partial');
-    const b = f.local('i32'), mb = f.local('i32'), kp = f.local('i32'), oh = f.local('i32'), ow = f.local('i32');
-    const hwBytes = f.local('i32'), dyb = f.local('i32'), p0 = f.local('i32'), p1 = f.local('i32'), dq = f.local('i32');
-    const rowSkip = f.local('i32'), part = f.local('i32');
-    const strides = [1, 2, 3].map(() => f.local('i32'));
-    const acc = Array.from({ length: IMPLICIT_MR }, () => Array.from({ length: IMPLICIT_WG_K }, () => f.local('v128')));
-    const xv = Array.from({ length: IMPLICIT_WG_K }, () => f.local('v128'));
-    const dv = f.local('v128');
-    f.get(R('prep')).i32(0).get(R('prepBytes')).memoryFill();
-    f.get(partial).i32(0);
-    emit(f, I.shl(I.mul(M, K), 4));
-    f.memoryFill();
-    assign(f, hwBytes, I.shl(I.mul(rows, cols), 2));
-    strides.forEach((l, i) => assign(f, l, I.mul(hwBytes, i + 1)));
-    assign(f, rowSkip, I.shl(I.sub(R('PW'), cols), 2));
-    forRange(f, b, b0, b1, 1, () => {
-      prepareImage(f, R, b);
-      assign(f, dyb, I.add(dy, I.mul(I.mul(b, M), hwBytes)));
-      forRange(f, mb, 0, M, IMPLICIT_MR, () => {
-        forRange(f, kp, 0, K, IMPLICIT_WG_K, () => {
-          for (const row of acc) for (const l of row) { f.f32x4Const(0).set(l); }
-          assign(f, p0, I.add(R('prep'), I.load(I.at4(off, kp), 0)));
-          assign(f, p1, I.add(R('prep'), I.load(I.at4(off, kp), 4)));
-          assign(f, dq, I.add(dyb, I.mul(mb, hwBytes)));
-          forRange(f, oh, 0, rows, 1, () => {
-            forRange(f, ow, 0, cols, 4, () => {
-              f.get(p0).mem('v128.load').set(xv[0]!);
-              f.get(p1).mem('v128.load').set(xv[1]!);
-              for (let r = 0; r < IMPLICIT_MR; r++) {
-                f.get(dq);
-                if (r > 0) f.get(strides[r - 1]!).op('i32.add');
-                f.mem('v128.load').set(dv);
-                for (let k = 0; k < IMPLICIT_WG_K; k++) madd(f, acc[r]![k]!, dv, xv[k]!);
-              }
-              addTo(f, p0, 16); addTo(f, p1, 16); addTo(f, dq, 16);
-            });
-            addTo(f, p0, rowSkip); addTo(f, p1, rowSkip);
-          });
-          // partial[(mb + r)·K + kp + k] += acc[r][k]
-          for (let r = 0; r < IMPLICIT_MR; r++) {
-            assign(f, part, I.add(partial, I.shl(I.add(I.mul(I.add(mb, r), K), kp), 4)));
-            for (let k = 0; k < IMPLICIT_WG_K; k++) {
-              f.get(part).get(part).mem('v128.load', 16 * k).get(acc[r]![k]!).op('f32x4.add').mem('v128.store', 16 * k);
-            }
-          }
-        });
-      });
-    });
-  });
-
-  mod.func('convLaneSums', ['i32'], [], (f, params) => {
-    const P = fieldReader(f, params!, LANE_SUM_FIELDS);
-    const partial = P('partial'), dst = P('dst'), M = P('M'), K = P('K'), Kp = P('Kp'), accumulate = P('accumulate');
-    const m = f.local('i32'), k = f.local('i32'), src = f.local('i32'), d = f.local('i32'), v = f.local('v128'), s = f.local('f32');
-    forRange(f, m, 0, M, 1, () => {
-      assign(f, src, I.add(partial, I.shl(I.mul(m, Kp), 4)));
-      assign(f, d, I.at4(dst, I.mul(m, K)));
-      forRange(f, k, 0, K, 1, () => {
-        f.get(src).mem('v128.load').set(v);
-        // fixed order ((l0 + l1) + l2) + l3
-        f.get(v).lane('f32x4.extract_lane', 0).get(v).lane('f32x4.extract_lane', 1).op('f32.add');
-        f.get(v).lane('f32x4.extract_lane', 2).op('f32.add').get(v).lane('f32x4.extract_lane', 3).op('f32.add').set(s);
-        when(f, accumulate, () => { f.get(s).get(d).mem('f32.load').op('f32.add').set(s); });
-        f.get(d).get(s).mem('f32.store');
-        addTo(f, src, 16);
-        addTo(f, d, 4);
-      });
-    });
-  });
+  emitImplicitWeightGrad(mod, madd, prepare);
 }
 
 /**
  * out[r][pixel 0..7] = Σ_k a[k·MR + r] · src[off[k] + pixel], stored at dst + r·ldc.
  * Arguments (a, off, K, src, dst, ldc), addresses and ldc in bytes; K ≥ 1.
  */
-function emitMicro(f: FunctionBuilder, madd: (f: FunctionBuilder, acc: Local, a: Local, b: Local) => void, args: Local[]): void {
+function emitMicro(f: FunctionBuilder, madd: Madd, args: Local[]): void {
   const [a, off, K, src, dst, ldc] = args as [Local, Local, Local, Local, Local, Local];
   const acc = Array.from({ length: IMPLICIT_MR }, () => [f.local('v128'), f.local('v128')] as const);
   for (const [l0, l1] of acc) { f.f32x4Const(0).set(l0); f.f32x4Const(0).set(l1); }
@@ -215,72 +125,6 @@ function emitMicro(f: FunctionBuilder, madd: (f: FunctionBuilder, acc: Local, a:
     if (r > 0) addTo(f, row, ldc);
     f.get(row).get(l0).mem('v128.store');
     f.get(row).get(l1).mem('v128.store', 16);
-  });
-}
-
-/**
- * (src, C, H, W, s, pT, pL, PH, PW, dst): dst[(a·s + b)·C + c][i][j] = src[c][ih][iw] where
- * ih + pT = i·s + a and iw + pL = j·s + b; positions no input lands on are left as they are.
- * Rows are copied with vectors for s = 1 (4 floats at a time) and s = 2 (8 floats split into even
- * and odd columns), the rest of a row one float at a time.
- */
-function emitPrepare(f: FunctionBuilder, args: Local[]): void {
-  const [src, C, H, W, s, pT, pL, PH, PW, dst] = args as [Local, Local, Local, Local, Local, Local, Local, Local, Local, Local];
-  const L = () => f.local('i32');
-  const planeBytes = L(), phaseBytes = L(), c = L(), ih = L(), r = L(), rowDst = L(), srow = L(), iw = L();
-  const cc = L(), dE = L(), dO = L(), vecEnd = L();
-  const v0 = f.local('v128'), v1 = f.local('v128');
-  assign(f, planeBytes, I.shl(I.mul(PH, PW), 2));
-  assign(f, phaseBytes, I.mul(C, planeBytes));
-  assign(f, srow, src);
-  forRange(f, c, 0, C, 1, () => {
-    forRange(f, ih, 0, H, 1, () => {
-      assign(f, r, I.add(ih, pT));
-      // the row's phase-(a, 0) start: dst + a·s·phaseBytes + c·planeBytes + (r / s)·PW·4
-      const a: Ex = (g) => { emit(g, r); emit(g, s); g.op('i32.rem_u'); };
-      const i: Ex = (g) => { emit(g, r); emit(g, s); g.op('i32.div_u'); };
-      assign(f, rowDst, I.add(I.add(dst, I.mul(I.mul(a, s), phaseBytes)), I.add(I.mul(c, planeBytes), I.shl(I.mul(i, PW), 2))));
-      // each vector loop leaves iw at the first column it did not copy
-      assign(f, iw, 0);
-      when(f, I.eq(s, 1), () => {
-        assign(f, dE, I.at4(rowDst, pL));
-        assign(f, vecEnd, I.sub(W, 3));
-        forRange(f, iw, 0, vecEnd, 4, () => {
-          f.get(dE).get(srow).get(iw).i32(2).op('i32.shl').op('i32.add').mem('v128.load').mem('v128.store');
-          addTo(f, dE, 16);
-        });
-      });
-      when(f, I.eq(s, 2), () => {
-        // even columns land in phase b = pL mod 2 from column pL / 2, odd ones in the other
-        assign(f, cc, I.add(pL, 1));
-        assign(f, dE, I.add(I.add(rowDst, I.mul(I.and(pL, 1), phaseBytes)), I.shl(I.shr(pL, 1), 2)));
-        assign(f, dO, I.add(I.add(rowDst, I.mul(I.and(cc, 1), phaseBytes)), I.shl(I.shr(cc, 1), 2)));
-        assign(f, vecEnd, I.sub(W, 7));
-        forRange(f, iw, 0, vecEnd, 8, () => {
-          f.get(srow).get(iw).i32(2).op('i32.shl').op('i32.add').set(cc);
-          f.get(cc).mem('v128.load').set(v0);
-          f.get(cc).mem('v128.load', 16).set(v1);
-          f.get(dE).get(v0).get(v1).f32x4Shuffle([0, 2, 4, 6]).mem('v128.store');
-          f.get(dO).get(v0).get(v1).f32x4Shuffle([1, 3, 5, 7]).mem('v128.store');
-          addTo(f, dE, 16); addTo(f, dO, 16);
-        });
-      });
-      // the rest of the row (all of it for other strides)
-      f.block((exit) => {
-        f.loop((top) => {
-          emit(f, I.ge(iw, W)); f.brIf(exit);
-          assign(f, cc, I.add(iw, pL));
-          const b: Ex = (g) => { emit(g, cc); emit(g, s); g.op('i32.rem_u'); };
-          const j: Ex = (g) => { emit(g, cc); emit(g, s); g.op('i32.div_u'); };
-          emit(f, I.add(I.add(rowDst, I.mul(b, phaseBytes)), I.shl(j, 2)));
-          emit(f, I.at4(srow, iw));
-          f.mem('f32.load').mem('f32.store');
-          addTo(f, iw, 1);
-          f.br(top);
-        });
-      });
-      assign(f, srow, I.at4(srow, W));
-    });
   });
 }
 
