@@ -1,6 +1,7 @@
 /**
  * The implicit-GEMM convolutions (kernels/conv-implicit.ts): forced on, over random shapes where
- * they apply (strides 1 and 2, kernels 1–4, padding, odd input sizes, several micro-tiles), on one
+ * they apply (strides 1 and 2, kernels 1–4, padding, odd input sizes, several micro-tiles; the
+ * stride-1 input gradient as the implicit forward pass with flipped weights), on one
  * and two threads and without relaxed madd, against the float64 textbook loops; where 'auto' picks
  * them; and that a forced choice falls back to packed patches where they do not apply.
  */
@@ -8,7 +9,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conv2dParams } from '../../src/core/backend.js';
 import { WasmKernels } from '../../src/backends/wasm/calls/kernel-calls.js';
-import { chooseImplicit, implicitApplies } from '../../src/backends/wasm/conv-algorithm.js';
+import { IMPLICIT_MAX_DEPTH, chooseImplicit, implicitApplies } from '../../src/backends/wasm/conv-algorithm.js';
 import { probeFeatures } from '../../src/backends/wasm/features.js';
 import { naiveConv } from '../helpers/reference-kernels.js';
 import { convParams, maxAbsDiff, random, randomF32 } from './wasm-helpers.js';
@@ -55,7 +56,7 @@ function check(K: WasmKernels, p: Conv2dParams, seed: number): void {
 }
 
 const configs = [
-  { name: '1 thread', opts: { threads: 1 } },
+  { name: '1 thread, stride-1 input gradients as forward passes', opts: { threads: 1, backwardInput: 'transposed' as const } },
   { name: '2 threads, every call split', opts: { threads: 2, parallelThreshold: 0 } },
   { name: 'mul + add without relaxed madd, 2 threads', opts: { threads: 2, parallelThreshold: 0, relaxedMadd: false } },
 ];
@@ -106,11 +107,15 @@ describe('which passes run implicit', () => {
   const down = convParams({ n: 64, inC: 16, outC: 32, inH: 32, inW: 32, strideH: 2, strideW: 2 });
   const first = convParams({ n: 64, inC: 3, outC: 16, inH: 32, inW: 32 });
   const wide = convParams({ n: 64, inC: 32, outC: 32, inH: 16, inW: 16 });
-  it("'auto' takes the stride-2 layers and few input channels, not stride 1 with many", () => {
+  it("'auto' takes every pass they apply to up to depth IMPLICIT_MAX_DEPTH", () => {
     for (const pass of ['forward', 'backwardInput', 'backwardWeight'] as const) expect(chooseImplicit(pass, down, true, 'auto')).toBe(true);
-    expect(chooseImplicit('forward', first, true, 'auto')).toBe(true);
-    expect(chooseImplicit('backwardWeight', first, true, 'auto')).toBe(true);
-    expect(chooseImplicit('forward', wide, true, 'auto')).toBe(false);
+    for (const p of [first, wide]) {
+      expect(chooseImplicit('forward', p, true, 'auto')).toBe(true);
+      expect(chooseImplicit('backwardWeight', p, true, 'auto')).toBe(true);
+    }
+    const deep = convParams({ n: 4, inC: IMPLICIT_MAX_DEPTH / 8, outC: 32, inH: 8, inW: 8 });
+    expect(chooseImplicit('forward', deep, true, 'auto')).toBe(false);
+    expect(chooseImplicit('forward', deep, true, 'implicit')).toBe(true);
   });
   it("never without SIMD, with 'packed', or where they do not apply", () => {
     expect(chooseImplicit('forward', down, false, 'implicit')).toBe(false);

@@ -109,11 +109,13 @@ export class GemmConvCalls extends KernelRuntime {
       // the flipped weights are made here; the forward driver does the rest
       const wt = this.flippedWeights(w, p);
       try {
+        const q: Conv2dParams = {
+          ...p, inC: p.outC, inH: p.outH, inW: p.outW, outC: p.inC, outH: p.inH, outW: p.inW,
+          padTop: p.dilationH * (p.kH - 1) - p.padTop, padLeft: p.dilationW * (p.kW - 1) - p.padLeft,
+        };
         this.withOperands('conv2dBackwardInput', out, count, [dy], (dx, [D]) => {
-          this.convForwardPtrs(D!, wt, dx, {
-            ...p, inC: p.outC, inH: p.outH, inW: p.outW, outC: p.inC, outH: p.inH, outW: p.inW,
-            padTop: p.dilationH * (p.kH - 1) - p.padTop, padLeft: p.dilationW * (p.kW - 1) - p.padLeft,
-          });
+          if (this.implicit('forward', q)) implicitForward(this, D!, wt, dx, q);
+          else this.convForwardPtrs(D!, wt, dx, q);
         });
       } finally {
         this.heap.free(wt);

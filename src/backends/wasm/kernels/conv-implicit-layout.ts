@@ -46,18 +46,21 @@ export function prepareImage(f: FunctionBuilder, prepare: number, R: (name: Prep
 function emitPrepare(f: FunctionBuilder, args: Local[]): void {
   const [src, C, H, W, s, pT, pL, PH, PW, dst] = args as [Local, Local, Local, Local, Local, Local, Local, Local, Local, Local];
   const L = () => f.local('i32');
-  const planeBytes = L(), phaseBytes = L(), c = L(), ih = L(), r = L(), rowDst = L(), srow = L(), iw = L();
+  const planeBytes = L(), phaseBytes = L(), c = L(), ih = L(), rowDst = L(), srow = L(), iw = L();
   const cc = L(), dE = L(), dO = L(), vecEnd = L();
   const v0 = f.local('v128'), v1 = f.local('v128');
   assign(f, planeBytes, I.shl(I.mul(PH, PW), 2));
   assign(f, phaseBytes, I.mul(C, planeBytes));
   assign(f, srow, src);
+  const a0 = L(), i0 = L(), a = L(), i = L();
+  // padded row ih + pT = i·s + a, stepped without a division per row
+  emit(f, pT); emit(f, s); f.op('i32.rem_u').set(a0);
+  emit(f, pT); emit(f, s); f.op('i32.div_u').set(i0);
   forRange(f, c, 0, C, 1, () => {
+    assign(f, a, a0);
+    assign(f, i, i0);
     forRange(f, ih, 0, H, 1, () => {
-      assign(f, r, I.add(ih, pT));
-      // the row's phase-(a, 0) start: dst + a·s·phaseBytes + c·planeBytes + (r / s)·PW·4
-      const a: Ex = (g) => { emit(g, r); emit(g, s); g.op('i32.rem_u'); };
-      const i: Ex = (g) => { emit(g, r); emit(g, s); g.op('i32.div_u'); };
+      // the row's phase-(a, 0) start: dst + a·s·phaseBytes + c·planeBytes + i·PW·4
       assign(f, rowDst, I.add(I.add(dst, I.mul(I.mul(a, s), phaseBytes)), I.add(I.mul(c, planeBytes), I.shl(I.mul(i, PW), 2))));
       // each vector loop leaves iw at the first column it did not copy
       assign(f, iw, 0);
@@ -99,6 +102,8 @@ function emitPrepare(f: FunctionBuilder, args: Local[]): void {
         });
       });
       assign(f, srow, I.at4(srow, W));
+      addTo(f, a, 1);
+      when(f, I.eq(a, s), () => { assign(f, a, 0); addTo(f, i, 1); });
     });
   });
 }
