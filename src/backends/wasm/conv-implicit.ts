@@ -34,35 +34,58 @@ function forwardOffsets(p: Conv2dParams, l: Layout): number[] {
   return out;
 }
 
-/** a[(panel·K + k)·MR + r] = weight(panel·MR + r, k): MR-row panels, as the micro-kernel reads them */
-function packPanels(dst: Float32Array, M: number, K: number, weight: (m: number, k: number) => number): void {
+/**
+ * One GEMM of convImplicit: source[i] is the index in the weights of packed weight i (MR-row
+ * panels: packed (panel·K + k)·MR + r holds weight (panel·MR + r, k)), offsets the patch rows.
+ */
+interface GemmPlan { source: Int32Array; offsets: Int32Array }
+/** a pass's tables; the weight gradient's: the padded patch-row offsets and each output pixel's place in a plane */
+interface Plan { l: Layout; gemms: GemmPlan[]; rows?: Int32Array; pixels?: Int32Array }
+
+function gemmPlan(M: number, offsets: number[], index: (m: number, k: number) => number): GemmPlan {
+  const K = offsets.length, source = new Int32Array(M * K);
   for (let m = 0; m < M; m++) {
     const base = Math.floor(m / IMPLICIT_MR) * K * IMPLICIT_MR + (m % IMPLICIT_MR);
-    for (let k = 0; k < K; k++) dst[base + k * IMPLICIT_MR] = weight(m, k);
+    for (let k = 0; k < K; k++) source[base + k * IMPLICIT_MR] = index(m, k);
   }
+  return { source, offsets: Int32Array.from(offsets) };
 }
 
-/** one GEMM of convImplicit: packed weights, offsets, depth */
-interface Gemm { weights: Float32Array; offsets: number[] }
+/** plans by pass and shape (a model has few shapes; the tables are rebuilt only if it has very many) */
+const plans = new Map<string, Plan>();
+function cached(pass: string, p: Conv2dParams, make: () => Plan): Plan {
+  const key = `${pass}:${p.inC},${p.outC},${p.inH},${p.inW},${p.outH},${p.outW},${p.kH},${p.kW},${p.strideH},${p.padTop},${p.padLeft}`;
+  let plan = plans.get(key);
+  if (!plan) {
+    if (plans.size >= 64) plans.clear();
+    plan = make();
+    plans.set(key, plan);
+  }
+  return plan;
+}
 
 /**
- * Runs convImplicit over every image: the GEMMs' data in one heap block (freed here), images drawn
- * by the threads from a shared counter. interleave: the four stride-2 phases into dst's images.
+ * Runs convImplicit over every image: the packed weights (gathered from w), offsets and GEMM table
+ * in one heap block (freed here), images drawn by the threads from a shared counter. interleave:
+ * the four stride-2 phases into dst's images.
  */
-function runImplicit(rt: KernelRuntime, src: number, dst: number, l: Layout, gemms: Gemm[], q: {
+function runImplicit(rt: KernelRuntime, src: number, w: number, wCount: number, dst: number, plan: Plan, q: {
   n: number; M: number; rows: number; cols: number; dstImage: number; interleave: boolean; flops: number;
 }): void {
-  const floats = gemms.reduce((s, g) => s + g.weights.length + g.offsets.length, 0) + 3 * gemms.length;
+  const { l, gemms } = plan;
+  const floats = gemms.reduce((s, g) => s + g.source.length + g.offsets.length, 0) + 3 * gemms.length;
   const block = rt.heap.alloc(floats * 4);
   try {
+    const wv = rt.heap.f32(w, wCount);
     let at = block;
     const table: number[] = [];
-    for (const g of gemms) {
-      rt.heap.f32(at, g.weights.length).set(g.weights);
-      const off = at + g.weights.length * 4;
-      rt.heap.i32(off, g.offsets.length).set(g.offsets);
-      table.push(at, off, g.offsets.length);
-      at = off + g.offsets.length * 4;
+    for (const { source, offsets } of gemms) {
+      const packed = rt.heap.f32(at, source.length);
+      for (let i = 0; i < source.length; i++) packed[i] = wv[source[i]!]!;
+      const off = at + source.length * 4;
+      rt.heap.i32(off, offsets.length).set(offsets);
+      table.push(at, off, offsets.length);
+      at = off + offsets.length * 4;
     }
     rt.heap.i32(at, table.length).set(table);
     const shares = rt.parallel(q.flops) ? Math.min(rt.threads, q.n) : 1;
@@ -84,11 +107,12 @@ const flopsOf = (p: Conv2dParams) => 2 * p.n * p.outC * p.inC * p.kH * p.kW * p.
 
 /** y = conv2d(x, w) (implicitApplies(forward)) */
 export function implicitForward(rt: KernelRuntime, x: number, w: number, y: number, p: Conv2dParams): void {
-  const l = forwardLayout(p), K = p.inC * p.kH * p.kW;
-  const wv = rt.heap.f32(w, p.outC * K);
-  const weights = new Float32Array(p.outC * K);
-  packPanels(weights, p.outC, K, (m, k) => wv[m * K + k]!);
-  runImplicit(rt, x, y, l, [{ weights, offsets: forwardOffsets(p, l) }], {
+  const K = p.inC * p.kH * p.kW;
+  const plan = cached('forward', p, () => {
+    const l = forwardLayout(p);
+    return { l, gemms: [gemmPlan(p.outC, forwardOffsets(p, l), (m, k) => m * K + k)] };
+  });
+  runImplicit(rt, x, w, p.outC * K, y, plan, {
     n: p.n, M: p.outC, rows: p.outH, cols: p.outW, dstImage: p.outC * p.outH * p.outW * 4, interleave: false, flops: flopsOf(p),
   });
 }
@@ -100,6 +124,13 @@ export function implicitForward(rt: KernelRuntime, x: number, w: number, y: numb
  * i + (a + pT − kh) / 2 and column j + (b + pL − kw) / 2.
  */
 export function implicitBackwardInput(rt: KernelRuntime, dy: number, w: number, dx: number, p: Conv2dParams): void {
+  const plan = cached('backwardInput', p, () => phasePlan(p));
+  runImplicit(rt, dy, w, p.outC * p.inC * p.kH * p.kW, dx, plan, {
+    n: p.n, M: p.inC, rows: p.outH, cols: p.outW, dstImage: p.inC * p.inH * p.inW * 4, interleave: true, flops: flopsOf(p),
+  });
+}
+
+function phasePlan(p: Conv2dParams): Plan {
   const taps = (phase: number, pad: number, k: number) => {
     const out: Array<[number, number]> = [];
     for (let t = 0; t < k; t++) if ((phase + pad - t) % 2 === 0) out.push([t, (phase + pad - t) / 2]);
@@ -112,8 +143,7 @@ export function implicitBackwardInput(rt: KernelRuntime, dy: number, w: number, 
     C: p.outC, H: p.outH, W: p.outW, s: 1, pT: padT, pL: padL,
     PH: padT + p.outH + Math.max(0, ...reach(rowTaps)), PW: padL + p.outW + Math.max(0, ...reach(colTaps)),
   };
-  const wv = rt.heap.f32(w, p.outC * p.inC * p.kH * p.kW);
-  const gemms: Gemm[] = [];
+  const gemms: GemmPlan[] = [];
   for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) {
     const phaseTaps = rowTaps[a]!.flatMap(([kh, dr]) => colTaps[b]!.map(([kw, dc]) => ({ kh, kw, dr, dc })));
     const offsets: number[] = [], index: number[] = [];
@@ -121,30 +151,30 @@ export function implicitBackwardInput(rt: KernelRuntime, dy: number, w: number, 
       offsets.push(((oc * l.PH + dr + padT) * l.PW + dc + padL) * 4);
       index.push(((oc * p.inC) * p.kH + kh) * p.kW + kw);
     }
-    const K = offsets.length, weights = new Float32Array(p.inC * K);
     // weight (c, k) = w[oc][c][kh][kw]: index[k] is its place for c = 0
-    packPanels(weights, p.inC, K, (c, k) => wv[index[k]! + c * p.kH * p.kW]!);
-    gemms.push({ weights, offsets });
+    gemms.push(gemmPlan(p.inC, offsets, (c, k) => index[k]! + c * p.kH * p.kW));
   }
-  runImplicit(rt, dy, dx, l, gemms, {
-    n: p.n, M: p.inC, rows: p.outH, cols: p.outW, dstImage: p.inC * p.inH * p.inW * 4, interleave: true, flops: flopsOf(p),
-  });
+  return { l, gemms };
 }
 
 /** dw = the weight gradient of conv2d (implicitApplies(backwardWeight)); written, not accumulated into */
 export function implicitBackwardWeight(rt: KernelRuntime, x: number, dy: number, dw: number, p: Conv2dParams): void {
-  const l = forwardLayout(p), K = p.inC * p.kH * p.kW, Kp = roundUp(K, WG_ROWS), HW = p.outH * p.outW;
-  const offsets = forwardOffsets(p, l);
-  // rows past K repeat the last one; their sums are never read
-  while (offsets.length < Kp) offsets.push(offsets[K - 1]!);
-  const pixels: number[] = [];
-  for (let oh = 0; oh < p.outH; oh++) for (let ow = 0; ow < p.outW; ow++) pixels.push((oh * l.PW + ow) * 4);
+  const K = p.inC * p.kH * p.kW, Kp = roundUp(K, WG_ROWS), HW = p.outH * p.outW;
+  const { l, rows, pixels } = cached('backwardWeight', p, () => {
+    const l = forwardLayout(p), offsets = forwardOffsets(p, l);
+    // rows past K repeat the last one; their sums are never read
+    while (offsets.length < Kp) offsets.push(offsets[K - 1]!);
+    const pixels = new Int32Array(HW);
+    for (let oh = 0; oh < p.outH; oh++) for (let ow = 0; ow < p.outW; ow++) pixels[oh * p.outW + ow] = (oh * l.PW + ow) * 4;
+    return { l, gemms: [], rows: Int32Array.from(offsets), pixels };
+  });
   const block = rt.heap.alloc((Kp + HW) * 4);
   try {
     const off = block, pix = block + Kp * 4;
-    rt.heap.i32(off, Kp).set(offsets);
-    rt.heap.i32(pix, HW).set(pixels);
-    const shares = rt.parallel(flopsOf(p)) ? Math.min(rt.threads, p.n) : 1;
+    rt.heap.i32(off, Kp).set(rows!);
+    rt.heap.i32(pix, HW).set(pixels!);
+    const parallel = rt.parallel(flopsOf(p));
+    const shares = parallel ? Math.min(rt.threads, p.n) : 1;
     const base = {
       src: x, srcImage: l.C * l.H * l.W * 4, C: l.C, H: l.H, W: l.W, s: l.s, pT: l.pT, pL: l.pL, PH: l.PH, PW: l.PW,
       prepBytes: floatsOf(l) * 4, off, K: Kp, pix, dy, M: p.outC, HW,
@@ -156,8 +186,12 @@ export function implicitBackwardWeight(rt: KernelRuntime, x: number, dy: number,
       partials.push(partial!);
       return [base, { b0, b1, prep: prep!, dyT: dyT!, partial: partial! }];
     }));
+    // the threads' partials into dW in thread order, output channels split over the threads
+    const channelParts = parallel && p.outC >= rt.threads ? splitRange(p.outC, rt.threads) : [[0, p.outC] as [number, number]];
     partials.forEach((partial, t) => {
-      rt.dispatch('convTransposeSum', TRANSPOSE_SUM_FIELDS, [[{ partial, dst: dw, M: p.outC, K, accumulate: t > 0 ? 1 : 0 }]]);
+      rt.dispatch('convTransposeSum', TRANSPOSE_SUM_FIELDS, channelParts.map(([m0, m1]) => [{
+        partial, dst: dw, M: p.outC, K, accumulate: t > 0 ? 1 : 0, m0, m1,
+      }]));
     });
   } finally {
     rt.heap.free(block);

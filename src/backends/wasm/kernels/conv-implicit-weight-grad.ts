@@ -23,8 +23,8 @@ export const WG_CHANNELS = 8;
  */
 export const IMPLICIT_WEIGHT_GRAD_FIELDS = fields([...PREP_FIELDS, 'off', 'K', 'pix', 'dy', 'M', 'HW', 'b0', 'b1', 'dyT', 'partial'] as const);
 
-/** dst[m·K + k] (+)= partial[k·M + m] for m < M, k < K */
-export const TRANSPOSE_SUM_FIELDS = fields(['partial', 'dst', 'M', 'K', 'accumulate'] as const);
+/** dst[m·K + k] (+)= partial[k·M + m] for m in [m0, m1), k < K */
+export const TRANSPOSE_SUM_FIELDS = fields(['partial', 'dst', 'M', 'K', 'accumulate', 'm0', 'm1'] as const);
 
 export const IMPLICIT_WEIGHT_GRAD_DRIVERS = ['convImplicitWeightGrad', 'convTransposeSum'] as const;
 
@@ -86,11 +86,11 @@ export function emitImplicitWeightGrad(mod: ModuleBuilder, madd: Madd, prepare: 
 
   mod.func('convTransposeSum', ['i32'], [], (f, params) => {
     const P = fieldReader(f, params!, TRANSPOSE_SUM_FIELDS);
-    const partial = P('partial'), dst = P('dst'), M = P('M'), K = P('K'), accumulate = P('accumulate');
+    const partial = P('partial'), dst = P('dst'), M = P('M'), K = P('K'), accumulate = P('accumulate'), m0 = P('m0'), m1 = P('m1');
     const m = f.local('i32'), k = f.local('i32'), src = f.local('i32'), d = f.local('i32'), mBytes = f.local('i32'), v = f.local('f32');
     assign(f, mBytes, I.shl(M, 2));
-    assign(f, d, dst);
-    forRange(f, m, 0, M, 1, () => {
+    assign(f, d, I.at4(dst, I.mul(m0, K)));
+    forRange(f, m, m0, m1, 1, () => {
       assign(f, src, I.at4(partial, m));
       forRange(f, k, 0, K, 1, () => {
         f.get(src).mem('f32.load').set(v);
