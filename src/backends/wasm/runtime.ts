@@ -35,7 +35,8 @@ export interface WasmKernelOptions {
   quiet?: boolean;
   /**
    * Input-gradient algorithm for stride-1 convolutions: 'auto' picks by shape; 'transposed' runs a
-   * forward convolution with flipped weights; 'col2im' a GEMM then col2im (always used for stride > 1).
+   * forward convolution with flipped weights; 'col2im' a GEMM then col2im (also used for stride > 1
+   * where the implicit four-phase kernels do not apply).
    */
   backwardInput?: 'auto' | 'transposed' | 'col2im';
   /**
