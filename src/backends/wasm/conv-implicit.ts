@@ -65,28 +65,29 @@ function cached(pass: string, p: Conv2dParams, make: () => Plan): Plan {
 }
 
 /**
- * Runs convImplicit over every image: the packed weights (gathered from w), offsets and GEMM table
- * in one heap block (freed here), images drawn by the threads from a shared counter. interleave:
+ * Runs convImplicit over every image: each GEMM's records (patch-row offset and the MR weights
+ * gathered from w, per panel and depth step) and the GEMM table in one heap block (freed here), images drawn by the threads from a shared counter. interleave:
  * the four stride-2 phases into dst's images.
  */
 function runImplicit(rt: KernelRuntime, src: number, w: number, wCount: number, dst: number, plan: Plan, q: {
   n: number; M: number; rows: number; cols: number; dstImage: number; interleave: boolean; flops: number;
 }): void {
   const { l, gemms } = plan;
-  const floats = gemms.reduce((s, g) => s + g.source.length + g.offsets.length, 0) + 3 * gemms.length;
-  const block = rt.heap.alloc(floats * 4);
+  const words = gemms.reduce((s, g) => s + g.source.length + g.source.length / IMPLICIT_MR, 0) + 2 * gemms.length;
+  const block = rt.heap.alloc(words * 4);
   try {
-    const wv = rt.heap.f32(w, wCount);
-    let at = block;
+    const wv = rt.heap.f32(w, wCount), f32 = rt.heap.f32(block, words), i32 = rt.heap.i32(block, words);
+    let at = 0;
     const table: number[] = [];
     for (const { source, offsets } of gemms) {
-      const packed = rt.heap.f32(at, source.length);
-      for (let i = 0; i < source.length; i++) packed[i] = wv[source[i]!]!;
-      const off = at + source.length * 4;
-      rt.heap.i32(off, offsets.length).set(offsets);
-      table.push(at, off, offsets.length);
-      at = off + offsets.length * 4;
+      table.push(block + at * 4, offsets.length);
+      // per panel and depth step: the offset, then the MR weights
+      for (let i = 0; i < source.length; i += IMPLICIT_MR) {
+        i32[at++] = offsets[(i / IMPLICIT_MR) % offsets.length]!;
+        for (let r = 0; r < IMPLICIT_MR; r++) f32[at++] = wv[source[i + r]!]!;
+      }
     }
+    at = block + at * 4;
     rt.heap.i32(at, table.length).set(table);
     const shares = rt.parallel(q.flops) ? Math.min(rt.threads, q.n) : 1;
     const base = {

@@ -6,7 +6,7 @@
  * pixels' base. A table of those byte offsets (one per GEMM depth index) replaces im2col:
  *
  * - convImplicit: out[MR channels × 8 pixels] = Σ_k A[k] · prep[pixel + off[k]], A the packed
- *   weights. The forward convolution is one such GEMM per image; the stride-2 input gradient is
+ *   weights (each with its offset, one record per depth step). The forward convolution is one such GEMM per image; the stride-2 input gradient is
  *   four (one per output phase, each a stride-1 correlation of the padded dY with the taps of
  *   that phase), interleaved into dX afterwards.
  * - convImplicitWeightGrad (conv-implicit-weight-grad.ts): dW[oc, k] = Σ_pixels dY[oc, pixel] ·
@@ -21,11 +21,14 @@ import { PREP_FIELDS, emitPrepareFunction, prepareImage, readPrepFields, type Ma
 /** output channels per micro-tile, and pixels (two vectors) */
 export const IMPLICIT_MR = 4;
 export const IMPLICIT_PIXELS = 8;
+/** a depth step of a packed GEMM: the patch row's byte offset, then the MR weights */
+export const IMPLICIT_RECORD_BYTES = 4 * (1 + IMPLICIT_MR);
 
 const PREP = PREP_FIELDS;
 
 /**
- * table: nph records [packed weights address, offset table address, depth K]; M output channels
+ * table: nph entries [records address, depth K]: per MR-row panel, K records of (patch-row byte
+ * offset, MR weights); M output channels
  * (a multiple of MR); rows × cols output pixels per phase (cols a multiple of 8). interleave 0:
  * phase 0 writes dst + b·dstImage directly; 1 (stride 2): the four phases go to phaseBuf, then
  * into dst's [M, 2·rows, 2·cols] image.
@@ -47,18 +50,19 @@ export function emitConvImplicit(mod: ModuleBuilder, simd: boolean, fma: boolean
     else f.get(acc).get(a).get(b).op('f32x4.mul').op('f32x4.add').set(acc);
   };
   const prepare = emitPrepareFunction(mod);
-  const micro = mod.func('convImplicitMicro', Array(6).fill('i32'), [], (f, ...a) => emitMicro(f, madd, a), false);
+  const micro = mod.func('convImplicitMicro', Array(5).fill('i32'), [], (f, ...a) => emitMicro(f, madd, a), false);
 
-  // (a, off, K, M, rows, cols, PW, prep, dst, ldc): every micro-tile of one GEMM over a prepared image
-  const tiles = mod.func('convImplicitTiles', Array(10).fill('i32'), [], (f, a, off, K, M, rows, cols, PW, prep, dst, ldc) => {
+  // (rec, K, M, rows, cols, PW, prep, dst, ldc): every micro-tile of one GEMM over a prepared image
+  const tiles = mod.func('convImplicitTiles', Array(9).fill('i32'), [], (f, rec, K, M, rows, cols, PW, prep, dst, ldc) => {
     const mb = f.local('i32'), oh = f.local('i32'), ow = f.local('i32'), ap = f.local('i32'), dm = f.local('i32');
     // pixels outer: the patch rows of one pixel block stay in L1 while the weights stream past
     forRange(f, oh, 0, rows!, 1, () => {
       forRange(f, ow, 0, cols!, IMPLICIT_PIXELS, () => {
         forRange(f, mb, 0, M!, IMPLICIT_MR, () => {
-          assign(f, ap, I.add(a!, I.shl(I.mul(mb, K!), 2)));
+          // panel mb / MR: K records
+          assign(f, ap, I.add(rec!, I.mul(I.div(I.mul(mb, K!), IMPLICIT_MR), IMPLICIT_RECORD_BYTES)));
           assign(f, dm, I.add(dst!, I.mul(mb, ldc!)));
-          for (const x of [ap, off!, K!]) f.get(x);
+          for (const x of [ap, K!]) f.get(x);
           emit(f, I.at4(prep!, I.add(I.mul(oh, PW!), ow)));
           emit(f, I.at4(dm, I.add(I.mul(oh, cols!), ow)));
           f.get(ldc!);
@@ -81,8 +85,8 @@ export function emitConvImplicit(mod: ModuleBuilder, simd: boolean, fma: boolean
       prepareImage(f, prepare, R, b);
       assign(f, out, I.add(dst, I.mul(b, dstImage)));
       forRange(f, q, 0, nph, 1, () => {
-        assign(f, rec, I.add(table, I.mul(q, 12)));
-        emit(f, I.load(rec, 0)); emit(f, I.load(rec, 4)); emit(f, I.load(rec, 8));
+        assign(f, rec, I.add(table, I.mul(q, 8)));
+        emit(f, I.load(rec, 0)); emit(f, I.load(rec, 4));
         for (const x of [M, rows, cols, R('PW'), R('prep')]) f.get(x);
         emit(f, I.select(interleave, I.add(phaseBuf, I.mul(I.mul(q, M), planeBytes)), out));
         f.get(planeBytes);
@@ -96,27 +100,27 @@ export function emitConvImplicit(mod: ModuleBuilder, simd: boolean, fma: boolean
 }
 
 /**
- * out[r][pixel 0..7] = Σ_k a[k·MR + r] · src[off[k] + pixel], stored at dst + r·ldc.
- * Arguments (a, off, K, src, dst, ldc), addresses and ldc in bytes; K ≥ 1.
+ * out[r][pixel 0..7] = Σ_k w_k[r] · src[off_k + pixel], stored at dst + r·ldc, from the records
+ * [off_k (i32), w_k[0 .. MR−1]] at rec (one stream: the offset and the weights advance together).
+ * Arguments (rec, K, src, dst, ldc), addresses and ldc in bytes; K ≥ 1.
  */
 function emitMicro(f: FunctionBuilder, madd: Madd, args: Local[]): void {
-  const [a, off, K, src, dst, ldc] = args as [Local, Local, Local, Local, Local, Local];
+  const [rec, K, src, dst, ldc] = args as [Local, Local, Local, Local, Local];
   const acc = Array.from({ length: IMPLICIT_MR }, () => [f.local('v128'), f.local('v128')] as const);
   for (const [l0, l1] of acc) { f.f32x4Const(0).set(l0); f.f32x4Const(0).set(l1); }
   const b0 = f.local('v128'), b1 = f.local('v128'), av = f.local('v128'), p = f.local('i32'), end = f.local('i32');
-  assign(f, end, I.add(off, I.shl(K, 2)));
+  assign(f, end, I.add(rec, I.mul(K, IMPLICIT_RECORD_BYTES)));
   f.loop((top) => {
-    assign(f, p, I.add(src, I.load(off)));
+    assign(f, p, I.add(src, I.load(rec)));
     f.get(p).mem('v128.load').set(b0);
     f.get(p).mem('v128.load', 16).set(b1);
     for (let r = 0; r < IMPLICIT_MR; r++) {
-      f.get(a).mem('v128.load32_splat', r * 4).set(av);
+      f.get(rec).mem('v128.load32_splat', 4 + r * 4).set(av);
       madd(f, acc[r]![0], av, b0);
       madd(f, acc[r]![1], av, b1);
     }
-    addTo(f, a, IMPLICIT_MR * 4);
-    addTo(f, off, 4);
-    emit(f, I.lt(off, end));
+    addTo(f, rec, IMPLICIT_RECORD_BYTES);
+    emit(f, I.lt(rec, end));
     f.brIf(top);
   });
   const row = f.local('i32');
