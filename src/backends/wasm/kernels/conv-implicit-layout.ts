@@ -52,16 +52,17 @@ function emitPrepare(f: FunctionBuilder, args: Local[]): void {
   assign(f, planeBytes, I.shl(I.mul(PH, PW), 2));
   assign(f, phaseBytes, I.mul(C, planeBytes));
   assign(f, srow, src);
-  const a0 = L(), i0 = L(), a = L(), i = L();
-  // padded row ih + pT = i·s + a, stepped without a division per row
+  const a0 = L(), i0 = L(), a = L(), phaseRow = L(), wrap = L();
+  // padded row ih + pT = i·s + a; the row's phase-(a, 0) start dst + a·s·phaseBytes +
+  // c·planeBytes + i·PW·4 is stepped from row to row (the next a's phase, or back to a = 0 a row down)
   emit(f, pT); emit(f, s); f.op('i32.rem_u').set(a0);
   emit(f, pT); emit(f, s); f.op('i32.div_u').set(i0);
+  assign(f, phaseRow, I.mul(s, phaseBytes));
+  assign(f, wrap, I.sub(I.shl(PW, 2), I.mul(I.sub(s, 1), phaseRow)));
   forRange(f, c, 0, C, 1, () => {
     assign(f, a, a0);
-    assign(f, i, i0);
+    assign(f, rowDst, I.add(I.add(dst, I.mul(a0, phaseRow)), I.add(I.mul(c, planeBytes), I.shl(I.mul(i0, PW), 2))));
     forRange(f, ih, 0, H, 1, () => {
-      // the row's phase-(a, 0) start: dst + a·s·phaseBytes + c·planeBytes + i·PW·4
-      assign(f, rowDst, I.add(I.add(dst, I.mul(I.mul(a, s), phaseBytes)), I.add(I.mul(c, planeBytes), I.shl(I.mul(i, PW), 2))));
       // each vector loop leaves iw at the first column it did not copy
       assign(f, iw, 0);
       when(f, I.eq(s, 1), () => {
@@ -103,7 +104,7 @@ function emitPrepare(f: FunctionBuilder, args: Local[]): void {
       });
       assign(f, srow, I.at4(srow, W));
       addTo(f, a, 1);
-      when(f, I.eq(a, s), () => { assign(f, a, 0); addTo(f, i, 1); });
+      when(f, I.eq(a, s), () => { assign(f, a, 0); addTo(f, rowDst, wrap); }, () => addTo(f, rowDst, phaseRow));
     });
   });
 }

@@ -134,24 +134,22 @@ function emitMicro(f: FunctionBuilder, madd: Madd, args: Local[]): void {
 
 /** dX[c][2i + a][2j + b] = phase (a, b)[c][i][j], phases [4][M][rows][cols] at buf (cols a multiple of 4) */
 function emitInterleave(f: FunctionBuilder, buf: Local, out: Local, M: Local, rows: Local, cols: Local, planeBytes: Local): void {
-  const c = f.local('i32'), i = f.local('i32'), a = f.local('i32'), j = f.local('i32');
-  const e = f.local('i32'), o = f.local('i32'), d = f.local('i32'), phaseBytes = f.local('i32');
+  // phase rows in (c, i) order are consecutive in each phase, as are dX's rows: four read streams, one write stream
+  const n = f.local('i32'), j = f.local('i32'), d = f.local('i32'), phaseBytes = f.local('i32');
+  const streams = [0, 1, 2, 3].map(() => f.local('i32'));
   const ev = f.local('v128'), ov = f.local('v128');
   assign(f, phaseBytes, I.mul(M, planeBytes));
+  streams.forEach((l, q) => assign(f, l, I.add(buf, I.mul(phaseBytes, q))));
   assign(f, d, out);
-  forRange(f, c, 0, M, 1, () => {
-    forRange(f, i, 0, rows, 1, () => {
-      forRange(f, a, 0, 2, 1, () => {
-        assign(f, e, I.add(I.add(buf, I.mul(I.mul(a, 2), phaseBytes)), I.add(I.mul(c, planeBytes), I.shl(I.mul(i, cols), 2))));
-        assign(f, o, I.add(e, phaseBytes));
-        forRange(f, j, 0, cols, 4, () => {
-          f.get(e).mem('v128.load').set(ev);
-          f.get(o).mem('v128.load').set(ov);
-          f.get(d).get(ev).get(ov).f32x4Shuffle([0, 4, 1, 5]).mem('v128.store');
-          f.get(d).get(ev).get(ov).f32x4Shuffle([2, 6, 3, 7]).mem('v128.store', 16);
-          addTo(f, e, 16); addTo(f, o, 16); addTo(f, d, 32);
-        });
+  forRange(f, n, 0, I.mul(M, rows), 1, () => {
+    for (const [e, o] of [[streams[0]!, streams[1]!], [streams[2]!, streams[3]!]] as const) {
+      forRange(f, j, 0, cols, 4, () => {
+        f.get(e).mem('v128.load').set(ev);
+        f.get(o).mem('v128.load').set(ov);
+        f.get(d).get(ev).get(ov).f32x4Shuffle([0, 4, 1, 5]).mem('v128.store');
+        f.get(d).get(ev).get(ov).f32x4Shuffle([2, 6, 3, 7]).mem('v128.store', 16);
+        addTo(f, e, 16); addTo(f, o, 16); addTo(f, d, 32);
       });
-    });
+    }
   });
 }
