@@ -6,17 +6,17 @@
  * pixels' base. A table of those byte offsets (one per GEMM depth index) replaces im2col:
  *
  * - convImplicit: out[MR channels × 8 pixels] = Σ_k A[k] · prep[pixel + off[k]], A the packed
- *   weights (each with its offset, one record per depth step). The forward convolution is one such GEMM per image; the stride-2 input gradient is
- *   four (one per output phase, each a stride-1 correlation of the padded dY with the taps of
- *   that phase), interleaved into dX afterwards.
+ *   weights (each with its offset: one record per depth step). The forward convolution is one
+ *   such GEMM per image; the stride-2 input gradient is four (one per output phase, each a
+ *   stride-1 correlation of the padded dY with the taps of that phase), interleaved into dX.
  * - convImplicitWeightGrad (conv-implicit-weight-grad.ts): dW[oc, k] = Σ_pixels dY[oc, pixel] ·
  *   prep[pixel + off[k]].
  */
 import type { FunctionBuilder, Local, ModuleBuilder } from '../assembler.js';
 import { fields } from '../layout.js';
-import { I, addTo, assign, emit, fieldReader, forRange, forUnits, when, type Ex } from '../emit.js';
+import { I, addTo, assign, emit, fieldReader, forRange, forUnits, when } from '../emit.js';
 import { IMPLICIT_WEIGHT_GRAD_DRIVERS, emitImplicitWeightGrad } from './conv-implicit-weight-grad.js';
-import { PREP_FIELDS, emitPrepareFunction, prepareImage, readPrepFields, type Madd } from './conv-implicit-layout.js';
+import { PREP_FIELDS, emitPrepareFunction, maddOf, prepareImage, readPrepFields, type Madd } from './conv-implicit-layout.js';
 
 /** output channels per micro-tile, and pixels (two vectors) */
 export const IMPLICIT_MR = 4;
@@ -24,17 +24,15 @@ export const IMPLICIT_PIXELS = 8;
 /** a depth step of a packed GEMM: the patch row's byte offset, then the MR weights */
 export const IMPLICIT_RECORD_BYTES = 4 * (1 + IMPLICIT_MR);
 
-const PREP = PREP_FIELDS;
-
 /**
  * table: nph entries [records address, depth K]: per MR-row panel, K records of (patch-row byte
- * offset, MR weights); M output channels
- * (a multiple of MR); rows × cols output pixels per phase (cols a multiple of 8). interleave 0:
+ * offset, MR weights); M output channels (a multiple of MR); rows × cols output pixels per phase
+ * (cols a multiple of 8). interleave 0:
  * phase 0 writes dst + b·dstImage directly; 1 (stride 2): the four phases go to phaseBuf, then
  * into dst's [M, 2·rows, 2·cols] image.
  */
 export const IMPLICIT_FIELDS = fields([
-  ...PREP, 'table', 'nph', 'M', 'rows', 'cols', 'dst', 'dstImage', 'interleave', 'phaseBuf', 'b0', 'b1', 'dyn',
+  ...PREP_FIELDS, 'table', 'nph', 'M', 'rows', 'cols', 'dst', 'dstImage', 'interleave', 'phaseBuf', 'b0', 'b1', 'dyn',
 ] as const);
 
 export const IMPLICIT_DRIVERS = ['convImplicit', ...IMPLICIT_WEIGHT_GRAD_DRIVERS] as const;
@@ -45,10 +43,7 @@ export function emitConvImplicit(mod: ModuleBuilder, simd: boolean, fma: boolean
     for (const name of IMPLICIT_DRIVERS) mod.func(name, ['i32'], [], (f) => { f.op('unreachable'); });
     return;
   }
-  const madd: Madd = (f, acc, a, b) => {
-    if (fma) f.get(a).get(b).get(acc).op('f32x4.relaxed_madd').set(acc);
-    else f.get(acc).get(a).get(b).op('f32x4.mul').op('f32x4.add').set(acc);
-  };
+  const madd = maddOf(fma);
   const prepare = emitPrepareFunction(mod);
   const micro = mod.func('convImplicitMicro', Array(5).fill('i32'), [], (f, ...a) => emitMicro(f, madd, a), false);
 
