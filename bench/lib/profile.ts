@@ -44,10 +44,13 @@ function layersOf(m: Module, prefix = ''): Array<[string, Module]> {
   return out;
 }
 
-/** 'winogradForward_m4r3' → 'F(4,3)'; the direct drivers → 'direct' */
+/** 'winogradForward_m4r3' → 'F(4,3)'; the implicit-GEMM drivers → 'implicit', the packed ones → 'direct' */
 function algorithmOf(driver: string): string | null {
   const w = /^winograd\w*_m(\d+)r(\d+)$/.exec(driver);
   if (w) return `F(${w[1]},${w[2]})`;
+  if (driver.startsWith('convImplicit')) return 'implicit';
+  // the weight gradient's closing sum of the threads' partials belongs to the implicit pass
+  if (driver === 'convTransposeSum') return null;
   if (driver.startsWith('conv')) return driver === 'convBackwardInputCol2im' ? 'col2im' : 'direct';
   return null;
 }

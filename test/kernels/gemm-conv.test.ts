@@ -35,9 +35,11 @@ export const CONV_CASES: Array<[string, Conv2dParams]> = [
   ['padding larger than the kernel reach', convParams({ padTop: 3, padLeft: 4, inC: 2, outC: 3, inH: 5, inW: 5 })],
   ["even kernel, extra bottom/right padding ('same')", convParams({ kH: 4, kW: 2, padTop: 1, padLeft: 0, padBottom: 2, padRight: 1, n: 1, inC: 3, outC: 2, inH: 6, inW: 5 })],
   ['extra bottom padding, stride 2', convParams({ padTop: 0, padLeft: 1, padBottom: 2, padRight: 0, strideH: 2, inH: 8, inW: 9 })],
-  // the vector stride-2 patch copy: runs of 5+ pixels, one ending a column short of the row (odd width)
+  // the implicit-GEMM kernels (wasm): the 3-channel first layer, the stride-2 layout and four-phase input gradient
+  ["ResNet-20's first layer, 3 → 16 channels at 32²", convParams({ n: 1, inC: 3, outC: 16, inH: 32, inW: 32 })],
   ['ResNet-20 downsampling 16 → 32 channels, 32² stride 2', convParams({ n: 1, inC: 16, outC: 32, inH: 32, inW: 32, strideH: 2, strideW: 2 })],
   ['ResNet-20 downsampling 32 → 64 channels, 16² stride 2', convParams({ n: 1, inC: 32, outC: 64, inH: 16, inW: 16, strideH: 2, strideW: 2 })],
+  // the packed stride-2 patch copy: runs of 5+ pixels, one ending a column short of the row (odd width)
   ['stride 2, odd width 21, no padding', convParams({ inC: 3, outC: 5, inH: 9, inW: 21, strideH: 2, strideW: 2, padTop: 0, padLeft: 0 })],
   ['crosses every GEMM block (66 outputs, depth 150, 576 pixels)', convParams({ n: 1, inC: 6, inH: 24, inW: 24, outC: 66, kH: 5, kW: 5, padTop: 2, padLeft: 2 })],
 ];

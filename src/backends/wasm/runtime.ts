@@ -13,7 +13,7 @@ import { PARAM_BLOCK_BYTES } from './layout.js';
 import { buildKernelModule, defaultShape, DRIVERS, type DriverName } from './module.js';
 import { MAX_THREADS, ThreadPool } from './thread-pool.js';
 import type { GemmShape } from './kernels/gemm.js';
-import type { ConvAlgorithmOption } from './conv-algorithm.js';
+import type { ConvAlgorithmOption, DirectConvOption } from './conv-algorithm.js';
 
 export interface WasmKernelOptions {
   /** threads including the calling one; default: the number of cores (1 where blocking is impossible) */
@@ -35,7 +35,8 @@ export interface WasmKernelOptions {
   quiet?: boolean;
   /**
    * Input-gradient algorithm for stride-1 convolutions: 'auto' picks by shape; 'transposed' runs a
-   * forward convolution with flipped weights; 'col2im' a GEMM then col2im (always used for stride > 1).
+   * forward convolution with flipped weights; 'col2im' a GEMM then col2im (also used for stride > 1
+   * where the implicit four-phase kernels do not apply).
    */
   backwardInput?: 'auto' | 'transposed' | 'col2im';
   /**
@@ -46,6 +47,12 @@ export interface WasmKernelOptions {
    * F(2×2, r×r) / F(4×4, r×r) wherever it applies (for tests and measurements).
    */
   convAlgorithm?: ConvAlgorithmOption;
+  /**
+   * How a convolution pass that does not run Winograd runs: 'auto' (default) by the rule in
+   * conv-algorithm.ts; 'packed' always packs patches for the GEMM micro-kernel (kernels/conv.ts);
+   * 'implicit' reads patches in place wherever that applies (kernels/conv-implicit.ts).
+   */
+  directConv?: DirectConvOption;
   /** override the register/cache blocking (for tuning) */
   shape?: { gemm: GemmShape; convNc: number };
 }

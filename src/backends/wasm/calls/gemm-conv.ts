@@ -6,7 +6,8 @@
  */
 import type { Conv2dParams, MatmulParams } from '../../../core/backend.js';
 import { CONV_FIELDS, GEMM_FIELDS } from '../layout.js';
-import { ConvAlgorithms } from '../conv-algorithm.js';
+import { ConvAlgorithms, chooseImplicit, type ConvPass, type DirectConvOption } from '../conv-algorithm.js';
+import { implicitBackwardInput, implicitBackwardWeight, implicitForward } from '../conv-implicit.js';
 import { splitRange, splitsEvenly } from '../partition.js';
 import { KernelRuntime, WORK_COUNTER, need, roundUp, type Fields, type RuntimeInit, type WasmKernelOptions } from '../runtime.js';
 import { winogradBackwardInput, winogradBackwardWeight, winogradForward } from '../winograd.js';
@@ -18,11 +19,17 @@ import { winogradBackwardInput, winogradBackwardWeight, winogradForward } from '
 export class GemmConvCalls extends KernelRuntime {
   private readonly backwardInput: 'auto' | 'transposed' | 'col2im';
   private readonly algorithms: ConvAlgorithms;
+  private readonly directConv: DirectConvOption;
 
   protected constructor(init: RuntimeInit, opts: WasmKernelOptions) {
     super(init);
     this.backwardInput = opts.backwardInput ?? 'auto';
     this.algorithms = new ConvAlgorithms(this.simd, opts.convAlgorithm ?? 'auto');
+    this.directConv = opts.directConv ?? 'auto';
+  }
+
+  private implicit(pass: ConvPass, p: Conv2dParams): boolean {
+    return chooseImplicit(pass, p, this.simd, this.directConv);
   }
 
   // ---------------------------------------------------------------- allocating forms
@@ -72,7 +79,11 @@ export class GemmConvCalls extends KernelRuntime {
     this.withOperands('conv2d', out, count, [x, w], (y, [X, W]) => {
       // an empty window (no input channels or a 0×k kernel) sums nothing
       if (p.inC * p.kH * p.kW === 0) { this.heap.f32(y, count).fill(0); return; }
-      this.algorithms.run('forward', p, (v) => (v ? winogradForward(this, X!, W!, y, p, v) : this.convForwardPtrs(X!, W!, y, p)));
+      this.algorithms.run('forward', p, (v) => {
+        if (v) winogradForward(this, X!, W!, y, p, v);
+        else if (this.implicit('forward', p)) implicitForward(this, X!, W!, y, p);
+        else this.convForwardPtrs(X!, W!, y, p);
+      });
     });
   }
 
@@ -88,17 +99,23 @@ export class GemmConvCalls extends KernelRuntime {
     });
   }
 
-  /** stride 1: a forward convolution with flipped weights; otherwise (or few input channels) a GEMM and col2im */
+  /** stride 2: implicit phases where they apply; stride 1: a forward convolution with flipped weights; otherwise (or few input channels) a GEMM and col2im */
   private backwardInputDirect(dy: Float32Array, w: Float32Array, out: Float32Array, p: Conv2dParams, count: number, empty: boolean): void {
+    if (count > 0 && !empty && this.implicit('backwardInput', p)) {
+      this.withOperands('conv2dBackwardInput', out, count, [dy, w], (dx, [D, W]) => implicitBackwardInput(this, D!, W!, dx, p));
+      return;
+    }
     if (count > 0 && !empty && this.useTransposedForward(p)) {
       // the flipped weights are made here; the forward driver does the rest
       const wt = this.flippedWeights(w, p);
       try {
+        const q: Conv2dParams = {
+          ...p, inC: p.outC, inH: p.outH, inW: p.outW, outC: p.inC, outH: p.inH, outW: p.inW,
+          padTop: p.dilationH * (p.kH - 1) - p.padTop, padLeft: p.dilationW * (p.kW - 1) - p.padLeft,
+        };
         this.withOperands('conv2dBackwardInput', out, count, [dy], (dx, [D]) => {
-          this.convForwardPtrs(D!, wt, dx, {
-            ...p, inC: p.outC, inH: p.outH, inW: p.outW, outC: p.inC, outH: p.inH, outW: p.inW,
-            padTop: p.dilationH * (p.kH - 1) - p.padTop, padLeft: p.dilationW * (p.kW - 1) - p.padLeft,
-          });
+          if (this.implicit('forward', q)) implicitForward(this, D!, wt, dx, q);
+          else this.convForwardPtrs(D!, wt, dx, q);
         });
       } finally {
         this.heap.free(wt);
@@ -126,6 +143,7 @@ export class GemmConvCalls extends KernelRuntime {
 
   /** dW by packed patches and the GEMM micro-kernel, threads over images (or weight columns) */
   private backwardWeightDirect(X: number, D: number, dw: number, p: Conv2dParams): void {
+    if (this.implicit('backwardWeight', p)) { implicitBackwardWeight(this, X, D, dw, p); return; }
     const icg = p.inC / p.groups, ocg = p.outC / p.groups;
     const K = icg * p.kH * p.kW, count = p.outC * K, HW = p.outH * p.outW;
     this.heap.f32(dw, count).fill(0);
