@@ -159,11 +159,11 @@ export function webGpuAccelerations(scope: GpuKernelScope): Accelerations {
       const M = storage(kernel, 'mean', mean), V = storage(kernel, 'variance', variance);
       const W = weight && storage(kernel, 'weight', weight);
       checks.batchNorm(kernel, X, [['mean', M], ['variance', V], ['weight', W]], p, [['g', G], ['out', O]]);
-      const masked = ctx.allocate(kernel, X.size, 'float32');
-      elementwise.reluBackward(ctx, kernel, G, O, masked);
       const result = {
         dx: ctx.allocate(kernel, X.size, 'float32'), dWeight: ctx.allocate(kernel, p.c, 'float32'), dBias: ctx.allocate(kernel, p.c, 'float32'),
       };
+      const masked = ctx.allocate(kernel, X.size, 'float32');
+      elementwise.reluBackward(ctx, kernel, G, O, masked);
       nn.batchNormBackward(ctx, kernel, masked, X, M, V, W, p, result);
       if (!residualGrad) ctx.release(masked);
       return { ...result, dResidual: residualGrad ? masked : null };
