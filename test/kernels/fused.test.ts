@@ -129,6 +129,19 @@ describe.each(VARIANT_DEVICES)('fused kernels on $name', (device) => {
         expectClose(`${tag} ${what}`, await read(b, gotB[what]), reference.readSync(wantB[what]), 1e-4, 1e-4);
       }
     }
+    // statistics far from zero, and a channel's first value far out in its tail (the wasm kernel sums about it in one pass)
+    for (const [offset, spread, outlier] of [[300, 0.05, 0], [0, 1, 2000], [-50, 0.5, 40]] as const) {
+      const p = { outer: 6, c: 3, inner: 45, varianceEpsilon: 1e-5 };
+      const x = f32Values(randomArray(p.outer * p.c * p.inner, 7).map((v) => offset + spread * v));
+      for (let ch = 0; ch < p.c; ch++) x[ch * p.inner] = Math.fround(x[ch * p.inner]! + outlier);
+      const want = ref.batchNormForward!(f64(x)!, null, null, p);
+      const got = b.accelerated.batchNormForward!(upload(b, x), null, null, p);
+      const tag = JSON.stringify({ offset, spread, outlier });
+      expectClose(`${tag} mean`, await read(b, got.mean), reference.readSync(want.mean), 1e-6, 0);
+      expectClose(`${tag} variance`, await read(b, got.variance), reference.readSync(want.variance), 1e-5, 0);
+      // x − μ loses the bits of μ that float32 drops (as on every device): about 1e-3 of a standard deviation at offset 300
+      expectClose(`${tag} out`, await read(b, got.out), reference.readSync(want.out), 1e-4, 3e-3);
+    }
     const p = { outer: 2, c: 3, inner: 4, varianceEpsilon: 1e-5 };
     const k = `${device.kernelPrefix}\\.batchNorm`;
     expect(() => b.accelerated.batchNormForward!(upload(b, new Float32Array(23)), null, null, p)).toThrow(new RegExp(`${k}Forward: x has 23 elements, expected 24`));

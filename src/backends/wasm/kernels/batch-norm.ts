@@ -1,7 +1,7 @@
 /**
  * Training batch norm, per channel of x viewed as [outer, c, inner], with the reference backend's
- * formulas (src/backends/cpu/batch-norm.ts): the mean and the mean squared deviation summed in
- * float64, then the normalisation; the gradient's two sums in float64, then dx. The statistics are
+ * formulas (src/backends/cpu/batch-norm.ts): the mean and the mean squared deviation in float64
+ * (in one pass over x, about its first value, where the reference takes two), then the normalisation; the gradient's two sums in float64, then dx. The statistics are
  * stored float32 and read back, as the reference's are. The per-element passes (y, dx) run in
  * float32 from float64-derived coefficients (within a few float32 ulps of the reference, which
  * rounds once from float64; four lanes instead of two, no conversions). Sums run two float64
@@ -93,36 +93,42 @@ function emitForward(mod: ModuleBuilder, vec: Vec, driver: string, relu: boolean
     const eps = f.local('f64'), count = f.local('f64'), mu = f.local('f64'), scale = f.local('f64'), shift = f.local('f64');
     const s = f.local('f64'), ds = f.local('f64'), ch = f.local('i32');
     const mu32 = f.local('f32'), scale32 = f.local('f32'), shift32 = f.local('f32');
-    const [acc0, acc1, mu2, sc2, sh2, d, v4] = Array.from({ length: 7 }, () => vectorLocal()) as [Local, Local, Local, Local, Local, Local, Local];
+    const [acc0, acc1, sq0, sq1, mu2, sc2, sh2, d, v4] = Array.from({ length: 9 }, () => vectorLocal()) as
+      [Local, Local, Local, Local, Local, Local, Local, Local, Local];
+    const k = f.local('f64'), q = f.local('f64');
     const r = P('r'), v1 = f.local('f32');
     f.get(params!).mem('f64.load', BATCH_NORM_FIELDS.eps).set(eps);
     f.get(outer).get(inner).op('i32.mul').op('f64.convert_i32_s').set(count);
-    const resetAcc = () => { zero(f); f.set(s); splat(0, acc0); splat(0, acc1); };
     forRange(f, ch, c0, c1, 1, () => {
-      // mean
-      resetAcc();
+      // one pass: Σ(x − K) and Σ(x − K)² about K = the channel's first value (no cancellation
+      // unless K is far out in the tail; the reference takes two passes, this reads x once less)
+      f.get(x).get(ch).get(inner).op('i32.mul').i32(2).op('i32.shl').op('i32.add').mem('f32.load').op('f64.promote_f32').set(k);
+      splat(k, d);
+      zero(f); f.set(s); zero(f); f.set(q);
+      for (const v of [acc0, acc1, sq0, sq1]) splat(0, v);
       forChannel(f, vec, [x], outer, c, inner, ch, ([p], lanes) => {
         if (lanes === 4) {
-          f.get(acc0); half(f, p!, false); f.op('f64x2.add').set(acc0);
-          f.get(acc1); half(f, p!, true); f.op('f64x2.add').set(acc1);
-        } else { f.get(s); scalarAt(f, p!); f.op('f64.add').set(s); }
-      });
-      f.get(mean).get(ch).i32(2).op('i32.shl').op('i32.add');
-      collapse(acc0, acc1, s); f.get(count).op('f64.div').op('f32.demote_f64').mem('f32.store');
-      channelValue(f, mean, ch); f.set(mu);
-      splat(mu, d);
-      // variance: mean of (x − μ)²
-      resetAcc();
-      forChannel(f, vec, [x], outer, c, inner, ch, ([p], lanes) => {
-        if (lanes === 4) {
-          for (const [acc, high] of [[acc0, false], [acc1, true]] as const) {
+          for (const [acc, sq, high] of [[acc0, sq0, false], [acc1, sq1, true]] as const) {
             half(f, p!, high); f.get(d).op('f64x2.sub').set(sh2);
-            f.get(acc).get(sh2).get(sh2).op('f64x2.mul').op('f64x2.add').set(acc);
+            f.get(acc).get(sh2).op('f64x2.add').set(acc);
+            f.get(sq).get(sh2).get(sh2).op('f64x2.mul').op('f64x2.add').set(sq);
           }
-        } else { scalarAt(f, p!); f.get(mu).op('f64.sub').set(ds); f.get(s).get(ds).get(ds).op('f64.mul').op('f64.add').set(s); }
+        } else {
+          scalarAt(f, p!); f.get(k).op('f64.sub').set(ds);
+          f.get(s).get(ds).op('f64.add').set(s);
+          f.get(q).get(ds).get(ds).op('f64.mul').op('f64.add').set(q);
+        }
       });
+      collapse(acc0, acc1, s); f.get(count).op('f64.div').set(s);
+      collapse(sq0, sq1, q); f.get(count).op('f64.div').set(q);
+      // mean = K + E[x − K], stored float32 and read back as μ
+      f.get(mean).get(ch).i32(2).op('i32.shl').op('i32.add').get(k).get(s).op('f64.add').op('f32.demote_f64').mem('f32.store');
+      channelValue(f, mean, ch); f.set(mu);
+      // variance about the stored μ, as the reference's: E[(x − μ)²] = E[(x − K)²] − 2δ·E[x − K] + δ², δ = μ − K (at least 0)
+      f.get(mu).get(k).op('f64.sub').set(ds);
       f.get(variance).get(ch).i32(2).op('i32.shl').op('i32.add');
-      collapse(acc0, acc1, s); f.get(count).op('f64.div').op('f32.demote_f64').mem('f32.store');
+      f.get(q).get(ds).get(ds).op('f64.add').get(s).op('f64.mul').op('f64.sub').get(ds).get(ds).op('f64.mul').op('f64.add');
+      f.op('f32.demote_f64').f32(0).op('f32.max').mem('f32.store');
       // y = (x − μ)·scale + shift, scale = w/√(var + eps), in float32 (x − μ is exact or within half an ulp: μ is the stored float32)
       when(f, w, () => { channelValue(f, w, ch); f.set(scale); }, () => { f.f32(1).op('f64.promote_f32').set(scale); });
       f.get(scale); channelValue(f, variance, ch); f.get(eps).op('f64.add').op('f64.sqrt').op('f64.div').set(scale);
