@@ -7,8 +7,7 @@
 import type { GMLikelihood } from '../core/backend.js';
 import type { Tensor } from '../core/tensor.js';
 import { reshape } from '../ops/shape.js';
-import { pad } from '../ops/indexing.js';
-import { slice } from '../ops/shape.js';
+import { subsamplePadChannels } from '../ops/subsample-pad.js';
 import { GMHead } from '../nn/gm-head.js';
 import { kaimingNormal, normalInit, type InitOptions } from '../nn/init.js';
 import { assignInPlace } from '../ops/assign.js';
@@ -99,8 +98,7 @@ function tinyCnn(o: ModelOptions): Module {
  * in the authors' CIFAR code, jschenthu/GM-Loss cifar/net.py), so their weights load unchanged.
  */
 function optionAShortcut(x: Tensor, stride: number, before: number, after: number): Tensor {
-  const sub = stride === 1 ? x : slice(x, [null, null, { step: stride }, { step: stride }]);
-  return before + after === 0 ? sub : pad(sub, [0, 0, 0, 0, before, after]);
+  return stride === 1 && before + after === 0 ? x : subsamplePadChannels(x, stride, before, after);
 }
 
 class BasicBlock extends Module {
