@@ -1,8 +1,9 @@
 /**
  * He et al.'s option-A shortcut as one op: x[:, :, ::stride, ::stride] with `before` zero channels
  * in front and `after` behind, i.e. pad(slice(x, …), [0, 0, 0, 0, before, after]). Written into
- * the zero-filled output straight from x's strided view (one fill and one strided assign each way,
- * where the slice and the pad take a copy, a fill and an assign forward and backward).
+ * the zero-filled output (forward: a fill, the strided copy of the picked values and an assign
+ * of contiguous runs; backward: a fill and one strided assign from the gradient's view, where
+ * pad's narrow and slice's gradient take a copy, a fill and an assign).
  */
 import type { StridedView } from '../core/backend.js';
 import { record } from '../core/autograd.js';
@@ -26,7 +27,12 @@ export function subsamplePadChannels(x: Tensor, stride: number, before: number, 
   const inX: StridedView = { shape: picked, strides: [xStrides[0]!, xStrides[1]!, stride * xStrides[2]!, stride], offset: 0 };
   const inOut: StridedView = { shape: picked, strides: outStrides, offset: before * outStrides[1]! };
   const out = full(shape, 0, { dtype: x.dtype, backend: x.backend });
-  if (x.size > 0) x.backend.assign(out.storage, inOut, { storage: x.storage, view: inX });
+  if (x.size > 0) {
+    // gathered by the strided copy first (a kernel on every backend), then placed in contiguous runs
+    const picks = x.backend.copy({ storage: x.storage, view: inX });
+    x.backend.assign(out.storage, inOut, { storage: picks, view: { shape: picked, strides: contiguousStrides(picked), offset: 0 } });
+    x.backend.free(picks);
+  }
   return record('subsamplePadChannels', [x], out, (g) => {
     const dx = full(x.shape, 0, { dtype: g.dtype, backend: g.backend });
     if (x.size > 0) g.backend.assign(dx.storage, inX, { storage: g.storage, view: inOut });
