@@ -5,7 +5,7 @@
  * read-back (the loop's loss/accuracy/finite-guard vector), no per-op reads; uploads never force a
  * submit (they go through the staging ring), so submits are only the dispatch batches and the
  * read's; dispatch counts stay under a budget (a regression guard: fusions undone would show; at
- * this writing 83 for the tiny CNN and 450 for ResNet-20, of which the loop's finite-gradient
+ * this writing 83 for the tiny CNN and about 450 for ResNet-20, of which the loop's finite-gradient
  * guard takes three per parameter tensor), and by the fourth step most bind groups come from the
  * cache.
  */
