@@ -1,17 +1,19 @@
 // Training-mode batch normalisation of x viewed as [outer, c, inner], one workgroup per channel:
 // channel ch's values are x[(o·c + ch)·inner + i]. `forward` takes the mean, then the mean squared
 // deviation (two passes: it cannot go negative), each with a workgroup-memory tree, writes both and
-// normalises; `backward` sums dy and dy·x̂ in one pass and writes
+// normalises, then (batchNormReluForward) adds the residual bound at dy's binding and applies a
+// ReLU that keeps NaN (as the relu op does); `backward` sums dy and dy·x̂ in one pass and writes
 // dx = weight/√(var + eps) · (dy − Σdy/M − x̂·Σdy·x̂/M), dWeight = Σdy·x̂ and dBias = Σdy.
-// Each entry point binds only what it uses (six and eight storage buffers).
+// Each entry point binds only what it uses (seven and eight storage buffers).
 //!include dispatch
 
 const WG: u32 = {{WG}}u;
 
-struct Params { outer: u32, c: u32, inner: u32, eps: f32, hasWeight: u32, hasBias: u32 }
+struct Params { outer: u32, c: u32, inner: u32, eps: f32, hasWeight: u32, hasBias: u32, hasResidual: u32, relu: u32 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
+// backward: dy; forward: the residual (when hasResidual)
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
 @group(0) @binding(3) var<storage, read> weight: array<f32>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
@@ -59,7 +61,13 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   if (lid == 0u) { mean[ch] = mu; variance[ch] = v; }
   let scale = weightOf(ch) / sqrt(v + params.eps);
   let shift = select(0.0, bias[ch], params.hasBias != 0u);
-  for (var j = lid; j < m; j += WG) { let k = at(ch, j); out[k] = (x[k] - mu) * scale + shift; }
+  for (var j = lid; j < m; j += WG) {
+    let k = at(ch, j);
+    var v = (x[k] - mu) * scale + shift;
+    if (params.hasResidual != 0u) { v = v + dy[k]; }
+    if (params.relu != 0u) { v = select(v, 0.0, v <= 0.0); }
+    out[k] = v;
+  }
 }
 
 @compute @workgroup_size(WG)

@@ -102,6 +102,8 @@ export async function profileSteps(be: Backend, trainer: Trainer, steps: number)
     }
     else if (name === 'batchNormForward') { layer = bnByWeight.get(args[1] as Storage); pass = 'forward'; }
     else if (name === 'batchNormBackward') { layer = bnByWeight.get(args[4] as Storage); pass = 'backward'; }
+    else if (name === 'batchNormReluForward') { layer = bnByWeight.get(args[2] as Storage); pass = 'forward'; }
+    else if (name === 'batchNormReluBackward') { layer = bnByWeight.get(args[5] as Storage); pass = 'backward'; }
     if (!layer) return null;
     let lp = layer.passes.get(pass);
     if (!lp) { lp = { ms: 0, flops: 0, algorithms: new Set() }; layer.passes.set(pass, lp); }

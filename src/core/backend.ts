@@ -189,6 +189,11 @@ export interface BatchNormBackwardResult {
   dBias: Storage;
 }
 
+export interface BatchNormReluBackwardResult extends BatchNormBackwardResult {
+  /** g·[out > 0], the residual's gradient; null when not asked for */
+  dResidual: Storage | null;
+}
+
 export interface SgdParams {
   lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean;
   /** first step: the momentum buffer is set to the gradient (PyTorch semantics) */
@@ -314,6 +319,18 @@ export interface Accelerations {
   /** its gradients given dy and the forward's mean and variance */
   readonly batchNormBackward?: (dy: Storage, x: Storage, mean: Storage, variance: Storage, weight: Storage | null,
     p: BatchNormParams) => BatchNormBackwardResult;
+  /**
+   * relu(batchNorm(x) + residual) with batch statistics (residual x's size, or null for none): a
+   * batch norm, an add and a ReLU in one kernel (ops/batch-norm-relu.ts composes them)
+   */
+  readonly batchNormReluForward?: (x: Storage, residual: Storage | null, weight: Storage | null, bias: Storage | null,
+    p: BatchNormParams) => BatchNormForwardResult;
+  /**
+   * its gradients given g and the forward's out, mean and variance: the batch-norm gradients of
+   * g' = g·[out > 0] (ReLU's gradient, +0 where out <= 0 or NaN), and g' itself when residualGrad
+   */
+  readonly batchNormReluBackward?: (g: Storage, out: Storage, x: Storage, mean: Storage, variance: Storage, weight: Storage | null,
+    p: BatchNormParams, residualGrad: boolean) => BatchNormReluBackwardResult;
   /** the L∞ projected-gradient step (LinfStepParams); xAdv, x and g contiguous, same size and dtype */
   readonly linfStep?: (xAdv: Storage, x: Storage, g: Storage, p: LinfStepParams) => Storage;
   /** SGD update, in place on param and momentumBuf */

@@ -32,6 +32,7 @@ export const GM_LIKELIHOODS: readonly GMLikelihood[] = ['true-class', 'true-clas
 const ACCELERATIONS: Readonly<Record<AccelerationName, true>> = {
   conv2dEpilogue: true, matmulEpilogue: true, conv2dBackwardInput: true, conv2dBackwardWeight: true, maxPool2dBackward: true, avgPool2dBackward: true,
   softmax: true, gmForward: true, gmBackward: true, batchNormForward: true, batchNormBackward: true,
+  batchNormReluForward: true, batchNormReluBackward: true,
   linfStep: true, sgdStep: true, adamStep: true, prelu: true, preluBackward: true, reluBackward: true,
 };
 /** every optional kernel of the contract */

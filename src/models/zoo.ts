@@ -6,11 +6,8 @@
  */
 import type { GMLikelihood } from '../core/backend.js';
 import type { Tensor } from '../core/tensor.js';
-import { add } from '../ops/binary.js';
 import { reshape } from '../ops/shape.js';
-import { relu } from '../ops/unary.js';
-import { pad } from '../ops/indexing.js';
-import { slice } from '../ops/shape.js';
+import { subsamplePadChannels } from '../ops/subsample-pad.js';
 import { GMHead } from '../nn/gm-head.js';
 import { kaimingNormal, normalInit, type InitOptions } from '../nn/init.js';
 import { assignInPlace } from '../ops/assign.js';
@@ -101,8 +98,7 @@ function tinyCnn(o: ModelOptions): Module {
  * in the authors' CIFAR code, jschenthu/GM-Loss cifar/net.py), so their weights load unchanged.
  */
 function optionAShortcut(x: Tensor, stride: number, before: number, after: number): Tensor {
-  const sub = stride === 1 ? x : slice(x, [null, null, { step: stride }, { step: stride }]);
-  return before + after === 0 ? sub : pad(sub, [0, 0, 0, 0, before, after]);
+  return stride === 1 && before + after === 0 ? x : subsamplePadChannels(x, stride, before, after);
 }
 
 class BasicBlock extends Module {
@@ -121,9 +117,10 @@ class BasicBlock extends Module {
     this.shortcut = stride !== 1 || extra !== 0 ? { stride, before: Math.floor(extra / 2), after: extra - Math.floor(extra / 2) } : null;
   }
   forward(x: Tensor): Tensor {
-    const out = this.bn2.forward(this.conv2.forward(relu(this.bn1.forward(this.conv1.forward(x)))));
+    const h = this.bn1.forwardRelu(this.conv1.forward(x));
     const s = this.shortcut;
-    return relu(add(out, s ? optionAShortcut(x, s.stride, s.before, s.after) : x));
+    // relu(bn2(conv2(h)) + shortcut), the add and the ReLU fused into the batch norm
+    return this.bn2.forwardRelu(this.conv2.forward(h), s ? optionAShortcut(x, s.stride, s.before, s.after) : x);
   }
 }
 
@@ -162,7 +159,7 @@ class ResNet20 extends Module {
     }
   }
   forward(x: Tensor): Tensor {
-    let y = relu(this.bn1.forward(this.conv1.forward(x)));
+    let y = this.bn1.forwardRelu(this.conv1.forward(x));
     for (const l of this.layers) y = l.forward(y);
     y = this.pool.forward(y);
     const flat = reshape(y, [y.shape[0]!, -1]);

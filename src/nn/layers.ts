@@ -3,13 +3,15 @@ import type { Tensor } from '../core/tensor.js';
 import { full, ones, zeros } from '../ops/creation.js';
 import type { Conv2dOptions } from '../ops/conv.js';
 import { assignInPlace } from '../ops/assign.js';
-import { batchNorm } from '../ops/batch-norm.js';
+import { batchNorm, type BatchNormOptions } from '../ops/batch-norm.js';
+import { batchNormRelu } from '../ops/batch-norm-relu.js';
+import { tidy } from '../core/scope.js';
 import { conv2dFused, fusesEpilogues, linearFused, type BatchNormEval } from '../ops/fused.js';
 import { dropout, prelu } from '../ops/nn.js';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type Pool2dOptions } from '../ops/pool.js';
 import { flatten, reshape } from '../ops/shape.js';
 import { relu } from '../ops/unary.js';
-import { div, sub } from '../ops/binary.js';
+import { add, div, sub } from '../ops/binary.js';
 import { Module } from './module.js';
 import { defaultBiasInit, defaultWeightInit, fans, type InitOptions } from './init.js';
 import { pair } from '../ops/util.js';
@@ -61,7 +63,8 @@ export class BatchNorm2d extends Module {
     // PyTorch stores an int64 counter; int32 here, written as I64 in safetensors
     this.registerBuffer('num_batches_tracked', tensor([0], { dtype: 'int32', backend: o.backend, shape: [] }));
   }
-  #batchesTracked = 0;
+  /** training batches since num_batches_tracked was last written (see syncBuffers) */
+  #pendingBatches = 0;
   /** its inference-mode normalisation, for fusing into the convolution before it */
   evalParameters(): BatchNormEval {
     const params = new Map(this.namedParameters());
@@ -71,13 +74,30 @@ export class BatchNorm2d extends Module {
     };
   }
   forward(x: Tensor): Tensor {
+    return batchNorm(x, this.#options());
+  }
+  /**
+   * relu(this.forward(x) + residual), a ResNet block's batch norm with the ReLU (and the shortcut's
+   * add) after it: one fused kernel each way in training where the backend has them
+   */
+  forwardRelu(x: Tensor, residual: Tensor | null = null): Tensor {
+    return batchNormRelu(x, this.#options(), residual);
+  }
+  /**
+   * num_batches_tracked is written when the buffers are read (state dicts, checkpoints, moves), not
+   * on every training step: an upload and a copy per layer and step for a counter only readers see
+   */
+  protected override syncBuffers(): void {
+    if (this.#pendingBatches === 0) return;
+    const counter = this.buffer('num_batches_tracked'), pending = this.#pendingBatches;
+    this.#pendingBatches = 0;
+    tidy(() => assignInPlace(counter, add(counter, tensor([pending], { dtype: 'int32', shape: [], backend: counter.backend }))));
+  }
+  /** the op's options from this layer's state, counting a training batch */
+  #options(): BatchNormOptions {
+    if (this.training) this.#pendingBatches++;
     const params = new Map(this.namedParameters());
-    if (this.training) {
-      this.#batchesTracked++;
-      const counter = this.buffer('num_batches_tracked');
-      assignInPlace(counter, tensor([this.#batchesTracked], { dtype: 'int32', shape: [], backend: counter.backend }));
-    }
-    return batchNorm(x, {
+    return {
       training: this.training,
       runningMean: this.buffer('running_mean'),
       runningVar: this.buffer('running_var'),
@@ -85,7 +105,7 @@ export class BatchNorm2d extends Module {
       bias: params.get('bias') ?? null,
       varianceEpsilon: this.o.varianceEpsilon,
       momentum: this.o.momentum,
-    });
+    };
   }
 }
 

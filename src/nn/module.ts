@@ -59,6 +59,9 @@ export abstract class Module {
     return t;
   }
 
+  /** brings buffers a layer updates lazily up to date; called before they are listed */
+  protected syncBuffers(): void {}
+
   children(): [string, Module][] {
     return [...this.#children.entries()];
   }
@@ -75,6 +78,7 @@ export abstract class Module {
   }
 
   namedBuffers(prefix = ''): [string, Tensor][] {
+    this.syncBuffers();
     const out: [string, Tensor][] = [];
     for (const [n, t] of this.#buffers) out.push([prefix + n, t]);
     for (const [n, m] of this.#children) out.push(...m.namedBuffers(`${prefix}${n}.`));
@@ -163,6 +167,13 @@ export abstract class Module {
 
   /** Free every parameter and buffer. */
   dispose(): void {
-    for (const [, t] of this.stateDict()) t.dispose();
+    // the buffers as they are: bringing a lazily updated one up to date first would be wasted work
+    for (const [, t] of this.namedParameters()) t.dispose();
+    this.#disposeBuffers();
+  }
+
+  #disposeBuffers(): void {
+    for (const [, t] of this.#buffers) t.dispose();
+    for (const [, m] of this.#children) m.#disposeBuffers();
   }
 }

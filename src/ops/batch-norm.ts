@@ -34,35 +34,18 @@ export interface BatchNormOptions {
  * unbiased one (PyTorch).
  */
 export function batchNorm(x: Tensor, o: BatchNormOptions): Tensor {
-  checkTensor('batchNorm', x);
-  checkFloat('batchNorm', x);
-  if (x.rank < 2) throw new OpError(`batchNorm: input must be [N, C, ...], got ${formatShape(x.shape)}`);
-  const c = x.shape[1]!;
-  const varianceEpsilon = o.varianceEpsilon ?? 1e-5;
-  const momentum = o.momentum ?? 0.1;
-  const bshape = x.shape.map((d, i) => (i === 1 ? d : 1));
-  for (const [name, t] of [['runningMean', o.runningMean], ['runningVar', o.runningVar], ['weight', o.weight], ['bias', o.bias]] as const) {
-    if (t && (t.rank !== 1 || t.shape[0] !== c)) throw new OpError(`batchNorm: ${name} ${formatShape(t.shape)} must be [${c}] for input ${formatShape(x.shape)}`);
-    if (t && (t.dtype !== x.dtype || t.backend !== x.backend)) throw new OpError(`batchNorm: ${name} is ${t.describe()} but x is ${x.describe()}`);
-  }
-  if (!(varianceEpsilon > 0)) throw new OpError(`batchNorm: varianceEpsilon must be positive, got ${varianceEpsilon}`);
+  const setup = checkBatchNorm('batchNorm', x, o);
   if (!o.training) {
-    if (!o.runningMean || !o.runningVar) throw new OpError('batchNorm: evaluation mode needs runningMean and runningVar');
-    let y = mul(sub(x, reshape(o.runningMean, bshape)), rsqrt(affine(reshape(o.runningVar, bshape), 1, varianceEpsilon)));
+    const bshape = x.shape.map((d, i) => (i === 1 ? d : 1));
+    let y = mul(sub(x, reshape(o.runningMean!, bshape)), rsqrt(affine(reshape(o.runningVar!, bshape), 1, setup.varianceEpsilon)));
     if (o.weight) y = mul(y, reshape(o.weight, bshape));
     if (o.bias) y = add(y, reshape(o.bias, bshape));
     return y;
   }
-  const count = x.size / c;
-  if (count <= 1) throw new OpError(`batchNorm: training needs more than one value per channel, got input ${formatShape(x.shape)}`);
-  const p: BatchNormParams = { outer: x.shape[0]!, c, inner: count / x.shape[0]!, varianceEpsilon };
+  const p = setup.training!;
   const weight = o.weight ?? null, bias = o.bias ?? null;
   const { y, batchMean, batchVar } = batchNormForward(x, weight, bias, p);
-  if (o.runningMean && o.runningVar) {
-    // running statistics: the batch variance enters unbiased (· count / (count − 1))
-    blendInPlace(o.runningMean, batchMean, momentum, 1);
-    blendInPlace(o.runningVar, batchVar, momentum, count / (count - 1));
-  }
+  updateRunningStatistics(o, batchMean, batchVar, p);
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   record('batchNorm', inputs, y, (g) => {
     const { dx, dWeight, dBias } = batchNormBackward(g, x, batchMean, batchVar, weight, p);
@@ -74,6 +57,38 @@ export function batchNorm(x: Tensor, o: BatchNormOptions): Tensor {
   // the statistics live as long as the graph needs them
   if (!y.gradNode) { batchMean.dispose(); batchVar.dispose(); }
   return y;
+}
+
+/**
+ * The checks every batch norm makes (errors name `op`); training: the kernels' parameters (null in
+ * evaluation mode, which needs the running statistics).
+ */
+export function checkBatchNorm(op: string, x: Tensor, o: BatchNormOptions): { varianceEpsilon: number; training: BatchNormParams | null } {
+  checkTensor(op, x);
+  checkFloat(op, x);
+  if (x.rank < 2) throw new OpError(`${op}: input must be [N, C, ...], got ${formatShape(x.shape)}`);
+  const c = x.shape[1]!;
+  const varianceEpsilon = o.varianceEpsilon ?? 1e-5;
+  for (const [name, t] of [['runningMean', o.runningMean], ['runningVar', o.runningVar], ['weight', o.weight], ['bias', o.bias]] as const) {
+    if (t && (t.rank !== 1 || t.shape[0] !== c)) throw new OpError(`${op}: ${name} ${formatShape(t.shape)} must be [${c}] for input ${formatShape(x.shape)}`);
+    if (t && (t.dtype !== x.dtype || t.backend !== x.backend)) throw new OpError(`${op}: ${name} is ${t.describe()} but x is ${x.describe()}`);
+  }
+  if (!(varianceEpsilon > 0)) throw new OpError(`${op}: varianceEpsilon must be positive, got ${varianceEpsilon}`);
+  if (!o.training) {
+    if (!o.runningMean || !o.runningVar) throw new OpError(`${op}: evaluation mode needs runningMean and runningVar`);
+    return { varianceEpsilon, training: null };
+  }
+  const count = x.size / c;
+  if (count <= 1) throw new OpError(`${op}: training needs more than one value per channel, got input ${formatShape(x.shape)}`);
+  return { varianceEpsilon, training: { outer: x.shape[0]!, c, inner: count / x.shape[0]!, varianceEpsilon } };
+}
+
+/** running statistics ← blend with the batch's (when given); the batch variance enters unbiased (· count / (count − 1)) */
+export function updateRunningStatistics(o: BatchNormOptions, batchMean: Tensor, batchVar: Tensor, p: BatchNormParams): void {
+  if (!o.runningMean || !o.runningVar) return;
+  const momentum = o.momentum ?? 0.1, count = p.outer * p.inner;
+  blendInPlace(o.runningMean, batchMean, momentum, 1);
+  blendInPlace(o.runningVar, batchVar, momentum, count / (count - 1));
 }
 
 /**

@@ -12,6 +12,8 @@ export * from './conv.js';
 export * from './pool.js';
 export * from './softmax.js';
 export * from './batch-norm.js';
+export * from './batch-norm-relu.js';
+export * from './subsample-pad.js';
 export * from './nn.js';
 export { assignInPlace } from './assign.js';
 export * from './gm.js';

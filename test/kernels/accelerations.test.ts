@@ -105,6 +105,18 @@ const CASES: AccelCase[] = [
       return { ...r, runningMean, runningVar };
     },
   })),
+  // relu(batchNorm(x) + residual): about half the outputs are 0; running statistics updated as batchNorm's
+  ...[[[4, 3, 5, 5], false], [[4, 3, 5, 5], true], [[16, 8, 6, 6], true], [[3, 2, 7], false]].map(([shape, withResidual]): AccelCase => ({
+    label: `batchNormRelu training ${JSON.stringify(shape)}${withResidual ? ' + residual' : ''}`, covers: ['batchNormReluForward', 'batchNormReluBackward'],
+    run: (b) => {
+      const s = shape as number[];
+      const [x, w, bias, r] = inputs(b, 52, s, [s[1]!], [s[1]!], s);
+      const runningMean = g.zeros([s[1]!], { backend: b }), runningVar = g.ones([s[1]!], { backend: b });
+      const residual = withResidual ? r! : null;
+      const y = g.batchNormRelu(g.mul(x!, 2), { training: true, weight: w, bias, runningMean, runningVar }, residual);
+      return { ...withGrads(y, [x!, w!, bias!, ...(residual ? [residual] : [])]), runningMean, runningVar };
+    },
+  })),
   // x holds exact zeros (relu'(0) = 0 in both); 4·8·16² values reach the wasm kernel
   ...[[[2, 5, 6, 7], 5], [[2, 5, 6, 7], 1], [[4, 8, 16, 16], 8], [[9, 33], 1]].map(([shape, slopes]): AccelCase => ({
     label: `prelu ${JSON.stringify(shape)}, ${slopes === 1 ? 'one shared slope' : 'a slope per channel'}`, covers: ['prelu', 'preluBackward'],

@@ -3,12 +3,13 @@
  * checked against the formulas in test/backends/cpu-reference.test.ts) or against transcriptions
  * of PyTorch's update rules: softmax and log-softmax (NaN, ±∞ and large logits, long rows), the GM
  * loss (every likelihood, identity and diagonal covariance, a sample on its mean, more classes than
- * a workgroup), batch norm (channels longer than a workgroup, with and without weight and bias),
+ * a workgroup), batch norm (channels longer than a workgroup, with and without weight and bias;
+ * also with a residual add and a ReLU, its mask at ±0, NaN and ±∞),
  * SGD and Adam/AdamW over several steps; errors naming the kernel.
  */
 import { describe, expect, it } from 'vitest';
 import type { Backend, GMLikelihood, GMLossParams, Storage } from '../../src/core/backend.js';
-import { VARIANT_DEVICES, expectClose, f32Values, openDevice, randomArray, read, reference, rng, upload } from './devices.js';
+import { VARIANT_DEVICES, expectClose, expectSameBits, f32Values, openDevice, randomArray, read, reference, rng, specialValues, upload } from './devices.js';
 
 const f64 = (a: ArrayLike<number> | null) => (a ? upload(reference, a, 'float64') : null);
 const ref = reference.accelerated;
@@ -128,6 +129,19 @@ describe.each(VARIANT_DEVICES)('fused kernels on $name', (device) => {
         expectClose(`${tag} ${what}`, await read(b, gotB[what]), reference.readSync(wantB[what]), 1e-4, 1e-4);
       }
     }
+    // statistics far from zero, and a channel's first value far out in its tail (the wasm kernel sums about it in one pass)
+    for (const [offset, spread, outlier] of [[300, 0.05, 0], [0, 1, 2000], [-50, 0.5, 40]] as const) {
+      const p = { outer: 6, c: 3, inner: 45, varianceEpsilon: 1e-5 };
+      const x = f32Values(randomArray(p.outer * p.c * p.inner, 7).map((v) => offset + spread * v));
+      for (let ch = 0; ch < p.c; ch++) x[ch * p.inner] = Math.fround(x[ch * p.inner]! + outlier);
+      const want = ref.batchNormForward!(f64(x)!, null, null, p);
+      const got = b.accelerated.batchNormForward!(upload(b, x), null, null, p);
+      const tag = JSON.stringify({ offset, spread, outlier });
+      expectClose(`${tag} mean`, await read(b, got.mean), reference.readSync(want.mean), 1e-6, 0);
+      expectClose(`${tag} variance`, await read(b, got.variance), reference.readSync(want.variance), 1e-5, 0);
+      // x − μ loses the bits of μ that float32 drops (as on every device): about 1e-3 of a standard deviation at offset 300
+      expectClose(`${tag} out`, await read(b, got.out), reference.readSync(want.out), 1e-4, 3e-3);
+    }
     const p = { outer: 2, c: 3, inner: 4, varianceEpsilon: 1e-5 };
     const k = `${device.kernelPrefix}\\.batchNorm`;
     expect(() => b.accelerated.batchNormForward!(upload(b, new Float32Array(23)), null, null, p)).toThrow(new RegExp(`${k}Forward: x has 23 elements, expected 24`));
@@ -135,6 +149,45 @@ describe.each(VARIANT_DEVICES)('fused kernels on $name', (device) => {
     expect(() => b.accelerated.batchNormForward!(upload(b, new Float32Array(24)), null, null, { ...p, varianceEpsilon: 0 })).toThrow(/varianceEpsilon must be a positive/);
     const c3 = () => upload(b, new Float32Array(3));
     expect(() => b.accelerated.batchNormBackward!(upload(b, new Float32Array(20)), upload(b, new Float32Array(24)), c3(), c3(), null, p)).toThrow(new RegExp(`${k}Backward: dy has 20 elements, expected 24`));
+  });
+
+  it('batch norm + residual + ReLU, forward and backward, against the float64 composition: NaN and ±∞ residuals, ±0 and NaN outputs in the mask, NaN gradients masked out', async () => {
+    const b = get();
+    const fused = b?.accelerated.batchNormReluForward, fusedBackward = b?.accelerated.batchNormReluBackward;
+    if (!b || !fused || !fusedBackward) return; // WebGPU composes it from batchNorm, add and relu
+    for (const [outer, c, inner, affine, withResidual] of [[3, 5, 37, true, true], [16, 8, 64, false, true], [2, 3, 1, true, false], [4, 4, 130, true, false], [5, 3, 7, false, true]] as const) {
+      const p = { outer, c, inner, varianceEpsilon: 1e-5 };
+      const n = outer * c * inner;
+      const x = f32Values(randomArray(n, 13).map((v) => 3 * v + 1)), g = f32Values(randomArray(n, 14));
+      const w = affine ? f32Values(randomArray(c, 15)) : null, bias = affine ? f32Values(randomArray(c, 16)) : null;
+      const r = withResidual ? specialValues(n, 17) : null;
+      // the composition in float64: relu(batchNorm(x) + r), NaN passed through
+      const bn = ref.batchNormForward!(f64(x)!, f64(w), f64(bias), p);
+      const y = reference.readSync(bn.out);
+      const want = Array.from(y, (v, i) => { const s = v + (r ? r[i]! : 0); return s > 0 || s !== s ? s : 0; });
+      const tag = JSON.stringify({ ...p, withResidual });
+      const got = fused(upload(b, x), r && upload(b, r), w && upload(b, w), bias && upload(b, bias), p);
+      expectClose(`${tag} out`, await read(b, got.out), want, 1e-4, 1e-5);
+      expectClose(`${tag} mean`, await read(b, got.mean), reference.readSync(bn.mean), 1e-5, 1e-6);
+      expectClose(`${tag} variance`, await read(b, got.variance), reference.readSync(bn.variance), 1e-4, 1e-6);
+      // the mask from a given out with ±0, NaN and ∞ mixed in; NaN and −0 gradients where out <= 0 or NaN
+      const out = specialValues(n, 18);
+      for (let i = 0; i < n; i += 5) if (!(out[i]! > 0)) g[i] = i % 2 ? NaN : -0;
+      const masked = Array.from(out, (o, i) => (o > 0 ? g[i]! : 0));
+      const wantB = ref.batchNormBackward!(f64(masked)!, f64(x)!, bn.mean, bn.variance, f64(w), p);
+      for (const residualGrad of [true, false]) {
+        const gotB = fusedBackward(upload(b, g), upload(b, out), upload(b, x), got.mean, got.variance, w && upload(b, w), p, residualGrad);
+        for (const what of ['dx', 'dWeight', 'dBias'] as const) {
+          expectClose(`${tag} ${what}`, await read(b, gotB[what]), reference.readSync(wantB[what]), 1e-4, 1e-4);
+        }
+        if (residualGrad) expectSameBits(`${tag} dResidual`, await read(b, gotB.dResidual!), masked);
+        else expect(gotB.dResidual).toBeNull();
+      }
+    }
+    const p = { outer: 2, c: 3, inner: 4, varianceEpsilon: 1e-5 };
+    const k = `${device.kernelPrefix}\\.batchNormRelu`, c3 = () => upload(b, new Float32Array(3)), x24 = () => upload(b, new Float32Array(24));
+    expect(() => fused(x24(), upload(b, new Float32Array(23)), null, null, p)).toThrow(new RegExp(`${k}Forward: residual has 23 elements, expected 24`));
+    expect(() => fusedBackward(x24(), upload(b, new Float32Array(20)), x24(), c3(), c3(), null, p, true)).toThrow(new RegExp(`${k}Backward: out has 20 elements, expected 24`));
   });
 
   /** torch.optim.SGD, transcribed per element */

@@ -76,6 +76,56 @@ describe('the authors\' networks (jschenthu/GM-Loss)', () => {
     m.dispose();
   });
 
+  it('resnet20 in training: the fused batch norm + (residual +) ReLU gives the composed network\'s features, gradients and running statistics; the state-dict names are PyTorch\'s', async () => {
+    const run = (composed: boolean) => {
+      const m = createModel('resnet20', { head: 'softmax', featureDim: 64, inputShape: [3, 8, 8], backend, generator: new Generator(4) });
+      m.train(true);
+      const go = () => {
+        const x = g.rand([2, 3, 8, 8], { generator: new Generator(5), backend });
+        const f = m.features(x);
+        g.sum(g.mul(f, f)).backward();
+        return f;
+      };
+      const f = composed ? g.withoutAccelerations(go) : go();
+      const state = m.stateDict();
+      const grads = m.backbone.parameters().map((p) => p.grad!);
+      return { m, f, state, grads };
+    };
+    const fused = run(false), composed = run(true);
+    const close = async (a: g.Tensor, b: g.Tensor, what: string) => {
+      const [x, y] = [await a.data(), await b.data()];
+      y.forEach((v, i) => expect(Math.abs(x[i]! - v), `${what}[${i}]`).toBeLessThanOrEqual(1e-4 + 1e-3 * Math.abs(v)));
+    };
+    await close(fused.f, composed.f, 'features');
+    for (let i = 0; i < fused.grads.length; i++) await close(fused.grads[i]!, composed.grads[i]!, `gradient ${i}`);
+    for (const [k, t] of composed.state) await close(fused.state.get(k)!, t, k);
+    expect([...fused.state.keys()].filter((k) => k.startsWith('backbone.layer1.0.'))).toEqual([
+      'backbone.layer1.0.conv1.weight', 'backbone.layer1.0.bn1.weight', 'backbone.layer1.0.bn1.bias', 'backbone.layer1.0.conv2.weight',
+      'backbone.layer1.0.bn2.weight', 'backbone.layer1.0.bn2.bias', 'backbone.layer1.0.bn1.running_mean', 'backbone.layer1.0.bn1.running_var',
+      'backbone.layer1.0.bn1.num_batches_tracked', 'backbone.layer1.0.bn2.running_mean', 'backbone.layer1.0.bn2.running_var', 'backbone.layer1.0.bn2.num_batches_tracked',
+    ]);
+    fused.m.dispose(); composed.m.dispose();
+  });
+
+  it('num_batches_tracked counts training batches, read through the state dict, and goes on from a loaded value', async () => {
+    const m = createModel('resnet20', { head: 'softmax', featureDim: 64, inputShape: [3, 8, 8], backend, generator: new Generator(6) });
+    const x = g.rand([2, 3, 8, 8], { generator: new Generator(7), backend });
+    const counter = () => m.stateDict().get('backbone.layer2.1.bn2.num_batches_tracked')!;
+    m.train(true);
+    for (let i = 0; i < 3; i++) m.features(x);
+    expect(await counter().data()).toEqual(Int32Array.from([3]));
+    m.eval();
+    m.features(x);
+    expect(await counter().data()).toEqual(Int32Array.from([3]));
+    const state = new Map(m.stateDict());
+    state.set('backbone.layer2.1.bn2.num_batches_tracked', tensor(Int32Array.from([100]), { shape: [], dtype: 'int32', backend }));
+    m.loadStateDict(state);
+    m.train(true);
+    m.features(x);
+    expect(await counter().data()).toEqual(Int32Array.from([101]));
+    m.dispose();
+  });
+
   it('resnet20: convolutions start from Kaiming-normal over fan_in (std √(2/fan_in))', async () => {
     const m = createModel('resnet20', { head: 'gm', featureDim: 64, inputShape: [3, 32, 32], backend, generator: new Generator(3) });
     const w = new Map(m.stateDict()).get('backbone.layer3.0.conv1.weight')!; // 32 → 64: fan_in 288, fan_out 576

@@ -165,6 +165,20 @@ export const opSpecs: OpSpec[] = [
     name: 'batchNorm (eval)', shapes: fc.tuple(dim, dim).map(([n, c]) => [[n, c, 2, 2], [c], [c]]),
     fn: (x, w, b) => g.batchNorm(x, { training: false, weight: w, bias: b, runningMean: g.full([x.shape[1]!], 0.1, { dtype: x.dtype, backend: x.backend }), runningVar: g.full([x.shape[1]!], 2, { dtype: x.dtype, backend: x.backend }) }),
   },
+  // ResNet's option-A shortcut: every stride-th row and column, zero channels before and after
+  ...[[2, 1, 2], [1, 0, 1], [3, 2, 0]].map(([stride, before, after]): OpSpec => ({
+    name: `subsamplePadChannels stride ${stride}, pad ${before}/${after}`, shapes: fc.tuple(dim, dim, dim, dim).map((s) => [s]),
+    fn: (x) => g.subsamplePadChannels(x, stride!, before!, after!),
+  })),
+  // relu(batchNorm(x) + residual) (the fused batchNormRelu kernels in training)
+  ...[false, true].flatMap((withResidual): OpSpec[] => [true, false].map((training): OpSpec => ({
+    name: `batchNormRelu (${training ? 'training' : 'eval'}${withResidual ? ', residual' : ''})`, rtol: 1e-4,
+    shapes: fc.tuple(fc.integer({ min: 2, max: 3 }), dim, dim).map(([n, c, h]) => [[n, c, h, 2], [c], [c], ...(withResidual ? [[n, c, h, 2]] : [])]),
+    fn: (x, w, b, r) => g.batchNormRelu(x, {
+      training, weight: w, bias: b,
+      runningMean: g.full([x.shape[1]!], 0.1, { dtype: x.dtype, backend: x.backend }), runningVar: g.full([x.shape[1]!], 2, { dtype: x.dtype, backend: x.backend }),
+    }, r ?? null),
+  }))),
   // ---- the GM loss (fused kernel), identity and diagonal covariance, the three likelihoods
   ...(['true-class', 'true-class-sq', 'all-class'] as const).flatMap((likelihood): OpSpec[] => [
     {

@@ -1,7 +1,7 @@
 /**
  * The CPU reference's fused kernels (every acceleration of the contract but the GEMM epilogues,
  * which would gain a host nothing), in float64 with one rounding into the output: the convolution
- * and pooling gradients, softmax, the GM loss, batch norm, PReLU, ReLU's gradient, the L∞ attack step and the
+ * and pooling gradients, softmax, the GM loss, batch norm (alone and with a residual add and a ReLU), PReLU, ReLU's gradient, the L∞ attack step and the
  * optimizer updates. Each validates its arguments like a required kernel does.
  */
 import type {
@@ -11,6 +11,7 @@ import type { TypedArray } from '../../core/dtype.js';
 import { linfStepInto } from './attack-step.js';
 import type { CpuBackend } from './backend.js';
 import { batchNormBackwardInto, batchNormForwardInto } from './batch-norm.js';
+import { batchNormReluBackwardInto, batchNormReluForwardInto } from './batch-norm-relu.js';
 import { conv2dBackwardInputInto, conv2dBackwardWeightInto } from './conv.js';
 import { gmBackwardInto, gmForwardInto } from './gm.js';
 import { adamStepInPlace, sgdStepInPlace } from './optim.js';
@@ -144,6 +145,30 @@ export function cpuAccelerations(b: CpuBackend): Accelerations {
       const dx = b.allocate(kernel, x.size, x.dtype), dWeight = b.allocate(kernel, p.c, x.dtype), dBias = b.allocate(kernel, p.c, x.dtype);
       batchNormBackwardInto(D, X, M, V, W, dx.data, dWeight.data, dBias.data, p);
       return { dx, dWeight, dBias };
+    },
+
+    batchNormReluForward(x: Storage, residual: Storage | null, weight: Storage | null, bias: Storage | null, p: BatchNormParams) {
+      const kernel = b.kernelName('batchNormReluForward');
+      const X = b.arrayOf(kernel, 'x', x), R = residual && b.arrayOf(kernel, 'residual', residual);
+      const W = weight && b.arrayOf(kernel, 'weight', weight), B = bias && b.arrayOf(kernel, 'bias', bias);
+      checks.batchNorm(kernel, x, [['weight', weight], ['bias', bias]], p, residual ? [['residual', residual]] : []);
+      const out = b.allocate(kernel, x.size, x.dtype), mean = b.allocate(kernel, p.c, x.dtype), variance = b.allocate(kernel, p.c, x.dtype);
+      batchNormReluForwardInto(X, R, W, B, out.data, mean.data, variance.data, p);
+      return { out, mean, variance };
+    },
+
+    batchNormReluBackward(g: Storage, out: Storage, x: Storage, mean: Storage, variance: Storage, weight: Storage | null,
+      p: BatchNormParams, residualGrad: boolean) {
+      const kernel = b.kernelName('batchNormReluBackward');
+      const G = b.arrayOf(kernel, 'g', g), O = b.arrayOf(kernel, 'out', out), X = b.arrayOf(kernel, 'x', x);
+      const M = b.arrayOf(kernel, 'mean', mean), V = b.arrayOf(kernel, 'variance', variance);
+      const W = weight && b.arrayOf(kernel, 'weight', weight);
+      checks.batchNorm(kernel, x, [['mean', mean], ['variance', variance], ['weight', weight]], p, [['g', g], ['out', out]]);
+      const dx = b.allocate(kernel, x.size, x.dtype), dWeight = b.allocate(kernel, p.c, x.dtype), dBias = b.allocate(kernel, p.c, x.dtype);
+      const masked = b.allocate(kernel, x.size, x.dtype);
+      batchNormReluBackwardInto(G, O, X, M, V, W, dx.data, dWeight.data, dBias.data, masked.data, p);
+      if (!residualGrad) b.free(masked);
+      return { dx, dWeight, dBias, dResidual: residualGrad ? masked : null };
     },
 
     prelu(x: Storage, weight: Storage, p: PreluParams): Storage {

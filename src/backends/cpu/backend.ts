@@ -97,9 +97,11 @@ export class CpuBackend implements HostBackend {
 
   /** Bytes a new storage of `dtype` may still take: the memory limit, or the array store's own when smaller. */
   #room(dtype: DType): { bytes: number; limit: string } {
+    const owner = this.#owner.name, memoryLimit = this.memoryLimit;
     const host = {
-      bytes: this.memoryLimit - this.#memory.info().liveBytes,
-      limit: `the ${this.#owner.name} backend's ${formatBytes(this.memoryLimit)} memory limit (half of this machine's memory unless set with init({ memoryLimit }))`,
+      bytes: memoryLimit - this.#memory.info().liveBytes,
+      // worded only for a refusal (this runs on every allocation)
+      get limit() { return `the ${owner} backend's ${formatBytes(memoryLimit)} memory limit (half of this machine's memory unless set with init({ memoryLimit }))`; },
     };
     const store = this.#arrays.room?.(dtype) ?? null;
     return store && store.bytes < host.bytes ? store : host;

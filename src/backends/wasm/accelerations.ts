@@ -12,6 +12,7 @@ import type { WasmBackend } from './backend.js';
 import { gmBackwardFloat32, gmForwardFloat32 } from './gm-loss.js';
 import { RELU_BACKWARD_AS_BINARY } from './kernels/elementwise.js';
 import { preluBackwardInto, preluForwardInto } from './prelu.js';
+import { batchNormReluBackwardInto, batchNormReluForwardInto } from './batch-norm-relu.js';
 import { ELEMENTWISE_MIN, SOFTMAX_MIN } from './thresholds.js';
 
 /**
@@ -140,6 +141,30 @@ export function wasmAccelerations(b: WasmBackend): Accelerations {
       const [dx, DX] = b.output(kernel, x.size), [dWeight, DW] = b.output(kernel, p.c), [dBias, DB] = b.output(kernel, p.c);
       kernels.batchNormBackwardInto(D, X, M, V, W, DX, DW, DB, p);
       return { dx, dWeight, dBias };
+    },
+
+    batchNormReluForward(x: Storage, residual: Storage | null, weight: Storage | null, bias: Storage | null, p: BatchNormParams) {
+      if (!allFloat32(x, residual, weight, bias)) return ref.batchNormReluForward!(x, residual, weight, bias, p);
+      const kernel = name('batchNormReluForward');
+      const X = f32(kernel, 'x', x), R = residual && f32(kernel, 'residual', residual);
+      const W = weight && f32(kernel, 'weight', weight), B = bias && f32(kernel, 'bias', bias);
+      checks.batchNorm(kernel, x, [['weight', weight], ['bias', bias]], p, residual ? [['residual', residual]] : []);
+      const [out, O] = b.output(kernel, x.size), [mean, M] = b.output(kernel, p.c), [variance, V] = b.output(kernel, p.c);
+      batchNormReluForwardInto(kernels, X, R, W, B, O, M, V, p);
+      return { out, mean, variance };
+    },
+
+    batchNormReluBackward(g: Storage, out: Storage, x: Storage, mean: Storage, variance: Storage, weight: Storage | null,
+      p: BatchNormParams, residualGrad: boolean) {
+      if (!allFloat32(g, out, x, mean, variance, weight)) return ref.batchNormReluBackward!(g, out, x, mean, variance, weight, p, residualGrad);
+      const kernel = name('batchNormReluBackward');
+      const G = f32(kernel, 'g', g), O = f32(kernel, 'out', out), X = f32(kernel, 'x', x);
+      const M = f32(kernel, 'mean', mean), V = f32(kernel, 'variance', variance), W = weight && f32(kernel, 'weight', weight);
+      checks.batchNorm(kernel, x, [['mean', mean], ['variance', variance], ['weight', weight]], p, [['g', g], ['out', out]]);
+      const [dx, DX] = b.output(kernel, x.size), [dWeight, DW] = b.output(kernel, p.c), [dBias, DB] = b.output(kernel, p.c);
+      const [dResidual, DR] = residualGrad ? b.output(kernel, x.size) : [null, null];
+      batchNormReluBackwardInto(kernels, G, O, X, M, V, W, DX, DW, DB, DR, p);
+      return { dx, dWeight, dBias, dResidual };
     },
 
     prelu(x: Storage, weight: Storage, p: PreluParams): Storage {

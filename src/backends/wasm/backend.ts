@@ -228,7 +228,8 @@ function heapArrays(kernels: WasmKernels): HostArrays {
     room(dtype) {
       if (!kernels.resident || (dtype !== 'float32' && dtype !== 'int32')) return null;
       const max = kernels.heap.maximumPages * PAGE_BYTES;
-      return { bytes: max - kernels.heap.stats().liveBytes, limit: `the ${formatBytes(max)} wasm heap` };
+      // worded only for a refusal (this runs on every allocation)
+      return { bytes: max - kernels.heap.stats().liveBytes, get limit() { return `the ${formatBytes(max)} wasm heap`; } };
     },
   };
 }

@@ -102,7 +102,9 @@ export const REDUCE_FIELDS = fields(['x', 'y', 'red', 'inner', 'o0', 'o1', 'i0',
  * float64 word pair.
  */
 export const BATCH_NORM_FIELDS = fields([
-  'x', 'w', 'b', 'y', 'mean', 'variance', 'dy', 'dw', 'db', 'outer', 'c', 'inner', 'c0', 'c1', 'eps', 'eps_',
+  'eps', 'eps_', 'x', 'w', 'b', 'y', 'mean', 'variance', 'dy', 'dw', 'db', 'outer', 'c', 'inner', 'c0', 'c1',
+  // the ReLU variants: the residual (forward), the output read for the mask and the residual's gradient (backward); 0: none
+  'r', 'o', 'dr',
 ] as const);
 
 /** y[i] = scale·x[i] + shift for i in [lo, hi), in float64 (scale and shift: float64 word pairs) */

@@ -13,7 +13,7 @@ import { GM_COVARIANCES, GM_INV_VAR_DRIVER, emitGm, gmDistancesDriverName, gmGra
 import { Vec } from './kernels/vec.js';
 import { WASM_REDUCE_OPS, emitReduce, reduceDriverName } from './kernels/reduce.js';
 import { ADAM_DRIVER, SGD_DRIVER, emitOptim } from './kernels/optim.js';
-import { BN_BACKWARD_DRIVER, BN_FORWARD_DRIVER, emitBatchNorm } from './kernels/batch-norm.js';
+import { BN_BACKWARD_DRIVER, BN_FORWARD_DRIVER, BN_RELU_BACKWARD_DRIVER, BN_RELU_FORWARD_DRIVER, emitBatchNorm } from './kernels/batch-norm.js';
 import { emitWinograd, winogradDrivers } from './kernels/winograd-conv.js';
 import { PRELU_BACKWARD_DRIVER, PRELU_FORWARD_DRIVER, emitPrelu } from './kernels/prelu.js';
 import { IMPLICIT_DRIVERS, emitConvImplicit } from './kernels/conv-implicit.js';
@@ -38,6 +38,7 @@ export const DRIVERS: readonly string[] = [
   ...Object.keys(WASM_BINARY).map(binaryDriverName),
   SOFTMAX_DRIVER, LOG_SOFTMAX_DRIVER, GM_INV_VAR_DRIVER, ...GM_COVARIANCES.flatMap((cov) => [gmDistancesDriverName(cov), gmGradDriverName(cov)]),
   ...WASM_REDUCE_OPS.map(reduceDriverName), SGD_DRIVER, ADAM_DRIVER, AFFINE_DRIVER, BN_FORWARD_DRIVER, BN_BACKWARD_DRIVER,
+  BN_RELU_FORWARD_DRIVER, BN_RELU_BACKWARD_DRIVER,
   ...winogradDrivers(), PRELU_FORWARD_DRIVER, PRELU_BACKWARD_DRIVER, ...IMPLICIT_DRIVERS,
 ];
 export type DriverName = string;

@@ -88,19 +88,24 @@ export function gmBackward(ctx: GpuContext, kernel: string, x: WebGpuStorage, me
 
 const BN_WG = 256;
 
-function bnParams(p: BatchNormParams, hasWeight: boolean, hasBias: boolean): Uint8Array {
-  return params().u32(p.outer).u32(p.c).u32(p.inner).f32(p.varianceEpsilon).u32(hasWeight ? 1 : 0).u32(hasBias ? 1 : 0).bytes();
+function bnParams(p: BatchNormParams, hasWeight: boolean, hasBias: boolean, relu: { residual: boolean } | null = null): Uint8Array {
+  return params().u32(p.outer).u32(p.c).u32(p.inner).f32(p.varianceEpsilon).u32(hasWeight ? 1 : 0).u32(hasBias ? 1 : 0)
+    .u32(relu?.residual ? 1 : 0).u32(relu ? 1 : 0).bytes();
 }
 
-/** Training batch norm (shaders/batchNorm.wgsl): out, and mean / variance [c] */
+/**
+ * Training batch norm (shaders/batchNorm.wgsl): out, and mean / variance [c]; with `relu`, out =
+ * relu(batch norm + residual) (Accelerations.batchNormReluForward)
+ */
 export function batchNormForward(ctx: GpuContext, kernel: string, x: WebGpuStorage, weight: WebGpuStorage | null,
-  bias: WebGpuStorage | null, p: BatchNormParams, out: { out: WebGpuStorage; mean: WebGpuStorage; variance: WebGpuStorage }): void {
+  bias: WebGpuStorage | null, p: BatchNormParams, out: { out: WebGpuStorage; mean: WebGpuStorage; variance: WebGpuStorage },
+  relu: { residual: WebGpuStorage | null } | null = null): void {
   if (p.c === 0) return;
   ctx.run(kernel, {
     shaders: ['batchNorm'], entryPoint: 'forward', subs: { WG: BN_WG },
-    layout: ['uniform', 'read', null, 'read', 'read', 'rw', 'rw', 'rw', null, null],
-  }, bnParams(p, weight !== null, bias !== null),
-  [x, null, weight ?? ctx.unusedInput, bias ?? ctx.unusedInput, out.mean, out.variance, out.out, null, null], p.c);
+    layout: ['uniform', 'read', 'read', 'read', 'read', 'rw', 'rw', 'rw', null, null],
+  }, bnParams(p, weight !== null, bias !== null, relu && { residual: relu.residual !== null }),
+  [x, relu?.residual ?? ctx.unusedInput, weight ?? ctx.unusedInput, bias ?? ctx.unusedInput, out.mean, out.variance, out.out, null, null], p.c);
 }
 
 /** Its gradients: dx, and dWeight / dBias [c] */

@@ -138,6 +138,37 @@ export function webGpuAccelerations(scope: GpuKernelScope): Accelerations {
       return result;
     },
 
+    batchNormReluForward(x: Storage, residual: Storage | null, weight: Storage | null, bias: Storage | null, p: BatchNormParams) {
+      const kernel = begin('batchNormReluForward');
+      const X = storage(kernel, 'x', x), R = residual && storage(kernel, 'residual', residual);
+      const W = weight && storage(kernel, 'weight', weight), B = bias && storage(kernel, 'bias', bias);
+      checks.batchNorm(kernel, X, [['weight', W], ['bias', B]], p, R ? [['residual', R]] : []);
+      const result = {
+        out: ctx.allocate(kernel, X.size, 'float32'), mean: ctx.allocate(kernel, p.c, 'float32'), variance: ctx.allocate(kernel, p.c, 'float32'),
+      };
+      nn.batchNormForward(ctx, kernel, X, W, B, p, result, { residual: R });
+      return result;
+    },
+
+    // two passes: ReLU's gradient (the residual's), then batch norm's gradient of it (a single
+    // pass would bind ten storage buffers, over the eight a shader stage is guaranteed)
+    batchNormReluBackward(g: Storage, out: Storage, x: Storage, mean: Storage, variance: Storage, weight: Storage | null,
+      p: BatchNormParams, residualGrad: boolean) {
+      const kernel = begin('batchNormReluBackward');
+      const G = storage(kernel, 'g', g), O = storage(kernel, 'out', out), X = storage(kernel, 'x', x);
+      const M = storage(kernel, 'mean', mean), V = storage(kernel, 'variance', variance);
+      const W = weight && storage(kernel, 'weight', weight);
+      checks.batchNorm(kernel, X, [['mean', M], ['variance', V], ['weight', W]], p, [['g', G], ['out', O]]);
+      const result = {
+        dx: ctx.allocate(kernel, X.size, 'float32'), dWeight: ctx.allocate(kernel, p.c, 'float32'), dBias: ctx.allocate(kernel, p.c, 'float32'),
+      };
+      const masked = ctx.allocate(kernel, X.size, 'float32');
+      elementwise.reluBackward(ctx, kernel, G, O, masked);
+      nn.batchNormBackward(ctx, kernel, masked, X, M, V, W, p, result);
+      if (!residualGrad) ctx.release(masked);
+      return { ...result, dResidual: residualGrad ? masked : null };
+    },
+
     reluBackward(g: Storage, y: Storage): Storage {
       const kernel = begin('reluBackward');
       const G = storage(kernel, 'g', g), Y = storage(kernel, 'y', y);

@@ -221,7 +221,7 @@ export class WasmKernels extends GemmConvCalls {
     const inputs = [x, ...(w ? [w] : []), ...(b ? [b] : [])];
     this.withOutputs('batchNormForward', [[y, count], [mean, p.c], [variance, p.c]], inputs, ([Y, M, V], [X, ...rest]) => {
       const W = w ? rest.shift()! : 0, B = b ? rest.shift()! : 0;
-      this.dispatchBatchNorm(BN_FORWARD_DRIVER, p, { x: X!, w: W, b: B, y: Y!, mean: M!, variance: V!, dy: 0, dw: 0, db: 0 });
+      this.dispatchBatchNorm(BN_FORWARD_DRIVER, p, { x: X!, w: W, b: B, y: Y!, mean: M!, variance: V!, dy: 0, dw: 0, db: 0, r: 0, o: 0, dr: 0 });
     });
   }
 
@@ -234,11 +234,12 @@ export class WasmKernels extends GemmConvCalls {
     for (const [name, a] of [['mean', mean], ['variance', variance], ['weight', w]] as const) if (a) need('batchNormBackward', name, a, p.c);
     const inputs = [dy, x, mean, variance, ...(w ? [w] : [])];
     this.withOutputs('batchNormBackward', [[dx, count], [dWeight, p.c], [dBias, p.c]], inputs, ([DX, DW, DB], [D, X, M, V, W]) => {
-      this.dispatchBatchNorm(BN_BACKWARD_DRIVER, p, { x: X!, w: W ?? 0, b: 0, y: DX!, mean: M!, variance: V!, dy: D!, dw: DW!, db: DB! });
+      this.dispatchBatchNorm(BN_BACKWARD_DRIVER, p, { x: X!, w: W ?? 0, b: 0, y: DX!, mean: M!, variance: V!, dy: D!, dw: DW!, db: DB!, r: 0, o: 0, dr: 0 });
     });
   }
 
-  private dispatchBatchNorm(driver: string, p: BatchNormParams, arrays: Fields): void {
+  /** channels split over the threads (kernels/batch-norm.ts) */
+  dispatchBatchNorm(driver: string, p: BatchNormParams, arrays: Fields): void {
     const [eps, eps_] = f64Words(p.varianceEpsilon);
     const base = { ...arrays, outer: p.outer, c: p.c, inner: p.inner, eps, eps_ };
     const parts = this.parallel(p.outer * p.c * p.inner * 8) ? splitRange(p.c, this.threads) : [[0, p.c] as [number, number]];
